@@ -1,0 +1,313 @@
+"""One replication: a SimPy Environment, its pools and suppliers, and the ticket log.
+
+``run(scenario, seed, replication)`` is the whole public surface: it builds
+the model from plain data, runs it to the horizon and returns columns (numpy
+arrays).  No files, no globals: everything random comes from
+``simsla.engine.streams``.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from simsla.engine import arrivals, streams
+from simsla.engine.pool import ABANDONED, ESCALATED, OPEN, RESOLVED, Pool, QueueOverflow
+from simsla.engine.sampling import Buffer, sampler
+from simsla.engine.tables import KeySpace
+from simsla.model import Scenario
+from simsla.model.calendar import parse_days, parse_hours
+from simsla.model.chain import RESOLVED as RESOLVED_NAME
+from simsla.timebase import closed_dates, step_function, weekly_intervals
+
+#: ticket outcomes
+TICKET_OUTCOMES = ("resolved", "abandoned", "open")
+#: a ticket passing through more parties than this is taken as a routing loop
+MAX_HOPS = 1000
+
+
+@dataclass
+class RunLog:
+    """The raw output of one replication: columns, engine seconds, codes."""
+
+    tickets: dict[str, np.ndarray]
+    segments: dict[str, np.ndarray]
+    staffing: dict[str, tuple[np.ndarray, np.ndarray]]
+    stopped_at: float
+    unstable: str | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def staff_steps(scenario: Scenario, g_index: int) -> tuple[np.ndarray, np.ndarray]:
+    """A group's headcount as a step function (times, levels) over the run."""
+    g = scenario.groups[g_index]
+    if g.staff is not None:
+        return np.zeros(1), np.array([float(g.staff)])
+    weekly: dict[int, list[tuple[float, float]]] = {d: [] for d in range(7)}
+    values: dict[int, list[float]] = {d: [] for d in range(7)}
+    for shift in g.shifts or ():
+        for day in parse_days(shift.days):
+            for window in parse_hours(shift.hours):
+                weekly[day].append(window)
+                values[day].append(float(shift.staff))
+    closed: list = []
+    if g.closed_on_holidays is not None:
+        cal = scenario.calendar(g.closed_on_holidays)
+        closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin, scenario.end)
+    boxes = weekly_intervals(weekly, scenario.origin, scenario.end, closed=closed, values=values)
+    if len(boxes) == 0:
+        return np.zeros(1), np.zeros(1)
+    return step_function(boxes, scenario.end)
+
+
+class Replication:
+    """The model of one replication; build, then ``run()``."""
+
+    def __init__(self, scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000):
+        self.scenario, self.seed, self.replication = scenario, seed, replication
+        self.env = simpy.Environment()
+        space = KeySpace(scenario)
+        arr = arrivals.generate(scenario, seed, replication)
+        self.arrivals = arr
+        n = len(arr["time"])
+        self.n = n
+        self.key = space.key(arr).tolist()
+        self.abandon_at = (arr["time"] + arr["patience"]).tolist()
+        nan = math.nan
+        self.answered = [nan] * n
+        self.abandoned_at = [nan] * n
+        self.resolved_at = [nan] * n
+        self.resolved_by = [-1] * n
+        self.hops = [0] * n
+        self.remaining: dict[int, float] = {}
+        self.active: dict[int, list] = {}
+        self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
+        self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
+        self.n_arrived = 0
+
+        parties = scenario.parties
+        self.n_groups = len(scenario.groups)
+        self.party_index = {p: i for i, p in enumerate(parties)}
+        self.desk_index = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
+
+        # routing: per party, key -> rule, and per rule the destinations and their cdf
+        self.route_rule: list[list[int]] = []
+        self.route_dest: list[list[list[int]]] = []
+        self.route_cdf: list[list[list[float]]] = []
+        for p in parties:
+            rules = [r for r in scenario.routing if r.source == p]
+            self.route_rule.append(space.first_match([r.when for r in rules]).tolist())
+            self.route_dest.append([[-1 if d == RESOLVED_NAME else self.party_index[d] for d in r.to] for r in rules])
+            self.route_cdf.append([np.cumsum(list(r.to.values())).tolist() for r in rules])
+        self.route_u = [Buffer(lambda rng, k: rng.uniform(size=k), streams.stream(seed, replication, streams.ROUTING, 1 + i))
+                        for i in range(len(parties))]
+        routing_rng = streams.stream(seed, replication, streams.ROUTING, 0)
+        self.fcr_u = routing_rng.uniform(size=n).tolist()
+        self.first_u = routing_rng.uniform(size=n).tolist()
+        desk = scenario.desk
+        fcr = desk.resolution_probability
+        fcr_table = np.array([r.probability for r in fcr.by] + [fcr.default])
+        self.fcr = fcr_table[space.first_match([r.when for r in fcr.by], default=len(fcr.by))].tolist()
+
+        # pools
+        self.pools: list[Pool] = []
+        prios = len(scenario.priority_matrix.priorities)
+        prio_of_key = np.unravel_index(np.arange(space.size), space.shape)
+        channel_code, prio_code = prio_of_key[3], prio_of_key[4]
+        phone = scenario.levels("channel").index("phone")
+        for gi, g in enumerate(scenario.groups):
+            rank = prio_code.copy() if g.discipline == "priority" else np.zeros(space.size, dtype=np.int64)
+            if g.phone_first:
+                rank = rank + np.where(channel_code == phone, 0, prios if g.discipline == "priority" else 1)
+            work = self._work_time(space, gi, arr, n)
+            self.pools.append(Pool(
+                self, gi, g.name, g.max_staff, rank, work,
+                preemptive=g.preemptive, handover=(g.at_shift_end == "handover"), is_desk=(gi == self.desk_index),
+                max_queue=max_queue,
+            ))
+        self.staffing = {g.name: staff_steps(scenario, gi) for gi, g in enumerate(scenario.groups)}
+        for gi, g in enumerate(scenario.groups):
+            self.env.process(self._shifts(self.pools[gi], *self.staffing[g.name]))
+
+        # suppliers
+        self.supplier_draws = []
+        self.supplier_res = []
+        for si, s in enumerate(scenario.suppliers):
+            rng = streams.stream(seed, replication, streams.SUPPLIERS, si)
+            self.supplier_draws.append((Buffer(sampler(s.response), rng), Buffer(sampler(s.resolution), rng)))
+            self.supplier_res.append(simpy.Resource(self.env, s.capacity) if s.capacity else None)
+        self.env.process(self._arrivals(arr["time"].tolist()))
+
+    def _work_time(self, space: KeySpace, gi: int, arr: dict[str, np.ndarray], n: int):
+        """The work-time function of a group: per-ticket draws for the desk, buffered elsewhere."""
+        handling = self.scenario.groups[gi].handling_times
+        specs = [r.time for r in handling.by] + [handling.default]
+        rule = space.first_match([r.when for r in handling.by], default=len(handling.by))
+        rng = streams.stream(self.seed, self.replication, streams.HANDLING, gi)
+        if gi == self.desk_index:
+            # drawn per ticket up front: the same caller gets the same talk time in every scenario (CRN)
+            keys = np.asarray(self.key, dtype=np.int64)
+            times = np.zeros(n)
+            by_ticket = rule[keys] if n else np.zeros(0, dtype=np.int64)
+            for k, spec in enumerate(specs):
+                mask = by_ticket == k
+                times[mask] = sampler(spec)(rng, int(mask.sum()))
+            desk_times = times.tolist()
+            return desk_times.__getitem__
+        buffers = [Buffer(sampler(spec), rng) for spec in specs]
+        rule_list, key = rule.tolist(), self.key
+        return lambda tid: buffers[rule_list[key[tid]]]()
+
+    # ------------------------------------------------------------------ processes
+    def _arrivals(self, times: list[float]):
+        env, desk = self.env, self.pools[self.desk_index]
+        d = self.desk_index
+        for tid, t in enumerate(times):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self.n_arrived = tid + 1
+            self.active[tid] = [d, t, math.nan]
+            desk.arrive(tid)
+
+    def _shifts(self, pool: Pool, times: np.ndarray, levels: np.ndarray):
+        env = self.env
+        for t, level in zip(times.tolist(), levels.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            pool.set_staff(int(level))
+
+    def _supplier(self, si: int, tid: int):
+        env = self.env
+        response, resolution = self.supplier_draws[si]
+        res = self.supplier_res[si]
+        req = None
+        if res is not None:
+            req = res.request()
+            yield req
+        yield env.timeout(response())
+        self.start_work(tid, env.now)
+        yield env.timeout(resolution())
+        if req is not None:
+            res.release(req)
+        self.finish(tid, self.n_groups + si)
+
+    # ------------------------------------------------------------- bookkeeping
+    def start_work(self, tid: int, t: float) -> None:
+        """A party starts working on a ticket (first time at the desk = answered)."""
+        state = self.active[tid]
+        if state[0] == self.desk_index and self.answered[tid] != self.answered[tid]:
+            self.answered[tid] = t
+        state[2] = t
+
+    def _segment(self, tid: int, party: int, enter: float, start: float, end: float, outcome: int) -> None:
+        self.seg_ticket.append(tid)
+        self.seg_party.append(party)
+        self.seg_enter.append(enter)
+        self.seg_start.append(start)
+        self.seg_end.append(end)
+        self.seg_outcome.append(outcome)
+
+    def interrupt(self, tid: int, party: int, outcome: int) -> None:
+        """Work on a ticket stopped (preempted or shift end); it waits again at the same party."""
+        state = self.active[tid]
+        now = self.env.now
+        self._segment(tid, party, state[1], state[2], now, outcome)
+        state[1], state[2] = now, math.nan
+
+    def abandon(self, tid: int, party: int) -> None:
+        """A caller hung up (at ``abandon_at``) while waiting."""
+        state = self.active.pop(tid)
+        t = self.abandon_at[tid]
+        self._segment(tid, party, state[1], math.nan, t, ABANDONED)
+        self.abandoned_at[tid] = t
+
+    def finish(self, tid: int, party: int) -> None:
+        """A party finished its work: resolve or pass the ticket on."""
+        now = self.env.now
+        state = self.active[tid]
+        dest = self._destination(tid, party)
+        if dest < 0:
+            self._segment(tid, party, state[1], state[2], now, RESOLVED)
+            del self.active[tid]
+            self.resolved_at[tid] = now
+            self.resolved_by[tid] = party
+            return
+        self._segment(tid, party, state[1], state[2], now, ESCALATED)
+        self.hops[tid] += 1
+        if self.hops[tid] > MAX_HOPS:
+            raise RuntimeError(f"ticket {tid} passed {MAX_HOPS} parties: the routing loops")
+        state[0], state[1], state[2] = dest, now, math.nan
+        if dest < self.n_groups:
+            self.pools[dest].arrive(tid)
+        else:
+            self.env.process(self._supplier(dest - self.n_groups, tid))
+
+    def _destination(self, tid: int, party: int) -> int:
+        """Next party index, or -1 for resolved."""
+        key = self.key[tid]
+        if party == self.desk_index and self.hops[tid] == 0:
+            if self.fcr_u[tid] < self.fcr[key]:
+                return -1
+            u = self.first_u[tid]
+        else:
+            u = self.route_u[party]()
+        rule = self.route_rule[party][key]
+        if rule < 0:
+            return -1
+        cdf = self.route_cdf[party][rule]
+        dests = self.route_dest[party][rule]
+        for k, c in enumerate(cdf):
+            if u < c:
+                return dests[k]
+        return dests[-1]
+
+    # ---------------------------------------------------------------------- run
+    def run(self) -> RunLog:
+        """Simulate to the end of the horizon (or until a queue overflows)."""
+        end = self.scenario.end
+        unstable = None
+        try:
+            self.env.run(until=end)
+            stop = end
+        except QueueOverflow as overflow:
+            unstable = str(overflow)
+            stop = self.env.now
+        for tid, (party, enter, start) in list(self.active.items()):
+            if party == self.desk_index and self.abandon_at[tid] <= stop and self.answered[tid] != self.answered[tid]:
+                self.abandon(tid, party)
+            else:
+                self._segment(tid, party, enter, start, math.nan, OPEN)
+        return self._log(stop, unstable)
+
+    def _log(self, stop: float, unstable: str | None) -> RunLog:
+        n = self.n_arrived
+        arr = self.arrivals
+        tickets = {name: col[:n] for name, col in arr.items() if name != "patience"}
+        tickets["answered"] = np.asarray(self.answered[:n])
+        tickets["abandoned"] = np.asarray(self.abandoned_at[:n])
+        tickets["resolved"] = np.asarray(self.resolved_at[:n])
+        tickets["resolved_by"] = np.asarray(self.resolved_by[:n], dtype=np.int16)
+        outcome = np.full(n, 2, dtype=np.int8)
+        outcome[~np.isnan(tickets["resolved"])] = 0
+        outcome[~np.isnan(tickets["abandoned"])] = 1
+        tickets["outcome"] = outcome
+        segments = {
+            "ticket": np.frombuffer(self.seg_ticket, dtype=np.int64).copy(),
+            "party": np.frombuffer(self.seg_party, dtype=np.int16).copy(),
+            "enter": np.frombuffer(self.seg_enter, dtype=np.float64).copy(),
+            "start": np.frombuffer(self.seg_start, dtype=np.float64).copy(),
+            "end": np.frombuffer(self.seg_end, dtype=np.float64).copy(),
+            "outcome": np.frombuffer(self.seg_outcome, dtype=np.int8).copy(),
+        }
+        order = np.lexsort((segments["enter"], segments["ticket"]))
+        segments = {k: v[order] for k, v in segments.items()}
+        return RunLog(tickets, segments, self.staffing, stop, unstable)
+
+
+def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:
+    """Simulate one replication of a scenario and return its log."""
+    return Replication(scenario, seed, replication, max_queue=max_queue).run()

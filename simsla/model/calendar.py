@@ -1,0 +1,174 @@
+"""Weekly opening hours, holidays and shift blocks, as data.
+
+Written the way rosters are written::
+
+    hours:
+      mon-fri: 08:00-17:00
+      sat: 09:00-12:00, 13:00-15:00
+
+Times are local wall-clock times in the scenario's time zone; turning them into
+engine seconds (with daylight-saving changes) is ``simsla.timebase``'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_ALIASES = {
+    "all": tuple(range(7)),
+    "daily": tuple(range(7)),
+    "weekdays": tuple(range(5)),
+    "weekend": (5, 6),
+}
+DAYS_HINT = "days such as mon-fri, sat, mon,wed,fri, weekdays, weekend or all"
+HOURS_HINT = "opening hours such as 08:00-17:00, 08:00-12:00, 13:00-17:00, 22:00-06:00 or 24h"
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_days(text: Any) -> tuple[int, ...]:
+    """Weekday numbers (0 = Monday) from ``"mon-fri"``, ``"sat,sun"``, ``"all"``."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected {DAYS_HINT}, got {text!r}")
+    days: list[int] = []
+    for part in text.lower().replace(" ", "").split(","):
+        if part in _DAY_ALIASES:
+            days.extend(_DAY_ALIASES[part])
+            continue
+        ends = part.split("-")
+        if len(ends) == 1 and part in DAY_NAMES:
+            days.append(DAY_NAMES.index(part))
+        elif len(ends) == 2 and all(e in DAY_NAMES for e in ends):
+            a, b = (DAY_NAMES.index(e) for e in ends)
+            days.extend(range(a, b + 1) if a <= b else [*range(a, 7), *range(0, b + 1)])
+        else:
+            raise ValueError(f"expected {DAYS_HINT}, got {text!r}")
+    return tuple(sorted(set(days)))
+
+
+def parse_clock(text: str) -> float:
+    """Seconds after midnight for ``"08:30"``; ``"24:00"`` is the end of the day."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        raise ValueError(f"expected a time of day like 08:30, got {text!r}")
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if minutes >= 60 or hours > 24 or (hours == 24 and minutes):
+        raise ValueError(f"{text!r} is not a time of day (00:00 to 24:00)")
+    return hours * 3600.0 + minutes * 60.0
+
+
+def parse_hours(text: Any) -> tuple[tuple[float, float], ...]:
+    """Opening windows as (start, end) seconds after midnight.
+
+    ``end`` may exceed 86400 for a window that runs past midnight
+    (``22:00-06:00`` becomes (79200, 108000)).
+    """
+    if isinstance(text, (list, tuple)):
+        parts = [str(p) for p in text]
+    elif isinstance(text, str):
+        parts = text.split(",")
+    else:
+        raise ValueError(f"expected {HOURS_HINT}, got {text!r}")
+    windows = []
+    for part in parts:
+        part = part.strip().lower()
+        if part in ("24h", "00:00-24:00", "0:00-24:00"):
+            windows.append((0.0, 86400.0))
+            continue
+        if part.count("-") != 1:
+            raise ValueError(f"expected {HOURS_HINT}, got {text!r}")
+        start, end = (parse_clock(p) for p in part.split("-"))
+        if end == start:
+            raise ValueError(f"the window {part!r} is empty")
+        windows.append((start, end if end > start else end + 86400.0))
+    windows.sort()
+    for (a0, a1), (b0, _) in zip(windows, windows[1:]):
+        if b0 < a1:
+            raise ValueError(f"the windows in {text!r} overlap")
+    return tuple(windows)
+
+
+class Calendar(BaseModel):
+    """Support hours: when a clock runs or a team works.
+
+    ``hours`` maps day specs to opening windows; days not named are closed.
+    Holidays (explicit dates, or a country's public holidays through the
+    ``holidays`` package) are closed all day.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    hours: dict[str, str | list[str]] = Field(description="day spec -> opening windows, e.g. {mon-fri: 08:00-17:00}")
+    holidays: tuple[dt.date, ...] = Field((), description="dates closed all day")
+    holiday_country: str | None = Field(None, description="ISO country code whose public holidays are closed, e.g. SE")
+    holiday_subdivision: str | None = Field(None, description="state/province code for holiday_country")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, Any]) -> dict[str, Any]:
+        seen: dict[int, str] = {}
+        for days, hours in value.items():
+            for day in parse_days(days):
+                if day in seen:
+                    raise ValueError(f"{DAY_NAMES[day]} is given twice (in {seen[day]!r} and {days!r})")
+                seen[day] = days
+            parse_hours(hours)
+        return value
+
+    @model_validator(mode="after")
+    def _open_at_all(self) -> "Calendar":
+        if not any(self.weekly().values()):
+            raise ValueError("this calendar has no open hours at all; give hours such as {mon-fri: 08:00-17:00}")
+        return self
+
+    def weekly(self) -> dict[int, tuple[tuple[float, float], ...]]:
+        """Weekday (0 = Monday) -> opening windows in seconds after midnight."""
+        out: dict[int, tuple[tuple[float, float], ...]] = {d: () for d in range(7)}
+        for days, hours in self.hours.items():
+            for day in parse_days(days):
+                out[day] = parse_hours(hours)
+        return out
+
+    @property
+    def is_always_open(self) -> bool:
+        """True for a 24/7 calendar without holidays."""
+        full = all(w == ((0.0, 86400.0),) for w in self.weekly().values())
+        return full and not self.holidays and not self.holiday_country
+
+
+ALWAYS = Calendar(hours={"all": "24h"})
+
+
+class Shift(BaseModel):
+    """A shift block: ``staff`` people on the given days and hours.
+
+    Staff at an instant is the sum over the blocks that cover it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
+    days: str = Field(description=DAYS_HINT)
+    hours: str = Field(description=HOURS_HINT)
+    staff: int = Field(ge=0, description="people on duty in this block")
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    @property
+    def label(self) -> str:
+        """A readable name for staffing tables."""
+        return self.name or f"{self.days} {self.hours}"

@@ -1,0 +1,183 @@
+"""The support chain: groups (desk and resolvers), suppliers, routing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simsla.model.calendar import Shift
+from simsla.model.distributions import Distribution
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+#: the routing destination that ends a ticket's journey.
+RESOLVED = "resolved"
+
+
+def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+class When(BaseModel):
+    """A filter on ticket attributes; every field given must match."""
+
+    model_config = _STRICT
+
+    service: str | tuple[str, ...] | None = None
+    customer: str | tuple[str, ...] | None = None
+    type: str | tuple[str, ...] | None = None
+    channel: str | tuple[str, ...] | None = None
+    priority: str | tuple[str, ...] | None = None
+
+    def values(self, attribute: str) -> tuple[str, ...] | None:
+        """Accepted values of an attribute, or None for any."""
+        return _as_tuple(getattr(self, attribute))
+
+
+ATTRIBUTES: tuple[str, ...] = ("service", "customer", "type", "channel", "priority")
+
+
+class TimeRule(BaseModel):
+    """A work-time distribution for the tickets that match ``when``."""
+
+    model_config = _STRICT
+
+    when: When
+    time: Distribution
+
+
+class HandlingTimes(BaseModel):
+    """Work time per ticket: a default and rules, the first matching rule wins."""
+
+    model_config = _STRICT
+
+    default: Distribution
+    by: tuple[TimeRule, ...] = ()
+
+
+class ProbabilityRule(BaseModel):
+    """A probability for the tickets that match ``when``."""
+
+    model_config = _STRICT
+
+    when: When
+    probability: float = Field(ge=0, le=1)
+
+
+class Probabilities(BaseModel):
+    """A probability per ticket: a default and rules, the first matching rule wins."""
+
+    model_config = _STRICT
+
+    default: float = Field(ge=0, le=1)
+    by: tuple[ProbabilityRule, ...] = ()
+
+
+class Group(BaseModel):
+    """A pool of people with a shift schedule: the 1st-line desk or a resolver group.
+
+    Capacity follows the schedule.  At the end of a shift an agent either
+    finishes the ticket in hand and then leaves (``at_shift_end: finish``, the
+    default, as on a phone line) or stops and hands the ticket back to the
+    front of the queue with the work that remains (``handover``, as for long
+    2nd-line work that the next shift picks up).  A group serves by priority (the
+    matrix's order), then first come first served; the desk serves phone calls
+    before written tickets (``phone_first``).  With ``preemptive`` a more
+    urgent ticket interrupts the least urgent one in work, which resumes
+    later where it stopped.
+    """
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    role: Literal["desk", "resolver"] = "resolver"
+    staff: int | None = Field(None, ge=0, description="constant headcount, 24/7 (instead of shifts)")
+    shifts: tuple[Shift, ...] | None = Field(None, description="shift blocks; staff at an instant is their sum")
+    closed_on_holidays: str | None = Field(None, description="a calendar whose holidays this group does not work")
+    handling: Distribution | HandlingTimes = Field(description="work time per ticket")
+    first_contact_resolution: float | Probabilities | None = Field(
+        None, description="desk only: probability that the desk resolves the contact itself"
+    )
+    discipline: Literal["priority", "fifo"] = "priority"
+    phone_first: bool = Field(True, description="serve waiting phone calls before written tickets")
+    preemptive: bool = False
+    at_shift_end: Literal["finish", "handover"] = Field(
+        "finish", description="finish: an agent completes the ticket in hand; handover: it goes back to the queue"
+    )
+    cost_per_hour: float | None = Field(None, ge=0, description="cost of one agent-hour (staffing search)")
+
+    @model_validator(mode="after")
+    def _staffing(self) -> "Group":
+        if (self.staff is None) == (self.shifts is None):
+            raise ValueError(f"group {self.name!r}: give either `staff` (constant) or `shifts` (a list of blocks)")
+        if self.first_contact_resolution is not None and self.role != "desk":
+            raise ValueError(f"group {self.name!r}: first_contact_resolution applies to the desk only")
+        return self
+
+    @property
+    def handling_times(self) -> HandlingTimes:
+        """The handling spec in its rule form."""
+        return self.handling if isinstance(self.handling, HandlingTimes) else HandlingTimes(default=self.handling)
+
+    @property
+    def resolution_probability(self) -> Probabilities:
+        """First-contact resolution in its rule form (0 for resolver groups)."""
+        fcr = self.first_contact_resolution
+        if isinstance(fcr, Probabilities):
+            return fcr
+        return Probabilities(default=0.0 if fcr is None else fcr)
+
+    @property
+    def max_staff(self) -> int:
+        """An upper bound on the headcount at any instant."""
+        if self.staff is not None:
+            return self.staff
+        return sum(s.staff for s in self.shifts or ())
+
+
+class Supplier(BaseModel):
+    """An external party bound by an underpinning contract.
+
+    A ticket passed to a supplier waits ``response`` (until the supplier takes
+    it up), then ``resolution`` (the work).  With a calendar both durations are
+    counted in the supplier's business hours.  ``capacity`` limits how many
+    tickets it works at once (default: unlimited).
+    """
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    response: Distribution
+    resolution: Distribution
+    calendar: str | None = Field(None, description="the supplier's working hours (default 24/7)")
+    capacity: int | None = Field(None, ge=1)
+
+
+class Route(BaseModel):
+    """Where tickets go after a party has worked on them.
+
+    From the desk, ``to`` spreads the contacts it did not resolve itself.
+    From a group or supplier, ``to`` may include ``resolved``.  Rules are
+    tried in order; the first whose ``when`` matches applies.  A group or
+    supplier with no matching rule resolves the ticket.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: str = Field(alias="from", description="the party the ticket leaves")
+    when: When = When()
+    to: dict[str, float] = Field(description="destination -> probability (groups, suppliers, or `resolved`)")
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> "Route":
+        if not self.to:
+            raise ValueError("`to` needs at least one destination")
+        if any(p < 0 or p > 1 for p in self.to.values()):
+            raise ValueError("routing probabilities must lie between 0 and 1")
+        total = sum(self.to.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"routing probabilities must sum to 1, they sum to {total:g}")
+        return self

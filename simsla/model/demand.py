@@ -1,0 +1,158 @@
+"""Services, customers, the priority matrix and demand streams."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simsla.model.calendar import parse_days, parse_hours
+from simsla.model.distributions import Distribution
+from simsla.model.units import Rate
+
+Channel = Literal["phone", "email", "portal"]
+TicketType = Literal["incident", "request", "order"]
+CHANNELS: tuple[str, ...] = ("phone", "email", "portal")
+TICKET_TYPES: tuple[str, ...] = ("incident", "request", "order")
+
+_STRICT = ConfigDict(extra="forbid", frozen=True)
+
+
+class PriorityMatrix(BaseModel):
+    """Impact x urgency -> priority label, as defined in the SLA.
+
+    ``priorities`` lists the labels from most to least urgent; that order is
+    the queue order wherever a group serves by priority.
+    """
+
+    model_config = _STRICT
+
+    impacts: tuple[str, ...] = ("high", "medium", "low")
+    urgencies: tuple[str, ...] = ("high", "medium", "low")
+    priorities: tuple[str, ...] = ("P1", "P2", "P3", "P4", "P5")
+    matrix: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {
+            "high": ("P1", "P2", "P3"),
+            "medium": ("P2", "P3", "P4"),
+            "low": ("P3", "P4", "P5"),
+        },
+        description="one row per impact: the priority for each urgency, in the order of `urgencies`",
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> "PriorityMatrix":
+        for name, labels in (("impacts", self.impacts), ("urgencies", self.urgencies), ("priorities", self.priorities)):
+            if len(set(labels)) != len(labels) or not labels:
+                raise ValueError(f"{name} must be a non-empty list of distinct labels")
+        if set(self.matrix) != set(self.impacts):
+            raise ValueError(f"matrix needs exactly one row per impact {list(self.impacts)}, got rows {list(self.matrix)}")
+        for impact, row in self.matrix.items():
+            if len(row) != len(self.urgencies):
+                raise ValueError(f"matrix row {impact!r} needs {len(self.urgencies)} priorities (one per urgency)")
+            for label in row:
+                if label not in self.priorities:
+                    raise ValueError(f"matrix row {impact!r} names {label!r}, which is not in priorities {list(self.priorities)}")
+        return self
+
+    def priority(self, impact: str, urgency: str) -> str:
+        """The priority label for an impact and urgency."""
+        return self.matrix[impact][self.urgencies.index(urgency)]
+
+
+class Service(BaseModel):
+    """A service in the catalogue; tickets are registered against it."""
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    customers: tuple[str, ...] | None = Field(None, description="customers using it (default: all)")
+
+
+class ProfileInterval(BaseModel):
+    """A block of the week with a relative arrival weight."""
+
+    model_config = _STRICT
+
+    days: str
+    hours: str
+    weight: float = Field(ge=0)
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+
+class Profile(BaseModel):
+    """How a stream's volume spreads over the hours of the week (local time).
+
+    Written in one of three ways:
+
+    * ``days`` (weight per day spec) and ``hours`` (24 weights, hour 0 to 23);
+    * ``hour_of_week``: 168 weights starting Monday 00:00;
+    * ``intervals``: blocks of the week with a weight each (uncovered time has 0).
+    """
+
+    model_config = _STRICT
+
+    days: dict[str, float] | None = None
+    hours: tuple[float, ...] | None = None
+    hour_of_week: tuple[float, ...] | None = None
+    intervals: tuple[ProfileInterval, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "Profile":
+        forms = [self.hour_of_week is not None, self.intervals is not None, self.days is not None or self.hours is not None]
+        if sum(forms) != 1:
+            raise ValueError("write a profile with either days+hours, hour_of_week or intervals (exactly one)")
+        if self.hours is not None and len(self.hours) != 24:
+            raise ValueError(f"hours needs 24 weights (hour 0 to 23), got {len(self.hours)}")
+        if self.hour_of_week is not None and len(self.hour_of_week) != 168:
+            raise ValueError(f"hour_of_week needs 168 weights, got {len(self.hour_of_week)}")
+        for days in self.days or {}:
+            parse_days(days)
+        weights = [*(self.hours or ()), *(self.hour_of_week or ()), *(self.days or {}).values()]
+        if any(w < 0 for w in weights):
+            raise ValueError("profile weights must not be negative")
+        return self
+
+
+class DemandStream(BaseModel):
+    """Contacts of one type through one channel, spread over services and customers.
+
+    ``volume`` is the stream's rate averaged over the whole week, nights and
+    weekends included (``300/day`` means 2100 a week); the profile decides
+    when in the week they come.
+    """
+
+    model_config = _STRICT
+
+    name: str = Field(min_length=1)
+    channel: Channel
+    type: TicketType = "incident"
+    volume: Rate = Field(description="average rate over the week, e.g. 2000/week or 300/day")
+    profile: str | Profile | None = Field(None, description="a name from `profiles`, an inline profile, or flat (default)")
+    services: dict[str, float] | None = Field(None, description="service -> weight (default: all services equally)")
+    customers: dict[str, float] | None = Field(None, description="customer -> weight (default: all equally)")
+    impact: dict[str, float] | None = Field(None, description="impact level -> weight")
+    urgency: dict[str, float] | None = Field(None, description="urgency level -> weight")
+    patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
+
+    @model_validator(mode="after")
+    def _weights(self) -> "DemandStream":
+        for field in ("services", "customers", "impact", "urgency"):
+            weights = getattr(self, field)
+            if weights is not None:
+                if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
+                    raise ValueError(f"{field} weights must be non-negative with a positive sum")
+        if self.patience is not None and self.channel != "phone":
+            raise ValueError(f"patience applies to phone calls only; stream {self.name!r} is {self.channel}")
+        return self

@@ -1,0 +1,236 @@
+"""The scenario: everything simsla needs to simulate a service desk, as plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from simsla.model.calendar import ALWAYS, Calendar
+from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, When
+from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
+from simsla.model.distributions import Distribution
+from simsla.model.units import Duration
+
+DESK = "desk"
+
+
+class Scenario(BaseModel):
+    """A service desk, its demand, its chain of support and (later) its agreements.
+
+    Engine time is seconds since ``start`` 00:00 local time in ``timezone``.
+    The first ``warmup`` of the run lets queues fill and is left out of all
+    results.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    start: dt.date = Field(description="first day simulated (00:00 local time)")
+    timezone: str = Field("UTC", description="IANA time zone, e.g. Europe/Stockholm")
+    horizon: Duration = Field(description="how long is simulated after the warm-up, e.g. 52w")
+    warmup: Duration = Field(0.0, description="simulated before the horizon and left out of results")
+    calendars: dict[str, Calendar] = Field(default_factory=dict, description="named calendars; `24/7` is built in")
+    priority_matrix: PriorityMatrix = PriorityMatrix()
+    customers: tuple[str, ...] = Field((), description="customer names (optional)")
+    services: tuple[Service, ...] = Field(min_length=1)
+    profiles: dict[str, Profile] = Field(default_factory=dict, description="named arrival profiles")
+    demand: tuple[DemandStream, ...] = Field(min_length=1)
+    patience: Distribution | None = Field(None, description="callers' patience (phone) unless a stream gives its own")
+    groups: tuple[Group, ...] = Field(min_length=1)
+    suppliers: tuple[Supplier, ...] = ()
+    routing: tuple[Route, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Stockholm or UTC") from None
+        return value
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("the horizon must be positive")
+        if value > 20 * 366 * 86400:
+            raise ValueError("the horizon is longer than 20 years; simulate a shorter span")
+        return value
+
+    # ------------------------------------------------------------------ lookups
+    @property
+    def desk(self) -> Group:
+        """The 1st-line desk."""
+        return next(g for g in self.groups if g.role == "desk")
+
+    @property
+    def parties(self) -> tuple[str, ...]:
+        """Names of all parties in the chain: groups, then suppliers."""
+        return tuple(g.name for g in self.groups) + tuple(s.name for s in self.suppliers)
+
+    @property
+    def origin(self) -> dt.datetime:
+        """Engine time zero as an aware datetime."""
+        return dt.datetime.combine(self.start, dt.time(0), tzinfo=zoneinfo.ZoneInfo(self.timezone))
+
+    @property
+    def end(self) -> float:
+        """Engine time at which the run stops."""
+        return self.warmup + self.horizon
+
+    def calendar(self, name: str | None) -> Calendar:
+        """A calendar by name; ``None`` and ``24/7`` are always open."""
+        if name is None or name == "24/7":
+            return self.calendars.get("24/7", ALWAYS)
+        return self.calendars[name]
+
+    def profile(self, stream: DemandStream) -> Profile | None:
+        """A stream's profile, resolved from its name."""
+        return self.profiles[stream.profile] if isinstance(stream.profile, str) else stream.profile
+
+    def levels(self, attribute: str) -> tuple[str, ...]:
+        """All values an attribute can take in this scenario."""
+        return {
+            "service": tuple(s.name for s in self.services),
+            "customer": self.customers or ("-",),
+            "type": TICKET_TYPES,
+            "channel": CHANNELS,
+            "priority": self.priority_matrix.priorities,
+            "impact": self.priority_matrix.impacts,
+            "urgency": self.priority_matrix.urgencies,
+        }[attribute]
+
+    # --------------------------------------------------------------- validation
+    @model_validator(mode="after")
+    def _references(self) -> "Scenario":
+        problems = self.problems()
+        if problems:
+            raise ScenarioProblems(problems)
+        return self
+
+    def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Cross-references that a single field cannot check: (field path, message)."""
+        out: list[tuple[tuple[str | int, ...], str]] = []
+        _unique(out, ("services",), (s.name for s in self.services))
+        _unique(out, ("customers",), self.customers)
+        _unique(out, ("demand",), (d.name for d in self.demand))
+        _unique(out, ("groups",), self.parties)
+        if RESOLVED in self.parties:
+            out.append((("groups",), f"{RESOLVED!r} is reserved for routing; rename that group or supplier"))
+        desks = [g.name for g in self.groups if g.role == "desk"]
+        if len(desks) != 1:
+            out.append((("groups",), f"exactly one group needs role: desk (the 1st line), found {len(desks)}: {desks}"))
+        calendars = set(self.calendars) | {"24/7"}
+        for i, g in enumerate(self.groups):
+            if g.closed_on_holidays is not None and g.closed_on_holidays not in calendars:
+                out.append((("groups", i, "closed_on_holidays"), f"unknown calendar {g.closed_on_holidays!r} (known: {sorted(calendars)})"))
+            for j, rule in enumerate(g.handling_times.by):
+                self._check_when(out, ("groups", i, "handling", "by", j, "when"), rule.when)
+            for j, rule in enumerate(g.resolution_probability.by):
+                self._check_when(out, ("groups", i, "first_contact_resolution", "by", j, "when"), rule.when)
+        for i, s in enumerate(self.suppliers):
+            if s.calendar is not None and s.calendar not in calendars:
+                out.append((("suppliers", i, "calendar"), f"unknown calendar {s.calendar!r} (known: {sorted(calendars)})"))
+        services = {s.name for s in self.services}
+        for i, s in enumerate(self.services):
+            for c in s.customers or ():
+                if c not in self.customers:
+                    out.append((("services", i, "customers"), f"customer {c!r} is not in customers {list(self.customers)}"))
+        for i, d in enumerate(self.demand):
+            if isinstance(d.profile, str) and d.profile not in self.profiles:
+                out.append((("demand", i, "profile"), f"unknown profile {d.profile!r} (known: {sorted(self.profiles)})"))
+            _known(out, ("demand", i, "services"), d.services, services)
+            _known(out, ("demand", i, "customers"), d.customers, set(self.customers))
+            _known(out, ("demand", i, "impact"), d.impact, set(self.priority_matrix.impacts))
+            _known(out, ("demand", i, "urgency"), d.urgency, set(self.priority_matrix.urgencies))
+        parties = set(self.parties)
+        for i, r in enumerate(self.routing):
+            if r.source not in parties:
+                out.append((("routing", i, "from"), f"unknown party {r.source!r} (known: {sorted(parties)})"))
+            for dest in r.to:
+                if dest != RESOLVED and dest not in parties:
+                    out.append((("routing", i, "to", dest), f"unknown destination {dest!r} (groups, suppliers or {RESOLVED!r})"))
+            if desks and r.source == desks[0]:
+                if RESOLVED in r.to:
+                    out.append((("routing", i, "to"), "the desk resolves through first_contact_resolution; route only escalations from it"))
+                if desks[0] in r.to:
+                    out.append((("routing", i, "to"), "the desk cannot escalate to itself"))
+            self._check_when(out, ("routing", i, "when"), r.when)
+        if not out:
+            out.extend(self._chain_problems())
+        return out
+
+    def _check_when(self, out: list, loc: tuple, when: When) -> None:
+        for attribute in ATTRIBUTES:
+            known = self.levels(attribute)
+            for v in when.values(attribute) or ():
+                if v not in known:
+                    out.append(((*loc, attribute), f"{attribute} {v!r} is unknown (known: {list(known)})"))
+
+    def _chain_problems(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """Routing must end in resolution from every party a ticket can reach."""
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        desk = self.desk
+        fcr = desk.resolution_probability
+        escalates = fcr.default < 1 or any(r.probability < 1 for r in fcr.by)
+        desk_routes = [r for r in self.routing if r.source == desk.name]
+        if escalates and not any(r.when == When() for r in desk_routes):
+            problems.append((("routing",),
+                f"the desk ({desk.name}) does not resolve every contact (first_contact_resolution < 1) "
+                "but routing has no catch-all rule from it (a rule without `when`) saying where the rest go"
+            ))
+        # reachability: parties reachable from the desk, and from each, a path to `resolved`
+        edges: dict[str, set[str]] = {p: set() for p in self.parties}
+        catch_all: dict[str, bool] = {p: False for p in self.parties}
+        for r in self.routing:
+            edges[r.source] |= {d for d, p in r.to.items() if p > 0}
+            catch_all[r.source] |= r.when == When()
+        resolves = {p for p in self.parties if p != desk.name and (not catch_all[p] or RESOLVED in edges[p])}
+        if not escalates:
+            resolves.add(desk.name)
+        changed = True
+        while changed:
+            changed = False
+            for p, dests in edges.items():
+                if p not in resolves and dests & resolves:
+                    resolves.add(p)
+                    changed = True
+        reachable, frontier = {desk.name}, [desk.name]
+        while frontier:
+            for d in edges[frontier.pop()] - {RESOLVED}:
+                if d not in reachable:
+                    reachable.add(d)
+                    frontier.append(d)
+        for p in sorted(reachable - resolves):
+            problems.append((("routing",), f"tickets that reach {p!r} can never be resolved: every route from it leads back into a loop"))
+        for i, g in enumerate(self.groups):
+            if g.name in reachable and g.max_staff == 0:
+                problems.append((("groups", i), f"group {g.name!r} receives tickets but is never staffed (staff 0 in every shift)"))
+        return problems
+
+
+class ScenarioProblems(ValueError):
+    """Cross-reference problems, each with the field path it concerns."""
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
+        self.problems = problems
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+
+
+def _unique(out: list, loc: tuple, names: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            out.append((loc, f"the name {n!r} is used twice"))
+        seen.add(n)
+
+
+def _known(out: list, loc: tuple, weights: dict[str, float] | None, known: set[str]) -> None:
+    for key in weights or {}:
+        if key not in known:
+            out.append(((*loc, key), f"{key!r} is unknown (known: {sorted(known)})"))

@@ -1,0 +1,154 @@
+"""Local wall-clock time <-> engine seconds.
+
+The engine counts seconds from the scenario's origin (its start date, 00:00
+local time).  Opening hours, shifts and arrival profiles are written in local
+wall-clock time, so each local day is placed on the engine's axis separately;
+that is what makes daylight-saving days 23 or 25 hours long, as they are.
+This module is below both the engine and the analysis layer and imports
+neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+DAY = 86400.0
+
+
+def local_days(origin: dt.datetime, span: float) -> list[dt.date]:
+    """The local dates that overlap [0, span] engine seconds (one extra day either side)."""
+    n = int(np.ceil(span / DAY)) + 3
+    first = origin.date() - dt.timedelta(days=1)
+    return [first + dt.timedelta(days=i) for i in range(n)]
+
+
+def engine_seconds(origin: dt.datetime, day: dt.date, seconds_after_midnight: float) -> float:
+    """Engine time of a local wall-clock instant (``day`` + seconds after its midnight).
+
+    A wall-clock time that does not exist (the hour skipped in spring) maps to
+    the instant the clocks jumped; one that exists twice (autumn) to its first
+    occurrence.
+    """
+    tz = origin.tzinfo
+    whole_days, rest = divmod(seconds_after_midnight, DAY)
+    day = day + dt.timedelta(days=int(whole_days))
+    naive = dt.datetime.combine(day, dt.time(0)) + dt.timedelta(seconds=rest)
+    local = naive.replace(tzinfo=tz, fold=0)
+    utc = local.astimezone(dt.timezone.utc)
+    # a non-existent local time round-trips to another wall time: use the jump instant
+    if utc.astimezone(tz).replace(tzinfo=None) != naive:
+        utc = _transition(tz, naive.replace(tzinfo=tz, fold=1).astimezone(dt.timezone.utc), utc)
+    return (utc - origin.astimezone(dt.timezone.utc)).total_seconds()
+
+
+def _transition(tz: dt.tzinfo, before: dt.datetime, after: dt.datetime) -> dt.datetime:
+    """The UTC instant in [before, after] at which ``tz``'s offset changes (to the second)."""
+    offset = before.astimezone(tz).utcoffset()
+    while (after - before).total_seconds() > 1:
+        mid = before + (after - before) / 2
+        if mid.astimezone(tz).utcoffset() == offset:
+            before = mid
+        else:
+            after = mid
+    return after.replace(microsecond=0)
+
+
+def weekly_intervals(
+    weekly: Mapping[int, Sequence[tuple[float, float]]],
+    origin: dt.datetime,
+    span: float,
+    closed: Iterable[dt.date] = (),
+    values: Mapping[int, Sequence[float]] | None = None,
+) -> np.ndarray:
+    """Place weekly local windows on the engine axis.
+
+    Parameters
+    ----------
+    weekly
+        weekday (0 = Monday) -> windows as (start, end) seconds after local
+        midnight; ``end`` past 86400 runs into the next day.
+    origin
+        engine time zero, an aware datetime.
+    span
+        engine seconds to cover, from 0.
+    closed
+        local dates on which no window starts (holidays).
+    values
+        optional weekday -> one number per window (staff, a weight), returned
+        as a third column.
+
+    Returns
+    -------
+    numpy.ndarray
+        rows (start, end[, value]) in engine seconds, sorted by start, clipped
+        to [0, span], empty windows dropped.  Windows are not merged.
+    """
+    closed = set(closed)
+    rows = []
+    for day in local_days(origin, span):
+        if day in closed:
+            continue
+        wd = day.weekday()
+        for k, (a, b) in enumerate(weekly.get(wd, ())):
+            s, e = engine_seconds(origin, day, a), engine_seconds(origin, day, b)
+            s, e = max(s, 0.0), min(e, span)
+            if e > s:
+                rows.append((s, e, values[wd][k]) if values is not None else (s, e))
+    width = 3 if values is not None else 2
+    if not rows:
+        return np.zeros((0, width))
+    out = np.asarray(rows, dtype=float)
+    return out[np.argsort(out[:, 0], kind="stable")]
+
+
+def step_function(intervals: np.ndarray, span: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sum of (start, end, value) boxes as a step function on [0, span].
+
+    Returns ``(times, levels)``: the level is ``levels[i]`` from ``times[i]``
+    until ``times[i + 1]`` (the last level holds until ``span``).  Consecutive
+    equal levels are merged.
+    """
+    edges = np.concatenate([[0.0], intervals[:, 0], intervals[:, 1]])
+    deltas = np.concatenate([[0.0], intervals[:, 2], -intervals[:, 2]])
+    order = np.argsort(edges, kind="stable")
+    edges, deltas = edges[order], deltas[order]
+    times, index = np.unique(edges, return_index=True)
+    level = np.cumsum(deltas)
+    # level after all changes at the same instant
+    last = np.concatenate([index[1:] - 1, [len(edges) - 1]])
+    levels = np.round(level[last], 9)
+    keep = np.concatenate([[True], levels[1:] != levels[:-1]])
+    times, levels = times[keep], levels[keep]
+    inside = times < span
+    return times[inside], levels[inside]
+
+
+def zone(name: str) -> zoneinfo.ZoneInfo:
+    """The IANA time zone ``name``."""
+    return zoneinfo.ZoneInfo(name)
+
+
+def public_holidays(country: str, years: Iterable[int], subdivision: str | None = None) -> list[dt.date]:
+    """Public holidays of a country (ISO code) through the ``holidays`` package."""
+    import holidays  # imported here: only scenarios that name a country pay for it
+
+    try:
+        table = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
+    except (NotImplementedError, KeyError) as exc:
+        raise ValueError(f"no public holidays are known for country {country!r} ({exc}); use an ISO code such as SE, NL, DE") from None
+    return sorted(table)
+
+
+def closed_dates(holidays: Iterable[dt.date], country: str | None, subdivision: str | None,
+                 origin: dt.datetime, span: float) -> list[dt.date]:
+    """All dates a calendar is closed over the run: listed dates plus a country's holidays."""
+    dates = set(holidays)
+    if country:
+        first = origin.year
+        last = (origin + dt.timedelta(seconds=span)).year + 1
+        dates |= set(public_holidays(country, range(first, last + 1), subdivision))
+    return sorted(dates)
