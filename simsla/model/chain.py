@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from simsla.model.calendar import Shift
 from simsla.model.distributions import Distribution
@@ -76,6 +76,25 @@ class Probabilities(BaseModel):
     by: tuple[ProbabilityRule, ...] = ()
 
 
+def _rules_or_plain(value: Any) -> str:
+    """Tell a rule table ({default:, by:}) from its plain form, for clear errors."""
+    if isinstance(value, dict):
+        return "rules" if "default" in value or "by" in value else "plain"
+    if isinstance(value, BaseModel):
+        return "rules" if isinstance(value, (HandlingTimes, Probabilities)) else "plain"
+    return "plain"
+
+
+Handling = Annotated[
+    Union[Annotated[Distribution, Tag("plain")], Annotated[HandlingTimes, Tag("rules")]],
+    Discriminator(_rules_or_plain),
+]
+Resolution = Annotated[
+    Union[Annotated[float, Tag("plain")], Annotated[Probabilities, Tag("rules")]],
+    Discriminator(_rules_or_plain),
+]
+
+
 class Group(BaseModel):
     """A pool of people with a shift schedule: the 1st-line desk or a resolver group.
 
@@ -97,8 +116,8 @@ class Group(BaseModel):
     staff: int | None = Field(None, ge=0, description="constant headcount, 24/7 (instead of shifts)")
     shifts: tuple[Shift, ...] | None = Field(None, description="shift blocks; staff at an instant is their sum")
     closed_on_holidays: str | None = Field(None, description="a calendar whose holidays this group does not work")
-    handling: Distribution | HandlingTimes = Field(description="work time per ticket")
-    first_contact_resolution: float | Probabilities | None = Field(
+    handling: Handling = Field(description="work time per ticket")
+    first_contact_resolution: Resolution | None = Field(
         None, description="desk only: probability that the desk resolves the contact itself"
     )
     discipline: Literal["priority", "fifo"] = "priority"

@@ -64,7 +64,8 @@ class Distribution(BaseModel):
         }[self.dist]
         if given not in allowed:
             forms = " or ".join("{" + ", ".join(sorted(a)) + "}" for a in allowed)
-            raise ValueError(f"a {self.dist} distribution is written with {forms}; got {{{', '.join(sorted(given))}}}")
+            article = "an" if self.dist[0] in "aeiou" else "a"
+            raise ValueError(f"{article} {self.dist} distribution is written with {forms}; got {{{', '.join(sorted(given))}}}")
         if self.mean is not None and self.mean <= 0 and self.dist != "deterministic":
             raise ValueError(f"the mean of a {self.dist} distribution must be positive")
         if self.cv is not None and self.cv <= 0:

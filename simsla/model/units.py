@@ -98,14 +98,10 @@ def format_duration(seconds: float) -> str:
     for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
         if seconds >= size and abs(seconds / size - round(seconds / size)) < 1e-9:
             return f"{round(seconds / size)}{unit}"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.2f}h"
-    if seconds >= 60:
-        return f"{seconds / 60:.2f}m"
-    return f"{seconds:g}s"
+    return f"{seconds!r}s"  # exact, so that a saved scenario reads back identically
 
 
 #: a duration field: written as text, held as seconds.
 Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 #: a rate field: written as text, held as events per second.
-Rate = Annotated[float, BeforeValidator(parse_rate)]
+Rate = Annotated[float, BeforeValidator(parse_rate), PlainSerializer(lambda v: f"{v!r}/s", return_type=str)]

@@ -1,0 +1,95 @@
+"""The headline numbers of a run: tickets, groups, channels — with CIs over replications."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from simsla.analysis.stats import mean_ci
+
+if TYPE_CHECKING:
+    from simsla.experiment.results import Results
+
+#: thresholds at which the share of calls answered is reported
+PHONE_THRESHOLDS = (20.0, 30.0, 60.0)
+#: thresholds at which the share of written tickets picked up is reported
+WRITTEN_THRESHOLDS = (3600.0, 4 * 3600.0, 8 * 3600.0)
+
+
+def _ci(values: np.ndarray) -> dict[str, Any]:
+    m, lo, hi = mean_ci(values)
+    return {"mean": _num(m), "ci95": [_num(lo), _num(hi)]}
+
+
+def _num(x: float) -> float | None:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def summarize(results: "Results") -> dict[str, Any]:
+    """A JSON-ready summary of ``results``."""
+    sc = results.scenario
+    tk, seg, util = results.tickets, results.segments, results.utilization
+    reps = results.replications
+    counts = tk.groupby("replication", observed=True)["outcome"].value_counts().unstack(fill_value=0)
+    counts = counts.reindex(index=range(reps), columns=["resolved", "abandoned", "open"], fill_value=0)
+    tickets = {
+        "arrived": int(len(tk)),
+        "resolved": int(counts["resolved"].sum()),
+        "abandoned": int(counts["abandoned"].sum()),
+        "open": int(counts["open"].sum()),
+        "per_replication": {
+            "arrived": _ci(counts.sum(axis=1).to_numpy()),
+            "resolved": _ci(counts["resolved"].to_numpy()),
+            "abandoned": _ci(counts["abandoned"].to_numpy()),
+            "open": _ci(counts["open"].to_numpy()),
+        },
+    }
+    groups = []
+    for g in sc.groups:
+        u = util[util["group"] == g.name].groupby("replication")[["busy", "staffed"]].sum()
+        per_rep = (u["busy"] / u["staffed"].replace(0, np.nan)).to_numpy()
+        s = seg[(seg["party"] == g.name) & seg["start"].notna()]
+        waits = (s["start"] - s["enter"]).to_numpy()
+        groups.append({
+            "name": g.name,
+            "role": g.role,
+            "utilization": _num(float(u["busy"].sum() / u["staffed"].sum())) if u["staffed"].sum() > 0 else None,
+            "utilization_ci95": _ci(per_rep)["ci95"],
+            "visits": int(len(s)),
+            "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
+            "p90_wait_seconds": _num(float(np.quantile(waits, 0.9))) if len(waits) else None,
+        })
+    channels = []
+    for channel in sc.levels("channel"):
+        c = tk[tk["channel"] == channel]
+        if len(c) == 0:
+            continue
+        thresholds = PHONE_THRESHOLDS if channel == "phone" else WRITTEN_THRESHOLDS
+        # offered basis: every contact counts; one not answered in time (or abandoned) misses
+        within = {}
+        for t in thresholds:
+            hit = (c["wait"] <= t).groupby(c["replication"], observed=True).mean().to_numpy()
+            within[f"{t:g}s"] = _ci(hit)
+        aband = (c["outcome"] == "abandoned").groupby(c["replication"], observed=True).mean().to_numpy()
+        waits = c["wait"].dropna()
+        channels.append({
+            "channel": channel,
+            "contacts": int(len(c)),
+            "answered_within": within,
+            "abandonment": _ci(aband),
+            "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
+        })
+    return {
+        "scenario": sc.name,
+        "seed": int(results.seed),
+        "replications": int(reps),
+        "warmup_seconds": float(sc.warmup),
+        "horizon_seconds": float(sc.horizon),
+        "start": sc.origin.isoformat(),
+        "tickets": tickets,
+        "groups": groups,
+        "channels": channels,
+        "unstable": results.unstable,
+    }

@@ -1,0 +1,212 @@
+"""Replications, seeding and executors: ``simulate``.
+
+Each replication is an independent task ``(scenario, seed, replication)``;
+its random numbers depend on nothing else, so the results are identical
+whichever executor runs it and however many workers it has.  Any
+``concurrent.futures.Executor`` can be passed (a Dask cluster's
+``client.get_executor()`` included).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simsla.analysis.occupancy import box_integral, step_integral
+from simsla.engine.pool import OUTCOMES
+from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
+from simsla.experiment.results import Results
+from simsla.model import Scenario
+
+HOUR = 3600.0
+Progress = Callable[[int, int], None]
+
+
+def default_seed() -> int:
+    """A fresh root seed (recorded in the results so the run can be repeated)."""
+    return int(np.random.SeedSequence().entropy % (2**63))
+
+
+def replicate(scenario: Scenario, seed: int, replication: int, max_queue: int = 200_000) -> dict[str, Any]:
+    """Run one replication and reduce it to its tables (numpy columns; cheap to send between processes)."""
+    log = run(scenario, seed, replication, max_queue=max_queue)
+    return _tables(scenario, replication, log)
+
+
+def _tables(scenario: Scenario, replication: int, log: RunLog) -> dict[str, Any]:
+    warm = scenario.warmup
+    tk = log.tickets
+    keep = tk["time"] >= warm
+    ids = np.flatnonzero(keep)
+    tickets = {k: v[keep] for k, v in tk.items()}
+    tickets["ticket"] = ids
+    seg = log.segments
+    seg_keep = keep[seg["ticket"]] if len(seg["ticket"]) else np.zeros(0, dtype=bool)
+    segments = {k: v[seg_keep] for k, v in seg.items()}
+    # utilisation counts all work (warm-up tickets too) inside the measured hours
+    stop = log.stopped_at
+    edges = np.arange(warm, max(stop, warm) + HOUR, HOUR)
+    edges = np.minimum(edges, max(stop, warm))
+    edges = np.unique(edges)
+    util = []
+    for gi, g in enumerate(scenario.groups):
+        mine = seg["party"] == gi
+        started = mine & ~np.isnan(seg["start"])
+        ends = np.where(np.isnan(seg["end"][started]), stop, seg["end"][started])
+        busy = box_integral(seg["start"][started], ends, edges) if len(edges) > 1 else np.zeros(0)
+        times, levels = log.staffing[g.name]
+        staffed = step_integral(times, levels, edges) if len(edges) > 1 else np.zeros(0)
+        # waiting: from joining the queue to work start (or hang-up, or the stop)
+        wait_end = np.where(np.isnan(seg["start"][mine]), seg["end"][mine], seg["start"][mine])
+        wait_end = np.where(np.isnan(wait_end), stop, wait_end)
+        waiting = box_integral(seg["enter"][mine], wait_end, edges) if len(edges) > 1 else np.zeros(0)
+        util.append({"group": np.full(len(edges) - 1, gi, dtype=np.int16), "hour": edges[:-1],
+                     "busy": busy, "staffed": staffed, "queue": waiting})
+    utilization = {k: np.concatenate([u[k] for u in util]) for k in util[0]} if util else {}
+    return {"replication": replication, "tickets": tickets, "segments": segments, "utilization": utilization,
+            "stopped_at": stop, "unstable": log.unstable, "arrived_in_warmup": int((~keep).sum())}
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int = 10,
+    seed: int | None = None,
+    workers: int | None = None,
+    *,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    max_queue: int = 200_000,
+) -> Results:
+    """Simulate a scenario.
+
+    Parameters
+    ----------
+    scenario
+        a validated scenario (``simsla.load_scenario``).
+    replications
+        independent runs of the whole horizon.
+    seed
+        root seed; ``None`` draws one (recorded in the results).
+    workers
+        processes to use when no ``executor`` is given; ``None`` = all cores,
+        1 = in this process.
+    executor
+        any ``concurrent.futures.Executor`` (e.g. a Dask client's executor).
+    progress
+        called as ``progress(done, total)`` after each replication.
+    max_queue
+        a queue longer than this marks the replication unstable and stops it.
+
+    Returns
+    -------
+    Results
+        identical for the same scenario and seed, whatever the executor.
+    """
+    if replications < 1:
+        raise ValueError("replications must be at least 1")
+    seed = default_seed() if seed is None else int(seed)
+    workers = os.cpu_count() or 1 if workers is None else workers
+    parts: list[dict[str, Any]] = [None] * replications  # type: ignore[list-item]
+    done = 0
+    if executor is None and (workers <= 1 or replications == 1):
+        for r in range(replications):
+            parts[r] = replicate(scenario, seed, r, max_queue)
+            done += 1
+            if progress:
+                progress(done, replications)
+    else:
+        own = executor is None
+        pool = executor or ProcessPoolExecutor(max_workers=min(workers, replications))
+        try:
+            futures = {pool.submit(replicate, scenario, seed, r, max_queue): r for r in range(replications)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                parts[futures[fut]] = fut.result()
+                done += 1
+                if progress:
+                    progress(done, replications)
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    return assemble(scenario, seed, parts)
+
+
+def assemble(scenario: Scenario, seed: int, parts: list[dict[str, Any]]) -> Results:
+    """Build ``Results`` from per-replication tables (in replication order)."""
+    cat = _Categories(scenario)
+    tickets = pd.concat([cat.tickets(p) for p in parts], ignore_index=True)
+    segments = pd.concat([cat.segments(p) for p in parts], ignore_index=True)
+    utilization = pd.concat([cat.utilization(p) for p in parts], ignore_index=True)
+    runs = pd.DataFrame({
+        "replication": [p["replication"] for p in parts],
+        "stopped_at": [p["stopped_at"] for p in parts],
+        "unstable": [p["unstable"] or "" for p in parts],
+        "arrived_in_warmup": [p["arrived_in_warmup"] for p in parts],
+    })
+    return Results(scenario, seed, len(parts), tickets, segments, utilization, runs)
+
+
+class _Categories:
+    """Codes -> pandas categoricals with the scenario's labels."""
+
+    def __init__(self, scenario: Scenario):
+        self.s = scenario
+        self.parties = list(scenario.parties)
+
+    def _cat(self, codes: np.ndarray, labels: list[str] | tuple[str, ...]) -> pd.Categorical:
+        return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(labels))
+
+    def tickets(self, p: dict[str, Any]) -> pd.DataFrame:
+        t, s = p["tickets"], self.s
+        n = len(t["time"])
+        return pd.DataFrame({
+            "replication": np.full(n, p["replication"], dtype=np.int32),
+            "ticket": t["ticket"],
+            "stream": self._cat(t["stream"], [d.name for d in s.demand]),
+            "service": self._cat(t["service"], s.levels("service")),
+            "customer": self._cat(t["customer"], s.levels("customer")),
+            "type": self._cat(t["type"], s.levels("type")),
+            "channel": self._cat(t["channel"], s.levels("channel")),
+            "impact": self._cat(t["impact"], s.levels("impact")),
+            "urgency": self._cat(t["urgency"], s.levels("urgency")),
+            "priority": self._cat(t["priority"], s.levels("priority")),
+            "arrival": t["time"],
+            "answered": t["answered"],
+            "abandoned": t["abandoned"],
+            "resolved": t["resolved"],
+            "wait": t["answered"] - t["time"],
+            "outcome": self._cat(t["outcome"], TICKET_OUTCOMES),
+            "resolved_by": pd.Categorical.from_codes(np.asarray(t["resolved_by"], dtype=np.int64), categories=self.parties),
+        })
+
+    def segments(self, p: dict[str, Any]) -> pd.DataFrame:
+        g = p["segments"]
+        n = len(g["ticket"])
+        return pd.DataFrame({
+            "replication": np.full(n, p["replication"], dtype=np.int32),
+            "ticket": g["ticket"],
+            "party": self._cat(g["party"], self.parties),
+            "kind": self._cat((g["party"] >= len(self.s.groups)).astype(np.int64), ["group", "supplier"]),
+            "enter": g["enter"],
+            "start": g["start"],
+            "end": g["end"],
+            "outcome": self._cat(g["outcome"], OUTCOMES),
+        })
+
+    def utilization(self, p: dict[str, Any]) -> pd.DataFrame:
+        u = p["utilization"]
+        n = len(u.get("hour", ()))
+        return pd.DataFrame({
+            "replication": np.full(n, p["replication"], dtype=np.int32),
+            "group": self._cat(u["group"], [g.name for g in self.s.groups]) if n else pd.Categorical([]),
+            "hour": u.get("hour", np.zeros(0)),
+            "busy": u.get("busy", np.zeros(0)),
+            "staffed": u.get("staffed", np.zeros(0)),
+            "queue": u.get("queue", np.zeros(0)),
+        })
