@@ -98,6 +98,8 @@ def format_duration(seconds: float) -> str:
     for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
         if seconds >= size and abs(seconds / size - round(seconds / size)) < 1e-9:
             return f"{round(seconds / size)}{unit}"
+    if seconds == int(seconds):
+        return f"{int(seconds)}s"
     return f"{seconds!r}s"  # exact, so that a saved scenario reads back identically
 
 

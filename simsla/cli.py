@@ -1,0 +1,97 @@
+"""The ``simsla`` command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from simsla.io import ScenarioError, json_schema, load_scenario
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
+out = Console()
+err = Console(stderr=True)
+
+
+def _load(path: Path):
+    try:
+        return load_scenario(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error[/red] {problem}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"{len(exc.problems)} problem(s); nothing was simulated.", highlight=False)
+        raise typer.Exit(2) from None
+
+
+class _LateProgress:
+    """A progress bar on stderr that appears only once a run has taken a couple of seconds."""
+
+    def __init__(self, label: str, delay: float = 2.0):
+        self.label, self.delay, self.t0 = label, delay, time.monotonic()
+        self.bar: Progress | None = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None and time.monotonic() - self.t0 >= self.delay and done < total:
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
+    replications: int = typer.Option(10, "--replications", "-r", min=1, help="independent runs of the horizon"),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="root seed (default: a fresh one, recorded)"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes (default: all cores)"),
+    out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="results folder (replaced if it exists)"),
+) -> None:
+    """Simulate SCENARIO, print the summary and write the results folder."""
+    from simsla.experiment import simulate
+    from simsla.report.tables import print_summary
+
+    model = _load(scenario)
+    progress = _LateProgress(f"simulating {model.name}")
+    try:
+        results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    folder = results.save(out_dir)
+    summary = results.summary()
+    print_summary(summary, out)
+    out.print(f"results written to {folder}/ (summary.json, tickets, segments, utilization)", highlight=False)
+    if summary["unstable"]:
+        raise typer.Exit(3)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    sys.stdout.write(json_schema() + "\n")
+
+
+@app.command()
+def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
+    """Check a scenario file without simulating it (exit 2 when it is invalid)."""
+    model = _load(scenario)
+    out.print(f"{scenario}: valid — {model.name}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,66 @@
+"""Readable terminal tables of a run's summary (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from simsla.model.units import format_duration
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f} %"
+
+
+def _ci_pct(block: dict[str, Any]) -> str:
+    lo, hi = block["ci95"]
+    if lo is None or hi is None:
+        return _pct(block["mean"])
+    return f"{_pct(block['mean'])} [{100 * lo:.1f}–{100 * hi:.1f}]"
+
+
+def _secs(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.1f}s" if x < 120 else format_duration(round(x / 60) * 60)
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """Print the headline tables of a ``summary.json`` dict."""
+    t = summary["tickets"]
+    console.print(f"[bold]{summary['scenario']}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
+                  f"{format_duration(summary['horizon_seconds'])} after a {format_duration(summary['warmup_seconds'])} warm-up")
+    per = t["per_replication"]
+    tickets = Table(title="Tickets (total; per replication: mean [95 % CI])", title_justify="left")
+    for col in ("", "total", "per replication"):
+        tickets.add_column(col, justify="right" if col else "left")
+    for key in ("arrived", "resolved", "abandoned", "open"):
+        b = per[key]
+        lo, hi = b["ci95"]
+        span = f" [{lo:,.0f}–{hi:,.0f}]" if lo is not None else ""
+        tickets.add_row(key, f"{t[key]:,}", f"{b['mean']:,.1f}{span}")
+    console.print(tickets)
+
+    groups = Table(title="Groups", title_justify="left")
+    for col in ("group", "role", "utilisation [95 % CI]", "visits", "mean wait", "p90 wait"):
+        groups.add_column(col, justify="left" if col in ("group", "role") else "right")
+    for g in summary["groups"]:
+        util = _ci_pct({"mean": g["utilization"], "ci95": g["utilization_ci95"]})
+        groups.add_row(g["name"], g["role"], util, f"{g['visits']:,}", _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"]))
+    console.print(groups)
+
+    for c in summary["channels"]:
+        table = Table(title=f"Channel: {c['channel']} ({c['contacts']:,} contacts)", title_justify="left")
+        label = "answered within" if c["channel"] == "phone" else "picked up within"
+        table.add_column("measure")
+        table.add_column("mean [95 % CI]", justify="right")
+        for threshold, block in c["answered_within"].items():
+            table.add_row(f"{label} {format_duration(float(threshold[:-1]))}", _ci_pct(block))
+        if c["channel"] == "phone":
+            table.add_row("abandoned", _ci_pct(c["abandonment"]))
+        table.add_row("mean wait", _secs(c["mean_wait_seconds"]))
+        console.print(table)
+    for message in summary.get("unstable", []):
+        console.print(f"[bold red]unstable:[/bold red] {message}")
