@@ -13,8 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from simsla.clock import BusinessClock
+    from simsla.model import Scenario
 
 DAY = 86400.0
 
@@ -132,17 +137,6 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
-def public_holidays(country: str, years: Iterable[int], subdivision: str | None = None) -> list[dt.date]:
-    """Public holidays of a country (ISO code) through the ``holidays`` package."""
-    import holidays  # imported here: only scenarios that name a country pay for it
-
-    try:
-        table = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
-    except (NotImplementedError, KeyError) as exc:
-        raise ValueError(f"no public holidays are known for country {country!r} ({exc}); use an ISO code such as SE, NL, DE") from None
-    return sorted(table)
-
-
 def closed_dates(holidays: Iterable[dt.date], country: str | None, subdivision: str | None,
                  origin: dt.datetime, span: float) -> list[dt.date]:
     """All dates a calendar is closed over the run: listed dates plus a country's holidays."""
@@ -150,5 +144,23 @@ def closed_dates(holidays: Iterable[dt.date], country: str | None, subdivision: 
     if country:
         first = origin.year
         last = (origin + dt.timedelta(seconds=span)).year + 1
-        dates |= set(public_holidays(country, range(first, last + 1), subdivision))
+        from simsla.clock import holiday_dates  # the holidays package is only imported when a country is named
+
+        dates |= set(holiday_dates(country, range(first, last + 1), subdivision))
     return sorted(dates)
+
+
+def calendar_clock(scenario: "Scenario", name: str | None, margin: float = 400 * DAY) -> "BusinessClock":
+    """The business clock of a scenario's calendar (``None``/``24/7``: always open).
+
+    The margin past the horizon lets tickets still open at the end get
+    deadlines and business ages.
+    """
+    from simsla.clock import BusinessClock
+
+    cal = scenario.calendar(name)
+    if cal.is_always_open:
+        return BusinessClock.always(origin=scenario.origin, horizon=scenario.end, margin=margin)
+    closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin, scenario.end + margin)
+    return BusinessClock.from_weekly(cal.weekly(), holidays=closed, tz=scenario.timezone, origin=scenario.origin,
+                                     horizon=scenario.end, margin=margin)

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from simsla.analysis.clock import DEFAULT_MARGIN, BusinessClock, holiday_dates
+from simsla.clock import DEFAULT_MARGIN, BusinessClock, holiday_dates
 
 TZ = "Europe/Stockholm"
 ZONE = ZoneInfo(TZ)

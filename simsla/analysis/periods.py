@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
-from simsla.analysis.clock import _aware_origin, _epoch_seconds, _zone
+from simsla.clock import _aware_origin, _epoch_seconds, _zone
 
 __all__ = ["PERIODS", "period_index", "period_label", "period_bounds", "period_table"]
 

@@ -22,7 +22,7 @@ from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
 from simsla.model.calendar import parse_days, parse_hours
 from simsla.model.chain import RESOLVED as RESOLVED_NAME
-from simsla.timebase import closed_dates, step_function, weekly_intervals
+from simsla.timebase import calendar_clock, closed_dates, step_function, weekly_intervals
 
 #: ticket outcomes
 TICKET_OUTCOMES = ("resolved", "abandoned", "open")
@@ -136,10 +136,12 @@ class Replication:
         # suppliers
         self.supplier_draws = []
         self.supplier_res = []
+        self.supplier_clocks = []
         for si, s in enumerate(scenario.suppliers):
             rng = streams.stream(seed, replication, streams.SUPPLIERS, si)
             self.supplier_draws.append((Buffer(sampler(s.response), rng), Buffer(sampler(s.resolution), rng)))
             self.supplier_res.append(simpy.Resource(self.env, s.capacity) if s.capacity else None)
+            self.supplier_clocks.append(None if s.calendar is None else calendar_clock(scenario, s.calendar))
         self.env.process(self._arrivals(arr["time"].tolist()))
 
     def _work_time(self, space: KeySpace, gi: int, arr: dict[str, np.ndarray], n: int):
@@ -188,9 +190,13 @@ class Replication:
         if res is not None:
             req = res.request()
             yield req
-        yield env.timeout(response())
+        clock = self.supplier_clocks[si]
+        # with a calendar, the supplier's times run in its business hours
+        wait = response() if clock is None else float(clock.deadline(env.now, response())) - env.now
+        yield env.timeout(wait)
         self.start_work(tid, env.now)
-        yield env.timeout(resolution())
+        work = resolution() if clock is None else float(clock.deadline(env.now, resolution())) - env.now
+        yield env.timeout(work)
         if req is not None:
             res.release(req)
         self.finish(tid, self.n_groups + si)
