@@ -76,10 +76,40 @@ def _choice(rng: np.random.Generator, levels: tuple[str, ...], weights: dict[str
     return rng.choice(len(levels), size=n, p=p / p.sum())
 
 
-def generate(scenario: Scenario, seed: int, replication: int) -> dict[str, np.ndarray]:
+def outages(scenario: Scenario, seed: int, replication: int) -> dict[str, np.ndarray]:
+    """Unplanned outages of each service with ``failures``: (service, start, end) columns.
+
+    An alternating renewal process from the start: up ~ ``time_between``,
+    down ~ ``time_to_restore``; independent of the desk, so drawn up front.
+    """
+    service, start, end = [], [], []
+    for si, sv in enumerate(scenario.services):
+        if sv.failures is None:
+            continue
+        rng = streams.stream(seed, replication, streams.OUTAGES, si)
+        up, down = sampler(sv.failures.time_between), sampler(sv.failures.time_to_restore)
+        t = 0.0
+        while t < scenario.end:
+            ups, downs = up(rng, 64), down(rng, 64)
+            for u, d in zip(ups.tolist(), downs.tolist()):
+                t += u
+                if t >= scenario.end:
+                    break
+                service.append(si)
+                start.append(t)
+                end.append(t + d)
+                t += d
+    return {"service": np.asarray(service, dtype=np.int32), "start": np.asarray(start, dtype=float),
+            "end": np.asarray(end, dtype=float)}
+
+
+def generate(scenario: Scenario, seed: int, replication: int,
+             outage_table: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """All arrivals of one replication, sorted by time, as columns.
 
-    Columns: ``time``, ``stream`` (index into ``scenario.demand``), ``service``,
+    Columns: ``time``, ``stream`` (index into ``scenario.demand``; then
+    ``len(demand)`` for outage surges and ``len(demand) + 1`` for major
+    incidents), ``service``,
     ``customer``, ``type``, ``channel``, ``impact``, ``urgency``, ``priority``
     (codes into ``scenario.levels``) and ``patience`` (seconds; ``inf`` where
     the contact never abandons).
@@ -114,6 +144,8 @@ def generate(scenario: Scenario, seed: int, replication: int) -> dict[str, np.nd
             "priority": prio_of[impact, urgency].astype(np.int8),
             "patience": patience,
         })
+    if outage_table is not None and len(outage_table["start"]):
+        parts.extend(_outage_contacts(scenario, seed, replication, outage_table, prio_of))
     columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     order = np.argsort(columns["time"], kind="stable")
     return {name: col[order] for name, col in columns.items()}
@@ -137,3 +169,45 @@ def _customers(scenario: Scenario, d: DemandStream, service: np.ndarray, rng: np
         cdf = np.cumsum(allowed / allowed.sum())
         out[mask] = np.minimum(np.searchsorted(cdf, u[mask], side="right"), len(customers) - 1)
     return out
+
+
+def _outage_contacts(scenario: Scenario, seed: int, replication: int, table: dict[str, np.ndarray],
+                     prio_of: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Major incidents at each outage's start and users' calls while it lasts."""
+    pm = scenario.priority_matrix
+    k = len(scenario.demand)
+    rng = streams.stream(seed, replication, streams.OUTAGES, len(scenario.services))
+    parts = []
+    phone = scenario.levels("channel").index("phone")
+    incident = scenario.levels("type").index("incident")
+    customers = len(scenario.levels("customer"))
+    for si, sv in enumerate(scenario.services):
+        f = sv.failures
+        mine = table["service"] == si
+        if f is None or not mine.any():
+            continue
+        starts, ends = table["start"][mine], np.minimum(table["end"][mine], scenario.end)
+        blocks = []
+        if f.major_incident:
+            blocks.append((starts, k + 1, 0, 0))
+        if f.surge:
+            iv = np.column_stack([starts, ends, np.full(len(starts), f.surge)])
+            blocks.append((poisson_times(iv[iv[:, 1] > iv[:, 0]], rng), k, len(pm.impacts) - 1, 0))
+        for times, stream_id, impact, urgency in blocks:
+            n = len(times)
+            patience = (sampler(scenario.patience)(rng, n) if scenario.patience is not None else np.full(n, np.inf))
+            if stream_id == k + 1:
+                patience = np.full(n, np.inf)  # a major incident is raised by monitoring or the desk: it does not hang up
+            parts.append({
+                "time": np.asarray(times, dtype=float),
+                "stream": np.full(n, stream_id, dtype=np.int16),
+                "service": np.full(n, si, dtype=np.int32),
+                "customer": rng.integers(0, customers, n).astype(np.int32),
+                "type": np.full(n, incident, dtype=np.int8),
+                "channel": np.full(n, phone, dtype=np.int8),
+                "impact": np.full(n, impact, dtype=np.int8),
+                "urgency": np.full(n, urgency, dtype=np.int8),
+                "priority": np.full(n, prio_of[impact, urgency], dtype=np.int8),
+                "patience": patience,
+            })
+    return parts

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from simsla.engine.replication import Replication
 
 #: segment outcomes, as written to the log.
-RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN = range(6)
-OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open")
+RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = range(7)
+OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending")
 
 
 class QueueOverflow(Exception):
@@ -156,7 +156,7 @@ class Pool:
             start = env.now
             work = rep.remaining.pop(tid, None)
             if work is None:
-                work = self.work_time(tid)
+                work = rep.split_for_customer(tid, self.index, self.work_time(tid))
             rep.start_work(tid, start)
             self.serving[seat] = tid
             try:

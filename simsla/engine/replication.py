@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from simsla.engine import arrivals, streams
-from simsla.engine.pool import ABANDONED, ESCALATED, OPEN, RESOLVED, Pool, QueueOverflow
+from simsla.engine.pool import ABANDONED, ESCALATED, OPEN, PENDING, RESOLVED, Pool, QueueOverflow
 from simsla.engine.sampling import Buffer, sampler
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
@@ -38,6 +38,7 @@ class RunLog:
     segments: dict[str, np.ndarray]
     staffing: dict[str, tuple[np.ndarray, np.ndarray]]
     stopped_at: float
+    outages: dict[str, np.ndarray] = field(default_factory=dict)
     unstable: str | None = None
     stats: dict[str, float] = field(default_factory=dict)
 
@@ -71,7 +72,8 @@ class Replication:
         self.scenario, self.seed, self.replication = scenario, seed, replication
         self.env = simpy.Environment()
         space = KeySpace(scenario)
-        arr = arrivals.generate(scenario, seed, replication)
+        self.outages = arrivals.outages(scenario, seed, replication)
+        arr = arrivals.generate(scenario, seed, replication, self.outages)
         self.arrivals = arr
         n = len(arr["time"])
         self.n = n
@@ -84,6 +86,7 @@ class Replication:
         self.resolved_by = [-1] * n
         self.hops = [0] * n
         self.remaining: dict[int, float] = {}
+        self.customer_rest: dict[int, float] = {}
         self.active: dict[int, list] = {}
         self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
         self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
@@ -142,6 +145,17 @@ class Replication:
             self.supplier_draws.append((Buffer(sampler(s.response), rng), Buffer(sampler(s.resolution), rng)))
             self.supplier_res.append(simpy.Resource(self.env, s.capacity) if s.capacity else None)
             self.supplier_clocks.append(None if s.calendar is None else calendar_clock(scenario, s.calendar))
+        # customer waits: per group, (probability, uniform draws, duration draws); party index of "the customer"
+        self.customer_party = len(parties)
+        self.customer_wait = []
+        for gi, g in enumerate(scenario.groups):
+            cw = g.customer_wait
+            if cw is None or cw.probability <= 0:
+                self.customer_wait.append(None)
+                continue
+            rng = streams.stream(seed, replication, streams.CUSTOMER, gi)
+            self.customer_wait.append((cw.probability, Buffer(lambda r, k: r.uniform(size=k), rng),
+                                       Buffer(sampler(cw.duration), rng)))
         self.env.process(self._arrivals(arr["time"].tolist()))
 
     def _work_time(self, space: KeySpace, gi: int, arr: dict[str, np.ndarray], n: int):
@@ -201,6 +215,25 @@ class Replication:
             res.release(req)
         self.finish(tid, self.n_groups + si)
 
+    def split_for_customer(self, tid: int, gi: int, work: float) -> float:
+        """Fresh work at a group: maybe stop half-way to wait on the customer."""
+        cw = self.customer_wait[gi]
+        if cw is None or cw[1]() >= cw[0]:
+            return work
+        self.customer_rest[tid] = work / 2
+        return work / 2
+
+    def _customer(self, tid: int, gi: int, rest: float):
+        env = self.env
+        start = env.now
+        wait = self.customer_wait[gi][2]()
+        self.active[tid] = [self.customer_party, start, start]
+        yield env.timeout(wait)
+        self._segment(tid, self.customer_party, start, start, env.now, ESCALATED)
+        self.remaining[tid] = rest
+        self.active[tid] = [gi, env.now, math.nan]
+        self.pools[gi].arrive(tid)
+
     # ------------------------------------------------------------- bookkeeping
     def start_work(self, tid: int, t: float) -> None:
         """A party starts working on a ticket (first time at the desk = answered)."""
@@ -235,6 +268,10 @@ class Replication:
         """A party finished its work: resolve or pass the ticket on."""
         now = self.env.now
         state = self.active[tid]
+        if tid in self.customer_rest:
+            self._segment(tid, party, state[1], state[2], now, PENDING)
+            self.env.process(self._customer(tid, party, self.customer_rest.pop(tid)))
+            return
         dest = self._destination(tid, party)
         if dest < 0:
             self._segment(tid, party, state[1], state[2], now, RESOLVED)
@@ -311,7 +348,7 @@ class Replication:
         }
         order = np.lexsort((segments["enter"], segments["ticket"]))
         segments = {k: v[order] for k, v in segments.items()}
-        return RunLog(tickets, segments, self.staffing, stop, unstable)
+        return RunLog(tickets, segments, self.staffing, stop, self.outages, unstable)
 
 
 def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:

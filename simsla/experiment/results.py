@@ -21,7 +21,7 @@ import pandas as pd
 
 from simsla.model import Scenario
 
-TABLES = ("tickets", "segments", "utilization")
+TABLES = ("tickets", "segments", "utilization", "outages")
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Results:
         per replication, group and hour: busy and staffed agent-seconds.
     runs
         per replication: when it stopped and whether it was unstable.
+    outages
+        per replication: unplanned outages of services (service, start, end).
     """
 
     scenario: Scenario
@@ -57,6 +59,7 @@ class Results:
     segments: pd.DataFrame
     utilization: pd.DataFrame
     runs: pd.DataFrame
+    outages: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["replication", "service", "start", "end"]))
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -69,6 +69,7 @@ def _tables(scenario: Scenario, replication: int, log: RunLog) -> dict[str, Any]
                      "busy": busy, "staffed": staffed, "queue": waiting})
     utilization = {k: np.concatenate([u[k] for u in util]) for k in util[0]} if util else {}
     return {"replication": replication, "tickets": tickets, "segments": segments, "utilization": utilization,
+            "outages": log.outages,
             "stopped_at": stop, "unstable": log.unstable, "arrived_in_warmup": int((~keep).sum())}
 
 
@@ -143,13 +144,14 @@ def assemble(scenario: Scenario, seed: int, parts: list[dict[str, Any]]) -> Resu
     tickets = pd.concat([cat.tickets(p) for p in parts], ignore_index=True)
     segments = pd.concat([cat.segments(p) for p in parts], ignore_index=True)
     utilization = pd.concat([cat.utilization(p) for p in parts], ignore_index=True)
+    outages = pd.concat([cat.outages(p) for p in parts], ignore_index=True)
     runs = pd.DataFrame({
         "replication": [p["replication"] for p in parts],
         "stopped_at": [p["stopped_at"] for p in parts],
         "unstable": [p["unstable"] or "" for p in parts],
         "arrived_in_warmup": [p["arrived_in_warmup"] for p in parts],
     })
-    return Results(scenario, seed, len(parts), tickets, segments, utilization, runs)
+    return Results(scenario, seed, len(parts), tickets, segments, utilization, runs, outages)
 
 
 class _Categories:
@@ -157,7 +159,7 @@ class _Categories:
 
     def __init__(self, scenario: Scenario):
         self.s = scenario
-        self.parties = list(scenario.parties)
+        self.parties = list(scenario.parties) + ["customer"]
 
     def _cat(self, codes: np.ndarray, labels: list[str] | tuple[str, ...]) -> pd.Categorical:
         return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(labels))
@@ -168,7 +170,7 @@ class _Categories:
         return pd.DataFrame({
             "replication": np.full(n, p["replication"], dtype=np.int32),
             "ticket": t["ticket"],
-            "stream": self._cat(t["stream"], [d.name for d in s.demand]),
+            "stream": self._cat(t["stream"], [d.name for d in s.demand] + ["outage surge", "major incident"]),
             "service": self._cat(t["service"], s.levels("service")),
             "customer": self._cat(t["customer"], s.levels("customer")),
             "type": self._cat(t["type"], s.levels("type")),
@@ -192,11 +194,22 @@ class _Categories:
             "replication": np.full(n, p["replication"], dtype=np.int32),
             "ticket": g["ticket"],
             "party": self._cat(g["party"], self.parties),
-            "kind": self._cat((g["party"] >= len(self.s.groups)).astype(np.int64), ["group", "supplier"]),
+            "kind": self._cat(np.searchsorted([len(self.s.groups), len(self.s.parties)], g["party"], side="right"),
+                              ["group", "supplier", "customer"]),
             "enter": g["enter"],
             "start": g["start"],
             "end": g["end"],
             "outcome": self._cat(g["outcome"], OUTCOMES),
+        })
+
+    def outages(self, p: dict[str, Any]) -> pd.DataFrame:
+        o = p["outages"]
+        n = len(o.get("start", ()))
+        return pd.DataFrame({
+            "replication": np.full(n, p["replication"], dtype=np.int32),
+            "service": self._cat(o.get("service", np.zeros(0, dtype=np.int64)), self.s.levels("service")),
+            "start": o.get("start", np.zeros(0)),
+            "end": o.get("end", np.zeros(0)),
         })
 
     def utilization(self, p: dict[str, Any]) -> pd.DataFrame:

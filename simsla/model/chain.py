@@ -95,6 +95,20 @@ Resolution = Annotated[
 ]
 
 
+class CustomerWait(BaseModel):
+    """Some tickets need the customer (information, a test, access) half-way through the work.
+
+    With ``probability`` per visit, the group's work on a ticket stops half-way,
+    the ticket waits ``duration`` on the customer (an SLA clock pauses), then
+    rejoins the group's queue for the other half of the work.
+    """
+
+    model_config = _STRICT
+
+    probability: float = Field(ge=0, le=1)
+    duration: Distribution
+
+
 class Group(BaseModel):
     """A pool of people with a shift schedule: the 1st-line desk or a resolver group.
 
@@ -126,6 +140,7 @@ class Group(BaseModel):
     at_shift_end: Literal["finish", "handover"] = Field(
         "finish", description="finish: an agent completes the ticket in hand; handover: it goes back to the queue"
     )
+    customer_wait: CustomerWait | None = Field(None, description="tickets that wait on the customer mid-work")
     cost_per_hour: float | None = Field(None, ge=0, description="cost of one agent-hour (staffing search)")
 
     @model_validator(mode="after")

@@ -59,6 +59,45 @@ class PriorityMatrix(BaseModel):
         return self.matrix[impact][self.urgencies.index(urgency)]
 
 
+class Failures(BaseModel):
+    """How a service fails: an alternating up/down process.
+
+    Each outage raises one major incident (the highest impact and urgency,
+    arriving by phone at the outage's start, routed like any ticket) and,
+    while it lasts, ``surge`` extra phone incidents from users (lowest impact,
+    highest urgency).  The restore time is drawn here; it does not wait for
+    the major incident's ticket.
+    """
+
+    model_config = _STRICT
+
+    time_between: Distribution = Field(description="up time from a restore to the next failure")
+    time_to_restore: Distribution = Field(description="down time of an outage")
+    surge: Rate | None = Field(None, description="extra user calls while the service is down, e.g. 30/h")
+    major_incident: bool = Field(True, description="raise a major incident ticket at each outage")
+
+
+class MaintenanceWindow(BaseModel):
+    """A planned weekly maintenance window: excluded from availability."""
+
+    model_config = _STRICT
+
+    days: str
+    hours: str
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        parse_days(value)
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+
 class Service(BaseModel):
     """A service in the catalogue; tickets are registered against it."""
 
@@ -67,6 +106,8 @@ class Service(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     customers: tuple[str, ...] | None = Field(None, description="customers using it (default: all)")
+    failures: Failures | None = Field(None, description="unplanned outages (for availability targets)")
+    maintenance: tuple[MaintenanceWindow, ...] = Field((), description="planned weekly maintenance windows")
 
 
 class ProfileInterval(BaseModel):

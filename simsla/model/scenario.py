@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from simsla.model.agreements import Agreement
 from simsla.model.calendar import ALWAYS, Calendar
 from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, When
 from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
@@ -43,6 +44,7 @@ class Scenario(BaseModel):
     groups: tuple[Group, ...] = Field(min_length=1)
     suppliers: tuple[Supplier, ...] = ()
     routing: tuple[Route, ...] = ()
+    agreements: tuple[Agreement, ...] = Field((), description="SLAs, OLAs and UCs whose targets are measured")
 
     @field_validator("timezone")
     @classmethod
@@ -161,6 +163,29 @@ class Scenario(BaseModel):
                 if desks[0] in r.to:
                     out.append((("routing", i, "to"), "the desk cannot escalate to itself"))
             self._check_when(out, ("routing", i, "when"), r.when)
+        _unique(out, ("agreements",), (a.name for a in self.agreements))
+        groups = {g.name for g in self.groups}
+        suppliers = {s.name for s in self.suppliers}
+        for i, a in enumerate(self.agreements):
+            if a.customer is not None and a.customer not in self.customers:
+                out.append((("agreements", i, "customer"), f"unknown customer {a.customer!r} (known: {list(self.customers)})"))
+            if a.kind == "OLA" and a.party not in groups:
+                out.append((("agreements", i, "party"), f"an OLA binds a group; {a.party!r} is not one (groups: {sorted(groups)})"))
+            if a.kind == "UC" and a.party not in suppliers:
+                out.append((("agreements", i, "party"), f"a UC binds a supplier; {a.party!r} is not one (suppliers: {sorted(suppliers)})"))
+            if a.calendar is not None and a.calendar not in calendars:
+                out.append((("agreements", i, "calendar"), f"unknown calendar {a.calendar!r} (known: {sorted(calendars)})"))
+            for j, t in enumerate(a.targets):
+                if t.calendar is not None and t.calendar not in calendars:
+                    out.append((("agreements", i, "targets", j, "calendar"), f"unknown calendar {t.calendar!r} (known: {sorted(calendars)})"))
+                self._check_when(out, ("agreements", i, "targets", j, "when"), t.when)
+                if t.metric == "answer_time" and not any(d.channel == "phone" for d in self.demand):
+                    out.append((("agreements", i, "targets", j, "metric"), "answer_time needs phone calls, and no demand stream has channel: phone"))
+                if t.metric == "availability":
+                    scoped = t.when.values("service") or tuple(sv.name for sv in self.services)
+                    if not any(sv.failures is not None for sv in self.services if sv.name in scoped):
+                        out.append((("agreements", i, "targets", j, "metric"),
+                                    "availability is measured from service failures, and no service in this target's scope has `failures`"))
         if not out:
             out.extend(self._chain_problems())
         return out
