@@ -8,9 +8,10 @@ Quick use::
     results.tickets.head()
 """
 
+from simsla.analysis.attainment import evaluate
 from simsla.experiment import Results, simulate
 from simsla.io import ScenarioError, load_scenario
 from simsla.model import Scenario
 
 __version__ = "0.1.0"
-__all__ = ["Results", "Scenario", "ScenarioError", "load_scenario", "simulate", "__version__"]
+__all__ = ["evaluate", "Results", "Scenario", "ScenarioError", "load_scenario", "simulate", "__version__"]

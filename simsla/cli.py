@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from simsla.io import ScenarioError, json_schema, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
-out = Console()
+out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
 
 

@@ -81,6 +81,11 @@ def summarize(results: "Results") -> dict[str, Any]:
             "abandonment": _ci(aband),
             "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
         })
+    from simsla.analysis.attainment import target_summary
+
+    targets = target_summary(results) if sc.agreements else []
+    for t in targets:
+        t["attainment_ci95"] = [None if x is None else min(1.0, max(0.0, x)) for x in t["attainment_ci95"]]
     return {
         "scenario": sc.name,
         "seed": int(results.seed),
@@ -91,5 +96,6 @@ def summarize(results: "Results") -> dict[str, Any]:
         "tickets": tickets,
         "groups": groups,
         "channels": channels,
+        "targets": targets,
         "unstable": results.unstable,
     }

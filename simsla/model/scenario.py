@@ -179,7 +179,8 @@ class Scenario(BaseModel):
                 if t.calendar is not None and t.calendar not in calendars:
                     out.append((("agreements", i, "targets", j, "calendar"), f"unknown calendar {t.calendar!r} (known: {sorted(calendars)})"))
                 self._check_when(out, ("agreements", i, "targets", j, "when"), t.when)
-                if t.metric == "answer_time" and not any(d.channel == "phone" for d in self.demand):
+                if t.metric == "answer_time" and not any(d.channel == "phone" for d in self.demand) \
+                        and not any(sv.failures is not None for sv in self.services):
                     out.append((("agreements", i, "targets", j, "metric"), "answer_time needs phone calls, and no demand stream has channel: phone"))
                 if t.metric == "availability":
                     scoped = t.when.values("service") or tuple(sv.name for sv in self.services)

@@ -62,5 +62,21 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             table.add_row("abandoned", _ci_pct(c["abandonment"]))
         table.add_row("mean wait", _secs(c["mean_wait_seconds"]))
         console.print(table)
+    if summary.get("targets"):
+        targets = Table(title="Targets (attainment pooled [95 % CI]; breach probability per period [95 % CI])", title_justify="left")
+        for col in ("agreement", "target", "promise", "attainment", "P(breach) per period", "periods"):
+            targets.add_column(col, justify="right" if col in ("attainment", "P(breach) per period", "periods") else "left")
+        for t in summary["targets"]:
+            promise = f"{100 * t['fraction']:g} %"
+            if t["threshold_seconds"] is not None:
+                promise += f" within {format_duration(t['threshold_seconds'])}"
+            promise += f" / {t['period']}"
+            p = t["breach_probability"]
+            colour = "green" if p is not None and p <= 0.05 else ("yellow" if p is not None and p <= 0.2 else "red")
+            lo, hi = t["breach_probability_ci95"]
+            risk = "–" if p is None else f"[{colour}]{100 * p:.0f} %[/{colour}] [{100 * (lo or 0):.0f}–{100 * (hi or 0):.0f}]"
+            targets.add_row(f"{t['agreement']} ({t['kind']})", t["target"], promise,
+                            _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk, str(t["periods_evaluated"]))
+        console.print(targets)
     for message in summary.get("unstable", []):
         console.print(f"[bold red]unstable:[/bold red] {message}")
