@@ -83,7 +83,13 @@ def summarize(results: "Results") -> dict[str, Any]:
         })
     from simsla.analysis.attainment import target_summary
 
+    from simsla.analysis.attribution import attribute
+
     targets = target_summary(results) if sc.agreements else []
+    blame = attribute(results) if sc.agreements else None
+    attribution = [] if blame is None else [
+        {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blame.to_dict("records")
+    ]
     for t in targets:
         t["attainment_ci95"] = [None if x is None else min(1.0, max(0.0, x)) for x in t["attainment_ci95"]]
     return {
@@ -97,5 +103,6 @@ def summarize(results: "Results") -> dict[str, Any]:
         "groups": groups,
         "channels": channels,
         "targets": targets,
+        "attribution": attribution,
         "unstable": results.unstable,
     }

@@ -78,5 +78,16 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             targets.add_row(f"{t['agreement']} ({t['kind']})", t["target"], promise,
                             _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk, str(t["periods_evaluated"]))
         console.print(targets)
+    blame = summary.get("attribution") or []
+    shown = set()
+    for row in sorted(blame, key=lambda r: -(r["mean_share_of_time"] or 0)):
+        key = (row["agreement"], row["target"])
+        if key in shown:
+            continue
+        shown.add(key)
+        own = row["share_over_own_agreement"]
+        over = "" if own is None else f"; over its own agreement in {100 * own:.0f} % of them"
+        console.print(f"missed {row['agreement']} / {row['target']} ({row['breaches']} tickets): "
+                      f"[bold]{row['party']}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
     for message in summary.get("unstable", []):
         console.print(f"[bold red]unstable:[/bold red] {message}")

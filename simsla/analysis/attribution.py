@@ -1,0 +1,102 @@
+"""Attribution: when an SLA target is missed, which link of the chain used up the time?
+
+For every ticket that misses an SLA ticket target, the business time (in the
+target's calendar) each party used is summed from the segments: the desk's
+queue and the desk's work apart, every other group and supplier from
+hand-over to done, and the customer's waits.  A party counts as *over its own
+agreement* when one of its visits to that ticket missed an OLA/UC
+``resolution`` target binding it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from simsla.analysis.attainment import items, target_calendar
+from simsla.analysis.measures import stop_times, visit_items
+from simsla.timebase import calendar_clock
+
+if TYPE_CHECKING:
+    from simsla.experiment.results import Results
+
+COLUMNS = ["agreement", "target", "party", "breaches", "share_over_own_agreement", "mean_share_of_time", "mean_hours"]
+
+
+def party_time(results: "Results", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
+    """Business seconds per (replication, ticket) x party; the desk split into queue and work."""
+    sc = results.scenario
+    clock = calendar_clock(sc, calendar)
+    seg = results.segments
+    key = pd.MultiIndex.from_arrays([seg["replication"], seg["ticket"]])
+    seg = seg[key.isin(tickets)]
+    stop = stop_times(results, seg["replication"])
+    enter = seg["enter"].to_numpy(dtype=float)
+    start = seg["start"].to_numpy(dtype=float)
+    end = seg["end"].to_numpy(dtype=float)
+    end = np.where(np.isnan(end), stop, end)
+    desk = (seg["party"] == sc.desk.name).to_numpy()
+    work_from = np.where(np.isnan(start), end, start)
+    party = seg["party"].astype(str).to_numpy()
+    rows = [
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[desk], "ticket": seg["ticket"].to_numpy()[desk],
+                      "party": f"{sc.desk.name} (queue)", "seconds": clock.elapsed(enter[desk], work_from[desk])}),
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[desk], "ticket": seg["ticket"].to_numpy()[desk],
+                      "party": f"{sc.desk.name} (work)", "seconds": clock.elapsed(work_from[desk], end[desk])}),
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[~desk], "ticket": seg["ticket"].to_numpy()[~desk],
+                      "party": party[~desk], "seconds": clock.elapsed(enter[~desk], end[~desk])}),
+    ]
+    frame = pd.concat(rows, ignore_index=True)
+    return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
+
+
+def attribute(results: "Results") -> pd.DataFrame:
+    """Per SLA ticket target and party: share of breaches in which the party was over its own
+    agreement, and the mean share of the breached tickets' time it used."""
+    sc = results.scenario
+    over: dict[str, set] = {}
+    for a in sc.agreements:
+        if a.kind == "SLA":
+            continue
+        for t in a.targets:
+            if t.metric != "resolution":
+                continue
+            v = visit_items(results, calendar_clock(sc, target_calendar(a, t)), a, t)
+            missed = v[~v["met"].astype(bool)]
+            over.setdefault(a.party, set()).update(zip(missed["replication"], missed["ticket"]))  # type: ignore[arg-type]
+    out = []
+    for a in sc.agreements:
+        if a.kind != "SLA":
+            continue
+        for t in a.targets:
+            if t.metric not in ("resolution", "first_response"):
+                continue
+            found = items(results, a, t)
+            missed = found[~found["met"].astype(bool)]
+            if missed.empty:
+                continue
+            idx = pd.MultiIndex.from_arrays([missed["replication"], missed["ticket"]])
+            times = party_time(results, idx, target_calendar(a, t))
+            total = times.sum(axis=1).replace(0, np.nan)
+            share = times.div(total, axis=0)
+            for party in times.columns:
+                own = party.split(" (")[0]
+                flagged = over.get(own, set())
+                hit = np.fromiter(((r, k) in flagged for r, k in times.index), dtype=bool, count=len(times))
+                out.append({
+                    "agreement": a.name, "target": t.name, "party": party, "breaches": len(times),
+                    "share_over_own_agreement": float(hit.mean()) if own in over else np.nan,
+                    "mean_share_of_time": float(share[party].mean()),
+                    "mean_hours": float(times[party].mean() / 3600),
+                })
+    return pd.DataFrame(out, columns=COLUMNS)
+
+
+def top_contributors(table: pd.DataFrame) -> pd.DataFrame:
+    """Per breached target, the party that used the largest mean share of the time."""
+    if table.empty:
+        return table
+    best = table.sort_values("mean_share_of_time", ascending=False).groupby(["agreement", "target"], sort=False).head(1)
+    return best.reset_index(drop=True)
