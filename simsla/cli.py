@@ -77,6 +77,24 @@ def run(
 
 
 @app.command()
+def check(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
+    """Is every SLA target covered by OLAs and UCs along every escalation path? (exit 0 covered, 1 gaps, 2 invalid)"""
+    from simsla.analysis.coverage import check as coverage
+
+    model = _load(scenario)
+    verdicts = coverage(model)
+    if not verdicts:
+        out.print("no SLA resolution targets to check", highlight=False)
+    for v in verdicts:
+        colour = "green" if v.verdict == "covered" else "red"
+        out.print(f"[{colour}]{v.verdict}[/{colour}]  {v.agreement} / {v.target}  ({v.paths} escalation paths)", highlight=False)
+        for p in v.problems:
+            out.print(f"    {p}", highlight=False)
+    if any(v.verdict != "covered" for v in verdicts):
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema() -> None:
     """Print the JSON Schema of scenario files."""
     sys.stdout.write(json_schema() + "\n")
