@@ -24,7 +24,9 @@ def _ci_pct(block: dict[str, Any]) -> str:
 def _secs(x: float | None) -> str:
     if x is None:
         return "–"
-    return f"{x:.1f}s" if x < 120 else format_duration(round(x / 60) * 60)
+    if x < 120:
+        return f"{x:.1f}s"
+    return f"{x / 60:.0f}m" if x < 2 * 3600 else f"{x / 3600:.1f}h"
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
