@@ -1,0 +1,68 @@
+"""The example scenarios in scenarios/: they load, and the municipal desk behaves like a real one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import simsla
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+MUNICIPAL = SCENARIOS / "municipal-it-desk.yaml"
+
+
+def test_there_are_example_scenarios():
+    assert MUNICIPAL in FILES
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_every_example_loads(path: Path):
+    scenario = simsla.load_scenario(path)
+    assert scenario.name
+    assert scenario.horizon > 0
+
+
+@pytest.fixture(scope="module")
+def municipal_results() -> simsla.Results:
+    scenario = simsla.load_scenario(MUNICIPAL)
+    short = scenario.model_copy(update={"horizon": 14 * 86400.0})
+    return simsla.simulate(short, replications=1, seed=1, workers=1)
+
+
+def test_municipal_scenario_shape():
+    scenario = simsla.load_scenario(MUNICIPAL)
+    assert scenario.timezone == "Europe/Stockholm"
+    assert scenario.start.weekday() == 0 and scenario.start.month == 1
+    assert scenario.warmup == 7 * 86400.0
+    assert scenario.horizon == 13 * 7 * 86400.0
+    assert len(scenario.customers) == 3
+    assert len(scenario.services) >= 14
+    assert [g.role for g in scenario.groups].count("resolver") == 3
+    assert len(scenario.suppliers) == 2
+    assert {d.channel for d in scenario.demand} >= {"phone", "portal"}
+
+
+def test_municipal_runs_through_every_party(municipal_results: simsla.Results):
+    results = municipal_results
+    assert results.unstable == []
+    visited = set(results.segments["party"].astype(str))
+    for party in results.scenario.parties:
+        assert party in visited, f"no ticket reached {party!r}"
+    resolved_by = set(results.tickets["resolved_by"].dropna().astype(str))
+    for party in results.scenario.parties:
+        assert party in resolved_by, f"{party!r} resolved no ticket"
+
+
+def test_municipal_desk_is_loaded_realistically(municipal_results: simsla.Results):
+    summary = municipal_results.summary()
+    groups = {g["name"]: g for g in summary["groups"]}
+    desk = municipal_results.scenario.desk.name
+    assert 0.4 <= groups[desk]["utilization"] <= 0.95
+    for g in municipal_results.scenario.groups:
+        if g.role == "resolver":
+            assert groups[g.name]["utilization"] < 0.95, g.name
+    phone = next(c for c in summary["channels"] if c["channel"] == "phone")
+    assert 0.6 <= phone["answered_within"]["20s"]["mean"] <= 0.99
+    assert phone["abandonment"]["mean"] < 0.15
