@@ -121,7 +121,9 @@ def _availability(results: "Results", agreement: Agreement, target: Target, peri
             maintenance = np.vstack([maintenance, weekly_intervals(weekly, sc.origin, sc.end)])
     maint = _union(maintenance)
     grid = _grid(results, periods)
-    starts, ends = grid["start"].to_numpy(dtype=float), grid["end"].to_numpy(dtype=float)
+    # a month that began before the run's start is only measured from time 0 (and is never complete)
+    starts = np.clip(grid["start"].to_numpy(dtype=float), 0.0, sc.end)
+    ends = np.clip(grid["end"].to_numpy(dtype=float), 0.0, sc.end)
     support = clock.elapsed(starts, ends) - _overlap_business(clock, maint, starts, ends)
     down = np.zeros(len(grid))
     for r in range(results.replications):
