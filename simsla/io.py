@@ -55,8 +55,11 @@ class _StrictLoader(yaml.SafeLoader):
 
 
 def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    # keys written in this mapping must be unique; keys brought in by `<<:` merges may be overridden
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
@@ -121,7 +124,30 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
         raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise ScenarioError([Problem(name, None, "", "the YAML nests too deeply")]) from None
+    except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-13-45
+        line = _bad_scalar_line(node) if node is not None else None
+        raise ScenarioError([Problem(name, line, "", f"a value cannot be read: {exc}; write dates as YYYY-MM-DD")]) from None
     return data, node
+
+
+def _bad_scalar_line(root: yaml.Node) -> int | None:
+    """Line of the first scalar that the safe constructor cannot build (impossible dates)."""
+    loader = _StrictLoader("")
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                loader.construct_object(node)
+            except (ValueError, OverflowError):
+                return node.start_mark.line + 1
+            except yaml.YAMLError:
+                continue
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -491,10 +491,6 @@ def test_supplier_with_limited_capacity():
 # ----------------------------------------------------------- overload/stability
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "QueueOverflow is raised inside a SimPy process; SimPy re-creates a crashed process's exception as "
-    "type(exc)(*exc.args), and QueueOverflow(party, length, time) only passes its message to "
-    "Exception.__init__, so the run dies with TypeError instead of being marked unstable"))
 def test_queue_overflow_marks_the_run_unstable():
     sc = scenario(
         horizon="2w",

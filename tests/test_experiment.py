@@ -204,8 +204,6 @@ def test_save_load_round_trip_with_outages(tmp_path, short):
     assert loaded.scenario == sc
 
 
-@pytest.mark.xfail(strict=True, reason="an empty outages table loses the categories of its `service` column "
-                                       "through save/load (CategoricalDtype(['helpdesk']) comes back as [])")
 def test_save_load_round_trip_of_an_empty_outages_table(tmp_path, results):
     assert len(results.outages) == 0
     loaded = simsla.Results.load(results.save(tmp_path / "out"))
@@ -255,9 +253,6 @@ def test_to_datetime(results):
     assert str(ts.iloc[1]) == "2026-01-05 06:00:00+00:00"
 
 
-@pytest.mark.xfail(strict=True, reason="summary() reports Student-t intervals unclipped: with 2 replications a "
-                                       "share answered within 20 s gets a CI above 1 and a ticket count a CI below 0 "
-                                       "(agreement targets are clipped to [0, 1], channel shares and counts are not)")
 def test_summary_intervals_stay_in_range():
     sc = simsla.load_scenario(ERLANG_C).model_copy(update={"horizon": 8 * H, "warmup": H})
     s = simsla.simulate(sc, replications=2, seed=1, workers=1).summary()

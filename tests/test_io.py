@@ -258,8 +258,6 @@ def test_wrong_type(tmp_path):
     assert "'many'" in p.message
 
 
-@pytest.mark.xfail(strict=True, reason="an impossible date (start: 2026-13-45) escapes the loader as a bare "
-                                       "ValueError from PyYAML's timestamp constructor instead of a ScenarioError")
 def test_impossible_date_is_a_problem_with_its_line(tmp_path):
     text = BASE.replace("start: 2026-01-05", "start: 2026-13-45")
     [p] = problems(write(tmp_path, text))

@@ -126,7 +126,7 @@ def test_wrong_parameter_sets_name_the_allowed_forms(spec, forms):
         ({"dist": "weibull", "mean": "1h", "cv": 30}, "weibull cv must lie between 0.05 and 20"),
         ({"dist": "weibull", "mean": "1h", "cv": 0.01}, "weibull cv must lie between 0.05 and 20"),
         ({"dist": "gamma", "mean": 0, "cv": 1}, "mean of a gamma distribution must be positive"),
-        ({"dist": "exponential", "mean": "0s"}, "mean of a exponential distribution must be positive"),
+        ({"dist": "exponential", "mean": "0s"}, "mean of an exponential distribution must be positive"),
         ({"dist": "lognormal", "mean": "1m", "cv": 0}, "cv must be positive"),
         ({"dist": "gamma", "mean": "1m", "cv": -1}, "greater than or equal to 0"),
         ({"dist": "gamma", "shape": 0, "scale": "1m"}, "greater than 0"),

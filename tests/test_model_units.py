@@ -156,8 +156,6 @@ def test_format_duration_round_trip(seconds):
     assert parse_duration(format_duration(seconds)) == seconds
 
 
-@pytest.mark.xfail(strict=True, reason="format_duration writes tiny durations in scientific notation "
-                                       "('1e-05s'), which parse_duration rejects")
 @pytest.mark.parametrize("seconds", [1e-5, 2.5e-5, 1e-7])
 def test_format_duration_round_trip_tiny(seconds):
     assert parse_duration(format_duration(seconds)) == seconds

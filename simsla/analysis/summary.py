@@ -18,9 +18,14 @@ PHONE_THRESHOLDS = (20.0, 30.0, 60.0)
 WRITTEN_THRESHOLDS = (3600.0, 4 * 3600.0, 8 * 3600.0)
 
 
-def _ci(values: np.ndarray) -> dict[str, Any]:
+def _ci(values: np.ndarray, low: float = 0.0, high: float = np.inf) -> dict[str, Any]:
+    """Mean and t-interval, clipped to the range the quantity can take (shares [0, 1], counts >= 0)."""
     m, lo, hi = mean_ci(values)
-    return {"mean": _num(m), "ci95": [_num(lo), _num(hi)]}
+    return {"mean": _num(m), "ci95": [_num(np.clip(lo, low, high)), _num(np.clip(hi, low, high))]}
+
+
+def _share_ci(values: np.ndarray) -> dict[str, Any]:
+    return _ci(values, 0.0, 1.0)
 
 
 def _num(x: float) -> float | None:
@@ -56,7 +61,7 @@ def summarize(results: "Results") -> dict[str, Any]:
             "name": g.name,
             "role": g.role,
             "utilization": _num(float(u["busy"].sum() / u["staffed"].sum())) if u["staffed"].sum() > 0 else None,
-            "utilization_ci95": _ci(per_rep)["ci95"],
+            "utilization_ci95": _share_ci(per_rep)["ci95"],
             "visits": int(len(s)),
             "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
             "p90_wait_seconds": _num(float(np.quantile(waits, 0.9))) if len(waits) else None,
@@ -71,14 +76,14 @@ def summarize(results: "Results") -> dict[str, Any]:
         within = {}
         for t in thresholds:
             hit = (c["wait"] <= t).groupby(c["replication"], observed=True).mean().to_numpy()
-            within[f"{t:g}s"] = _ci(hit)
+            within[f"{t:g}s"] = _share_ci(hit)
         aband = (c["outcome"] == "abandoned").groupby(c["replication"], observed=True).mean().to_numpy()
         waits = c["wait"].dropna()
         channels.append({
             "channel": channel,
             "contacts": int(len(c)),
             "answered_within": within,
-            "abandonment": _ci(aband),
+            "abandonment": _share_ci(aband),
             "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
         })
     from simsla.analysis.attainment import target_summary

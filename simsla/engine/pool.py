@@ -32,8 +32,13 @@ class QueueOverflow(Exception):
     """A queue grew past the bound that marks a run as unstable."""
 
     def __init__(self, party: str, length: int, time: float):
-        super().__init__(f"the queue of {party!r} reached {length} tickets at t={time:.0f}s")
+        # all arguments go to Exception: SimPy re-creates a crashed process's exception from its args
+        super().__init__(party, length, time)
         self.party, self.length, self.time = party, length, time
+
+    def __str__(self) -> str:
+        return (f"the queue of {self.party!r} reached {self.length} tickets at t={self.time:.0f}s: "
+                "its offered load exceeds its capacity; the run was stopped there")
 
 
 class Pool:

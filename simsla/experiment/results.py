@@ -113,6 +113,9 @@ class Results:
         summary = json.loads(summary_path.read_text())
         scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
         tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES + ("runs",)}
+        # an empty categorical column comes back from Parquet without its categories
+        outages = tables["outages"]
+        outages["service"] = pd.Categorical(outages["service"].astype(object), categories=scenario.levels("service"))
         return cls(scenario=scenario, seed=summary["seed"], replications=summary["replications"], **tables)
 
 

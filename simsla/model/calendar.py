@@ -154,7 +154,7 @@ class Shift(BaseModel):
     name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
     days: str = Field(description=DAYS_HINT)
     hours: str = Field(description=HOURS_HINT)
-    staff: int = Field(ge=0, description="people on duty in this block")
+    staff: int = Field(ge=0, le=10_000, strict=True, description="people on duty in this block")
 
     @field_validator("days")
     @classmethod

@@ -127,7 +127,7 @@ class Group(BaseModel):
 
     name: str = Field(min_length=1)
     role: Literal["desk", "resolver"] = "resolver"
-    staff: int | None = Field(None, ge=0, description="constant headcount, 24/7 (instead of shifts)")
+    staff: int | None = Field(None, ge=0, le=10_000, strict=True, description="constant headcount, 24/7 (instead of shifts)")
     shifts: tuple[Shift, ...] | None = Field(None, description="shift blocks; staff at an instant is their sum")
     closed_on_holidays: str | None = Field(None, description="a calendar whose holidays this group does not work")
     handling: Handling = Field(description="work time per ticket")
@@ -187,7 +187,7 @@ class Supplier(BaseModel):
     response: Distribution
     resolution: Distribution
     calendar: str | None = Field(None, description="the supplier's working hours (default 24/7)")
-    capacity: int | None = Field(None, ge=1)
+    capacity: int | None = Field(None, ge=1, le=1_000_000, strict=True)
 
 
 class Route(BaseModel):

@@ -20,6 +20,11 @@ from simsla.model.units import Duration
 Family = Literal["exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical", "uniform"]
 
 
+def _article(word: str) -> str:
+    """'a' or 'an' for a family name, for error messages."""
+    return "an" if word[0] in "aeio" else "a"
+
+
 class Distribution(BaseModel):
     """A non-negative random duration.
 
@@ -64,10 +69,10 @@ class Distribution(BaseModel):
         }[self.dist]
         if given not in allowed:
             forms = " or ".join("{" + ", ".join(sorted(a)) + "}" for a in allowed)
-            article = "an" if self.dist[0] in "aeiou" else "a"
+            article = _article(self.dist)
             raise ValueError(f"{article} {self.dist} distribution is written with {forms}; got {{{', '.join(sorted(given))}}}")
         if self.mean is not None and self.mean <= 0 and self.dist != "deterministic":
-            raise ValueError(f"the mean of a {self.dist} distribution must be positive")
+            raise ValueError(f"the mean of {_article(self.dist)} {self.dist} distribution must be positive")
         if self.cv is not None and self.cv <= 0:
             raise ValueError(f"cv must be positive for a {self.dist} distribution (use deterministic for cv = 0)")
         if self.dist == "uniform" and not (self.high > self.low):  # type: ignore[operator]

@@ -40,8 +40,9 @@ RATE_UNITS: dict[str, float] = {
     "week": 7 * 86400.0,
 }
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(s|sec|min|m|h|d|w)")
-_DURATION = re.compile(r"^(?:\d+(?:\.\d+)?(?:s|sec|min|m|h|d|w))+$")
+_NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+_PART = re.compile(rf"({_NUMBER})(s|sec|min|m|h|d|w)")
+_DURATION = re.compile(rf"^(?:{_NUMBER}(?:s|sec|min|m|h|d|w))+$")
 _RATE = re.compile(r"^(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*/\s*([a-z]+)$")
 
 DURATION_HINT = "a duration such as 20s, 6m, 5h, 1h30m, 3d or 2w (or a number of seconds)"
