@@ -77,12 +77,16 @@ def run(
 
 
 @app.command()
-def check(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
+def check(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
+    min_share: float = typer.Option(0.01, "--min-share", min=0.0, max=1.0,
+                                    help="paths taken by fewer tickets than this share are counted, not judged"),
+) -> None:
     """Is every SLA target covered by OLAs and UCs along every escalation path? (exit 0 covered, 1 gaps, 2 invalid)"""
     from simsla.analysis.coverage import check as coverage
 
     model = _load(scenario)
-    verdicts = coverage(model)
+    verdicts = coverage(model, min_share=min_share)
     if not verdicts:
         out.print("no SLA resolution targets to check", highlight=False)
     for v in verdicts:
@@ -90,6 +94,9 @@ def check(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> 
         out.print(f"[{colour}]{v.verdict}[/{colour}]  {v.agreement} / {v.target}  ({v.paths} escalation paths)", highlight=False)
         for p in v.problems:
             out.print(f"    {p}", highlight=False)
+        if v.minor_paths:
+            out.print(f"    ({v.minor_paths} rarer paths, each under {min_share:.0%} of the tickets, not judged; "
+                      f"{v.minor_with_gaps} of them have gaps)", highlight=False)
     if any(v.verdict != "covered" for v in verdicts):
         raise typer.Exit(1)
 

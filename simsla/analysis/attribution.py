@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from simsla.analysis.attainment import items, target_calendar
+from simsla.analysis.coverage import bound_parties
 from simsla.analysis.measures import stop_times, visit_items
 from simsla.timebase import calendar_clock
 
@@ -81,13 +82,15 @@ def attribute(results: "Results") -> pd.DataFrame:
             times = party_time(results, idx, target_calendar(a, t))
             total = times.sum(axis=1).replace(0, np.nan)
             share = times.div(total, axis=0)
+            bound = bound_parties(sc, a, t)
             for party in times.columns:
                 own = party.split(" (")[0]
                 flagged = over.get(own, set())
                 hit = np.fromiter(((r, k) in flagged for r, k in times.index), dtype=bool, count=len(times))
                 out.append({
                     "agreement": a.name, "target": t.name, "party": party, "breaches": len(times),
-                    "share_over_own_agreement": float(hit.mean()) if own in over else np.nan,
+                    # NaN: no OLA/UC binds this party for these tickets (the desk, the customer, a gap)
+                    "share_over_own_agreement": float(hit.mean()) if own in bound else np.nan,
                     "mean_share_of_time": float(share[party].mean()),
                     "mean_hours": float(times[party].mean() / 3600),
                 })

@@ -106,6 +106,7 @@ def summarize(results: "Results") -> dict[str, Any]:
         "start": sc.origin.isoformat(),
         "tickets": tickets,
         "groups": groups,
+        "suppliers": [s.name for s in sc.suppliers],
         "channels": channels,
         "targets": targets,
         "attribution": attribution,

@@ -14,6 +14,7 @@ import numpy as np
 
 from simsla.engine import streams
 from simsla.engine.sampling import sampler
+from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
 from simsla.model.calendar import parse_days, parse_hours
 from simsla.timebase import weekly_intervals
@@ -180,7 +181,9 @@ def _outage_contacts(scenario: Scenario, seed: int, replication: int, table: dic
     parts = []
     phone = scenario.levels("channel").index("phone")
     incident = scenario.levels("type").index("incident")
-    customers = len(scenario.levels("customer"))
+    customer_names = scenario.levels("customer")
+    desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
+    open_desk = staffed_intervals(scenario, desk)
     for si, sv in enumerate(scenario.services):
         f = sv.failures
         mine = table["service"] == si
@@ -191,8 +194,11 @@ def _outage_contacts(scenario: Scenario, seed: int, replication: int, table: dic
         if f.major_incident:
             blocks.append((starts, k + 1, 0, 0))
         if f.surge:
-            iv = np.column_stack([starts, ends, np.full(len(starts), f.surge)])
-            blocks.append((poisson_times(iv[iv[:, 1] > iv[:, 0]], rng), k, len(pm.impacts) - 1, 0))
+            # users call while the service is down AND the phone line is staffed
+            a = np.maximum(starts[:, None], open_desk[None, :, 0]).ravel()
+            b = np.minimum(ends[:, None], open_desk[None, :, 1]).ravel()
+            iv = np.column_stack([a, b, np.full(len(a), f.surge)])[b > a]
+            blocks.append((poisson_times(iv[np.argsort(iv[:, 0])], rng), k, len(pm.impacts) - 1, 0))
         for times, stream_id, impact, urgency in blocks:
             n = len(times)
             patience = (sampler(scenario.patience)(rng, n) if scenario.patience is not None else np.full(n, np.inf))
@@ -202,7 +208,7 @@ def _outage_contacts(scenario: Scenario, seed: int, replication: int, table: dic
                 "time": np.asarray(times, dtype=float),
                 "stream": np.full(n, stream_id, dtype=np.int16),
                 "service": np.full(n, si, dtype=np.int32),
-                "customer": rng.integers(0, customers, n).astype(np.int32),
+                "customer": _service_customers(sv.customers, customer_names, rng, n),
                 "type": np.full(n, incident, dtype=np.int8),
                 "channel": np.full(n, phone, dtype=np.int8),
                 "impact": np.full(n, impact, dtype=np.int8),
@@ -211,3 +217,10 @@ def _outage_contacts(scenario: Scenario, seed: int, replication: int, table: dic
                 "patience": patience,
             })
     return parts
+
+
+def _service_customers(allowed: tuple[str, ...] | None, names: tuple[str, ...], rng: np.random.Generator,
+                       n: int) -> np.ndarray:
+    """Customers of contacts about one service: uniform among those that use it."""
+    pool = np.arange(len(names)) if allowed is None else np.array([names.index(c) for c in allowed])
+    return pool[rng.integers(0, len(pool), n)].astype(np.int32)

@@ -20,9 +20,9 @@ from simsla.engine.pool import ABANDONED, ESCALATED, OPEN, PENDING, RESOLVED, Po
 from simsla.engine.sampling import Buffer, sampler
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
-from simsla.model.calendar import parse_days, parse_hours
 from simsla.model.chain import RESOLVED as RESOLVED_NAME
-from simsla.timebase import calendar_clock, closed_dates, step_function, weekly_intervals
+from simsla.engine.shifts import staff_steps
+from simsla.timebase import calendar_clock
 
 #: ticket outcomes
 TICKET_OUTCOMES = ("resolved", "abandoned", "open")
@@ -41,28 +41,6 @@ class RunLog:
     outages: dict[str, np.ndarray] = field(default_factory=dict)
     unstable: str | None = None
     stats: dict[str, float] = field(default_factory=dict)
-
-
-def staff_steps(scenario: Scenario, g_index: int) -> tuple[np.ndarray, np.ndarray]:
-    """A group's headcount as a step function (times, levels) over the run."""
-    g = scenario.groups[g_index]
-    if g.staff is not None:
-        return np.zeros(1), np.array([float(g.staff)])
-    weekly: dict[int, list[tuple[float, float]]] = {d: [] for d in range(7)}
-    values: dict[int, list[float]] = {d: [] for d in range(7)}
-    for shift in g.shifts or ():
-        for day in parse_days(shift.days):
-            for window in parse_hours(shift.hours):
-                weekly[day].append(window)
-                values[day].append(float(shift.staff))
-    closed: list = []
-    if g.closed_on_holidays is not None:
-        cal = scenario.calendar(g.closed_on_holidays)
-        closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin, scenario.end)
-    boxes = weekly_intervals(weekly, scenario.origin, scenario.end, closed=closed, values=values)
-    if len(boxes) == 0:
-        return np.zeros(1), np.zeros(1)
-    return step_function(boxes, scenario.end)
 
 
 class Replication:

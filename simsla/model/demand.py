@@ -65,7 +65,8 @@ class Failures(BaseModel):
     Each outage raises one major incident (the highest impact and urgency,
     arriving by phone at the outage's start, routed like any ticket) and,
     while it lasts, ``surge`` extra phone incidents from users (lowest impact,
-    highest urgency).  The restore time is drawn here; it does not wait for
+    highest urgency) — only while the desk is staffed, since nobody calls a
+    closed line; the callers are the service's customers.  The restore time is drawn here; it does not wait for
     the major incident's ticket.
     """
 

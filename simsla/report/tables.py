@@ -81,6 +81,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                             _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk, str(t["periods_evaluated"]))
         console.print(targets)
     blame = summary.get("attribution") or []
+    parties = {g["name"] for g in summary["groups"] if g["role"] != "desk"} | set(summary.get("suppliers", []))
     shown = set()
     for row in sorted(blame, key=lambda r: -(r["mean_share_of_time"] or 0)):
         key = (row["agreement"], row["target"])
@@ -88,7 +89,12 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             continue
         shown.add(key)
         own = row["share_over_own_agreement"]
-        over = "" if own is None else f"; over its own agreement in {100 * own:.0f} % of them"
+        if own is not None:
+            over = f"; over its own agreement in {100 * own:.0f} % of them"
+        elif row["party"] in parties:
+            over = "; no OLA/UC binds it for these tickets"
+        else:
+            over = ""
         console.print(f"missed {row['agreement']} / {row['target']} ({row['breaches']} tickets): "
                       f"[bold]{row['party']}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
     for message in summary.get("unstable", []):
