@@ -66,3 +66,20 @@ def test_municipal_desk_is_loaded_realistically(municipal_results: simsla.Result
     phone = next(c for c in summary["channels"] if c["channel"] == "phone")
     assert 0.6 <= phone["answered_within"]["20s"]["mean"] <= 0.99
     assert phone["abandonment"]["mean"] < 0.15
+
+
+def test_municipal_check_reports_the_deliberate_gap():
+    """The municipal file leaves P1/P2 tickets at the case-system vendor uncovered (see its comments)."""
+    from typer.testing import CliRunner
+
+    from simsla.analysis.coverage import check
+    from simsla.cli import app
+
+    scenario = simsla.load_scenario(SCENARIOS / "municipal-it-desk.yaml")
+    verdicts = {(v.agreement, v.target): v for v in check(scenario)}
+    gap = verdicts[("SLA Almvik", "P1 resolution")]
+    assert gap.verdict == "missing agreement"
+    assert any("case-system-vendor" in p for p in gap.problems)
+    assert verdicts[("SLA Almvik", "P4 resolution")].verdict == "covered"
+    result = CliRunner().invoke(app, ["check", str(SCENARIOS / "municipal-it-desk.yaml")])
+    assert result.exit_code == 1
