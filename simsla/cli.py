@@ -15,7 +15,7 @@ from simsla.io import ScenarioError, json_schema, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
 out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
 def _load(path: Path):
@@ -57,12 +57,23 @@ def run(
     seed: Optional[int] = typer.Option(None, "--seed", "-s", help="root seed (default: a fresh one, recorded)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes (default: all cores)"),
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="results folder (replaced if it exists)"),
+    force: bool = typer.Option(False, "--force", help="simulate even when the analytic load says a queue cannot settle"),
 ) -> None:
-    """Simulate SCENARIO, print the summary and write the results folder."""
+    """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle)."""
     from simsla.experiment import simulate
+    from simsla.experiment.stability import overloaded
     from simsla.report.tables import print_summary
 
     model = _load(scenario)
+    problems = overloaded(model)
+    if problems:
+        for message in problems:
+            err.print(f"[red]overloaded[/red] {message}", highlight=False)
+        if not force:
+            err.print("These queues would grow for as long as the run lasts; add staff or lower the volume. "
+                      "Nothing was simulated (use --force to simulate anyway: the run stops when a queue "
+                      "passes its bound and is marked unstable).", highlight=False)
+            raise typer.Exit(3)
     progress = _LateProgress(f"simulating {model.name}")
     try:
         results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)

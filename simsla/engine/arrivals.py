@@ -20,6 +20,8 @@ from simsla.model.calendar import parse_days, parse_hours
 from simsla.timebase import weekly_intervals
 
 HOUR = 3600.0
+#: most arrivals one replication may generate (memory: ~100 bytes a ticket in the engine)
+MAX_ARRIVALS = 20_000_000
 
 
 def hour_of_week_weights(profile: Profile | None) -> np.ndarray:
@@ -64,6 +66,9 @@ def poisson_times(intervals: np.ndarray, rng: np.random.Generator) -> np.ndarray
         return np.zeros(0)
     mass = (intervals[:, 1] - intervals[:, 0]) * intervals[:, 2]
     cum = np.concatenate([[0.0], np.cumsum(mass)])
+    if cum[-1] > MAX_ARRIVALS:
+        raise ValueError(f"about {cum[-1]:,.0f} arrivals in one replication: more than the {MAX_ARRIVALS:,} simsla "
+                         "holds in memory; shorten the horizon or lower the volume")
     n = rng.poisson(cum[-1])
     u = np.sort(rng.uniform(0.0, cum[-1], n))
     k = np.clip(np.searchsorted(cum, u, side="right") - 1, 0, len(intervals) - 1)

@@ -151,7 +151,22 @@ def assemble(scenario: Scenario, seed: int, parts: list[dict[str, Any]]) -> Resu
         "unstable": [p["unstable"] or "" for p in parts],
         "arrived_in_warmup": [p["arrived_in_warmup"] for p in parts],
     })
-    return Results(scenario, seed, len(parts), tickets, segments, utilization, runs, outages)
+    results = Results(scenario, seed, len(parts), tickets, segments, utilization, runs, outages)
+    if results.unstable:
+        # say why: the analytic load of the party whose queue overflowed
+        from simsla.experiment.stability import offered_load
+
+        load = offered_load(scenario).set_index("party")
+        notes = []
+        for message in runs["unstable"]:
+            party = next((p for p in load.index if message and repr(p) in message), None)
+            if party is not None:
+                r = load.loc[party]
+                message += (f" (offered load {r.offered_erlangs:.2f} Erlang against an average capacity of "
+                            f"{r.capacity:.2f}, utilisation {r.utilization:.0%})")
+            notes.append(message)
+        results.runs["unstable"] = notes
+    return results
 
 
 class _Categories:
