@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -50,6 +51,20 @@ class _LateProgress:
             self.bar.stop()
 
 
+@contextlib.contextmanager
+def _interruptible(out_dir: Path):
+    """Ctrl-C ends the command with a one-line message (exit 130), never a traceback.
+
+    Results are written atomically, so ``out_dir`` holds either the previous
+    complete run or nothing new.
+    """
+    try:
+        yield
+    except KeyboardInterrupt:
+        err.print(f"interrupted: nothing new was written to {out_dir}", highlight=False)
+        raise typer.Exit(130) from None
+
+
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
@@ -76,10 +91,12 @@ def run(
             raise typer.Exit(3)
     progress = _LateProgress(f"simulating {model.name}")
     try:
-        results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
+        with _interruptible(out_dir):
+            results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
     finally:
         progress.close()
-    folder = results.save(out_dir)
+    with _interruptible(out_dir):
+        folder = results.save(out_dir)
     summary = results.summary()
     print_summary(summary, out)
     out.print(f"results written to {folder}/ (summary.json, tickets, segments, utilization)", highlight=False)
