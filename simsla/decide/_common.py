@@ -1,0 +1,99 @@
+"""Small helpers shared by the decide modules: atomic files, hashing, JSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def jsonable(value: Any) -> Any:
+    """Numpy/pandas scalars and containers as plain JSON values (NaN and inf become None)."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def write_text_atomic(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through a temporary sibling and ``os.replace``.
+
+    A reader never sees a half-written file: either the old content or the new.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """Atomic JSON write (see :func:`write_text_atomic`)."""
+    return write_text_atomic(path, json.dumps(jsonable(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n")
+
+
+def write_csv_atomic(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Atomic CSV write of a DataFrame (no index)."""
+    return write_text_atomic(path, frame.to_csv(index=False))
+
+
+def read_json(path: str | Path) -> Any | None:
+    """The JSON in ``path``, or None if it is missing or unreadable (e.g. cut off)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def digest(data: Any, length: int = 16) -> str:
+    """A stable short hash of JSON-able data (keys sorted)."""
+    text = json.dumps(jsonable(data), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def scenario_digest(scenario: Any) -> str:
+    """A stable hash of a scenario's content."""
+    return digest(json.loads(scenario.model_dump_json(by_alias=True)))
+
+
+def readable_duration(seconds: float | None) -> str | None:
+    """Business seconds as ``1h35m`` (rounded to the second); None stays None, inf is ``inf``."""
+    if seconds is None:
+        return None
+    if not math.isfinite(seconds):
+        return "inf"
+    total = int(round(seconds))
+    h, rest = divmod(total, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{h}h" if h else "", f"{m}m" if m else "", f"{s}s" if s else ""]
+    return "".join(parts) or "0s"
