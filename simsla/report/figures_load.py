@@ -1,0 +1,255 @@
+"""Figures about load: arrivals, queues and waits by hour of the week; utilisation; staff against the need.
+
+The week is the local wall-clock week of the scenario's time zone, Monday
+00:00 first (168 hours), so a profile peak at 08:00 stays at 08:00 across a
+daylight-saving change.  ``weekly_profile`` averages the log over every
+replication and every week of the measured window; ``staffing_table`` puts
+the desk's scheduled headcount beside the Erlang requirement of its phone
+line (``simsla.analytic.staffing.interval_requirement``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from simsla.analytic.staffing import interval_requirement
+from simsla.engine.arrivals import hour_of_week_weights
+from simsla.engine.replication import staff_steps
+from simsla.model import DemandStream, Group, Scenario
+from simsla.report.figures_style import OKABE_ITO, colour, new_figure, percent_axis
+
+if TYPE_CHECKING:
+    from simsla.experiment.results import Results
+
+HOURS = np.arange(168)
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: the classic call-centre target, used when no SLA gives an answer-time target
+DEFAULT_ANSWER = (20.0, 0.80)
+
+
+def hour_of_week(seconds: Any, scenario: Scenario) -> np.ndarray:
+    """Local hour of the week (0 = Monday 00-01) of engine times."""
+    origin = pd.Timestamp(scenario.origin)
+    local = origin + pd.to_timedelta(np.asarray(seconds, dtype=float), unit="s")
+    local = pd.DatetimeIndex(local)
+    return np.asarray(local.day_of_week * 24 + local.hour, dtype=int)
+
+
+def _occurrences(results: "Results") -> np.ndarray:
+    """How often each hour of the week occurs in the measured window (per replication)."""
+    util = results.utilization
+    hours = np.unique(util["hour"].to_numpy(dtype=float)) if len(util) else np.zeros(0)
+    if len(hours) == 0:
+        sc = results.scenario
+        hours = np.arange(sc.warmup, sc.end, 3600.0)
+    return np.bincount(hour_of_week(hours, results.scenario), minlength=168).astype(float)
+
+
+def weekly_profile(results: "Results") -> dict[str, pd.DataFrame]:
+    """Means per hour of the week over replications and weeks (index 0..167).
+
+    ``arrivals`` (per channel: contacts arriving in the hour), ``queue`` (per
+    group: tickets waiting, the mean over the hour), ``wait`` (per channel:
+    mean wait in seconds from arrival to the desk's answer, by the hour of
+    arrival; abandoned calls left out), ``utilisation`` (per group: busy /
+    staffed agent-time) and ``staffed`` (per group: agents on duty).
+    """
+    sc = results.scenario
+    reps = max(int(results.replications), 1)
+    occ = _occurrences(results) * reps
+    safe = np.where(occ > 0, occ, np.nan)
+    tk = results.tickets
+    how = hour_of_week(tk["arrival"].to_numpy(dtype=float), sc) if len(tk) else np.zeros(0, dtype=int)
+    channels = [c for c in sc.levels("channel") if (tk["channel"] == c).any()]
+    arrivals = pd.DataFrame({c: np.bincount(how[(tk["channel"] == c).to_numpy()], minlength=168) / safe for c in channels},
+                            index=HOURS)
+    wait = {}
+    for c in channels:
+        mine = (tk["channel"] == c).to_numpy() & tk["wait"].notna().to_numpy()
+        total = np.bincount(how[mine], weights=tk["wait"].to_numpy(dtype=float)[mine], minlength=168)
+        count = np.bincount(how[mine], minlength=168)
+        wait[c] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    util = results.utilization
+    uhow = hour_of_week(util["hour"].to_numpy(dtype=float), sc) if len(util) else np.zeros(0, dtype=int)
+    queue, utilisation, staffed = {}, {}, {}
+    for g in sc.groups:
+        mine = (util["group"] == g.name).to_numpy()
+        busy = np.bincount(uhow[mine], weights=util["busy"].to_numpy(dtype=float)[mine], minlength=168)
+        on = np.bincount(uhow[mine], weights=util["staffed"].to_numpy(dtype=float)[mine], minlength=168)
+        waiting = np.bincount(uhow[mine], weights=util["queue"].to_numpy(dtype=float)[mine], minlength=168)
+        queue[g.name] = waiting / 3600.0 / safe
+        staffed[g.name] = on / 3600.0 / safe
+        utilisation[g.name] = np.where(on > 0, busy / np.where(on > 0, on, 1), np.nan)
+    frame = lambda d: pd.DataFrame(d, index=HOURS)  # noqa: E731
+    return {"arrivals": arrivals, "queue": frame(queue), "wait": frame(wait), "utilisation": frame(utilisation),
+            "staffed": frame(staffed)}
+
+
+def _week_axis(ax, label: bool = True) -> None:
+    ax.set_xlim(0, 168)
+    ax.set_xticks(np.arange(0, 168, 24) + 12, DAYS)
+    ax.set_xticks(np.arange(0, 169, 6), minor=True)
+    ax.tick_params(axis="x", which="major", length=0)
+    for d in range(1, 7):
+        ax.axvline(24 * d, color="grey", linewidth=0.6, alpha=0.6)
+    ax.grid(axis="y", alpha=0.3)
+    if label:
+        ax.set_xlabel("hour of the week (local time; minor ticks every 6 h)")
+
+
+def _step(ax, values: pd.Series, **kwargs) -> None:
+    v = values.to_numpy(dtype=float)
+    ax.step(np.arange(169), np.append(v, v[-1]), where="post", **kwargs)
+
+
+def load_figure(results: "Results", profile: dict[str, pd.DataFrame] | None = None, title: str | None = None) -> Figure:
+    """Arrivals, queue length and waiting time by hour of the week (means over replications and weeks)."""
+    p = profile or weekly_profile(results)
+    fig, axes = new_figure(12.0, 10.0, nrows=4, sharex=True)
+    for k, c in enumerate(p["arrivals"].columns):
+        _step(axes[0], p["arrivals"][c], color=colour(k), label=c)
+    axes[0].set_ylabel("contacts per hour")
+    axes[0].set_title("Arrivals by channel", loc="left")
+    for k, g in enumerate(p["queue"].columns):
+        _step(axes[1], p["queue"][g], color=colour(k), label=g)
+    axes[1].set_ylabel("tickets waiting")
+    axes[1].set_title("Queue length per group (mean over the hour)", loc="left")
+    phone = [c for c in p["wait"].columns if c == "phone"]
+    written = [c for c in p["wait"].columns if c != "phone"]
+    for k, c in enumerate(phone):
+        _step(axes[2], p["wait"][c], color=colour(0), label=c)
+    axes[2].set_yscale("log")
+    axes[2].set_ylabel("seconds (log scale)")
+    axes[2].set_title("Phone: mean wait until answered, by hour of arrival", loc="left")
+    for k, c in enumerate(written):
+        _step(axes[3], p["wait"][c] / 3600.0, color=colour(k + 1), label=c)
+    axes[3].set_ylabel("hours")
+    axes[3].set_title("Written tickets: mean wait until the desk's first response, by hour of arrival", loc="left")
+    for ax in axes:
+        _week_axis(ax, label=ax is axes[-1])
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=4)
+        if ax.get_yscale() == "linear":
+            ax.set_ylim(bottom=0)
+    fig.suptitle(title or f"Load over the week — {results.scenario.name} ({results.replications} replications)",
+                 x=0.01, ha="left")
+    return fig
+
+
+def utilisation_figure(results: "Results", profile: dict[str, pd.DataFrame] | None = None, title: str | None = None) -> Figure:
+    """Utilisation (busy / staffed agent-time) per group by hour of the week; blank where nobody is on duty."""
+    p = profile or weekly_profile(results)
+    fig, ax = new_figure(12.0, 4.5)
+    for k, g in enumerate(p["utilisation"].columns):
+        _step(ax, p["utilisation"][g], color=colour(k), label=g, linewidth=1.4)
+    ax.axhline(1.0, color=OKABE_ITO["black"], linewidth=0.8, linestyle="--")
+    ax.set_ylim(0, 1.05)
+    percent_axis(ax.yaxis)
+    _week_axis(ax)
+    ax.set_ylabel("utilisation (busy / staffed)")
+    ax.set_title(title or "Utilisation per group over the week", loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=len(p["utilisation"].columns))
+    return fig
+
+
+# --------------------------------------------------------------- staffing
+def _rule_matches(when, stream: DemandStream) -> bool:
+    for attribute, value in (("channel", stream.channel), ("type", stream.type)):
+        accepted = when.values(attribute)
+        if accepted is not None and value not in accepted:
+            return False
+    return True
+
+
+def mean_handling(group: Group, stream: DemandStream) -> float:
+    """Mean work time (s) of a stream's contacts at a group: the first handling rule matching its channel and type.
+
+    Rules that also filter on service, customer or priority are taken to
+    match (an approximation: they then apply to part of the stream only).
+    """
+    spec = group.handling_times
+    for rule in spec.by:
+        if _rule_matches(rule.when, stream):
+            return float(rule.time.expected)
+    return float(spec.default.expected)
+
+
+def answer_target(scenario: Scenario) -> tuple[float, float, str]:
+    """(threshold s, fraction, source) of the strictest SLA answer_time target, else 80 % in 20 s."""
+    found = [(t.fraction, -float(t.threshold), f"{a.name} / {t.name}") for a in scenario.agreements if a.kind == "SLA"
+             for t in a.targets if t.metric == "answer_time" and t.threshold is not None]
+    if not found:
+        return DEFAULT_ANSWER[0], DEFAULT_ANSWER[1], "default 80 % in 20 s"
+    fraction, threshold, source = max(found)
+    return -threshold, fraction, source
+
+
+def staffing_table(scenario: Scenario, threshold: float | None = None, fraction: float | None = None,
+                   erlang_a: bool = False) -> pd.DataFrame:
+    """The desk's phone line per hour of the week: offered calls, load and the Erlang requirement beside the schedule.
+
+    Offered rate: every phone stream's ``volume`` spread by its profile.
+    Handling: the volume-weighted mean of the desk's handling per stream.
+    Requirement: ``interval_requirement`` (Erlang C; Erlang A with the mean
+    patience if ``erlang_a``) for the answer-time target (``answer_target``
+    unless given).  Scheduled: the desk's shift headcount (``staff_steps``),
+    the median over the weeks of the run (so a holiday does not hide the
+    usual roster).  The requirement counts phone work only: written tickets
+    come on top, in the gaps.
+    """
+    desk_index = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
+    desk = scenario.groups[desk_index]
+    phone = [d for d in scenario.demand if d.channel == "phone"]
+    rates = np.zeros(168)
+    work = 0.0
+    for d in phone:
+        r = float(d.volume) * hour_of_week_weights(scenario.profile(d))
+        rates += r
+        work += float(d.volume) * mean_handling(desk, d)
+    volume = sum(float(d.volume) for d in phone)
+    mean_service = work / volume if volume > 0 else float(desk.handling_times.default.expected)
+    src_threshold, src_fraction, source = answer_target(scenario)
+    threshold = src_threshold if threshold is None else threshold
+    fraction = src_fraction if fraction is None else fraction
+    patience = float(scenario.patience.expected) if erlang_a and scenario.patience is not None else None
+    required = interval_requirement(rates, mean_service, threshold, fraction, patience=patience)
+    times, levels = staff_steps(scenario, desk_index)
+    hours = np.arange(scenario.warmup, scenario.end, 3600.0)
+    quarters = hours[:, None] + np.array([450.0, 1350.0, 2250.0, 3150.0])[None, :]  # mean over the hour's quarters
+    on = levels[np.clip(np.searchsorted(times, quarters, side="right") - 1, 0, len(levels) - 1)].mean(axis=1)
+    how = hour_of_week(hours, scenario)
+    scheduled = pd.Series(on).groupby(how).median().reindex(HOURS).fillna(0.0).to_numpy()
+    out = pd.DataFrame({"hour_of_week": HOURS, "calls_per_hour": rates * 3600.0, "load_erlangs": rates * mean_service,
+                        "required": required, "scheduled": scheduled})
+    out.attrs.update({"group": desk.name, "mean_handling": mean_service, "threshold": threshold, "fraction": fraction,
+                      "target": source, "model": "Erlang A" if patience else "Erlang C"})
+    return out
+
+
+def staffing_figure(scenario: Scenario, table: pd.DataFrame | None = None, title: str | None = None) -> Figure:
+    """Scheduled desk staff against the Erlang requirement of the phone line, per hour of the week."""
+    t = table if table is not None else staffing_table(scenario)
+    a = t.attrs
+    fig, ax = new_figure(12.0, 4.8)
+    _step(ax, t["scheduled"], color=OKABE_ITO["blue"], linewidth=2, label=f"scheduled ({a.get('group', 'desk')})")
+    _step(ax, t["required"].astype(float), color=OKABE_ITO["vermillion"], linewidth=1.6, linestyle="--",
+          label=f"required for the phone line ({a.get('model', 'Erlang C')})")
+    _step(ax, t["load_erlangs"], color=OKABE_ITO["orange"], linewidth=1, label="offered phone load (Erlangs)")
+    short = (t["required"] > t["scheduled"]).to_numpy()
+    if short.any():
+        ax.fill_between(np.arange(168), 0, 1, where=short, step="post", color=OKABE_ITO["vermillion"], alpha=0.12,
+                        transform=ax.get_xaxis_transform(), label="hours scheduled below the requirement")
+    _week_axis(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("agents")
+    thr = a.get("threshold", DEFAULT_ANSWER[0])
+    frac = a.get("fraction", DEFAULT_ANSWER[1])
+    handling = a.get("mean_handling", float("nan")) / 60.0
+    ax.set_title(title or f"Desk staff vs requirement: {frac:.0%} of calls answered in {thr:.0f} s "
+                          f"(mean handling {handling:.1f} min; phone work only)", loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    return fig

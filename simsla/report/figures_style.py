@@ -1,0 +1,57 @@
+"""Shared look of simsla's figures: palette, traffic-light colours and symbols, figure factory."""
+
+from __future__ import annotations
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+#: Okabe & Ito (2008) colour-blind-safe palette
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+#: the cycle used for series (black left out: it is kept for reference lines)
+CYCLE = [OKABE_ITO[k] for k in ("blue", "orange", "bluish green", "vermillion", "sky blue", "reddish purple", "yellow")]
+#: further distinguishable colours when a figure needs more series than the palette has
+EXTRA = ["#999999", "#332288", "#882255", "#117733", "#44AA99", "#AA4499", "#DDCC77"]
+
+#: traffic lights: colour-blind-distinguishable (green and vermillion differ in hue *and* lightness from yellow)
+LIGHTS = {"green": "#009E73", "amber": "#F0E442", "red": "#D55E00", "none": "#DDDDDD"}
+#: symbol printed with each light, so it reads without colour
+SYMBOLS = {"green": "✓", "amber": "!", "red": "✗", "none": "–"}
+#: what each light means, for legends
+MEANINGS = {
+    "attainment": {"green": "met with margin", "amber": "met, within the warning margin",
+                   "red": "breached", "none": "nothing to count"},
+    "risk": {"green": "breach probability below 5 %", "amber": "5–25 %", "red": "25 % or more",
+             "none": "no complete period"},
+}
+#: breach-probability levels at which a cell turns amber and red
+RISK_LEVELS = (0.05, 0.25)
+
+
+def new_figure(width: float, height: float, **subplots) -> tuple[Figure, object]:
+    """A Figure on the Agg canvas (no pyplot state) with subplots and constrained layout."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)  # the Agg canvas, without touching pyplot's global backend
+    axes = fig.subplots(**subplots) if subplots else fig.subplots()
+    return fig, axes
+
+
+def colour(i: int) -> str:
+    """The i-th series colour."""
+    palette = CYCLE + EXTRA
+    return palette[i % len(palette)]
+
+
+def percent_axis(axis) -> None:
+    """Format an axis holding shares (0..1) as percentages."""
+    from matplotlib.ticker import PercentFormatter
+
+    axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
