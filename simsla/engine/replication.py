@@ -55,14 +55,16 @@ class Replication:
         self.arrivals = arr
         n = len(arr["time"])
         self.n = n
-        self.key = space.key(arr).tolist()
-        self.abandon_at = (arr["time"] + arr["patience"]).tolist()
+        # per-ticket state in typed arrays (8 bytes a value, not a 32-byte Python float in a list):
+        # this is what keeps a million tickets in memory
+        self.key = _view(space.key(arr))
+        self.abandon_at = _view(arr["time"] + arr["patience"])
         nan = math.nan
-        self.answered = [nan] * n
-        self.abandoned_at = [nan] * n
-        self.resolved_at = [nan] * n
-        self.resolved_by = [-1] * n
-        self.hops = [0] * n
+        self.answered = array("d", [nan]) * n
+        self.abandoned_at = array("d", [nan]) * n
+        self.resolved_at = array("d", [nan]) * n
+        self.resolved_by = array("h", [-1]) * n
+        self.hops = array("i", [0]) * n
         self.remaining: dict[int, float] = {}
         self.customer_rest: dict[int, float] = {}
         self.active: dict[int, list] = {}
@@ -87,8 +89,8 @@ class Replication:
         self.route_u = [Buffer(lambda rng, k: rng.uniform(size=k), streams.stream(seed, replication, streams.ROUTING, 1 + i))
                         for i in range(len(parties))]
         routing_rng = streams.stream(seed, replication, streams.ROUTING, 0)
-        self.fcr_u = routing_rng.uniform(size=n).tolist()
-        self.first_u = routing_rng.uniform(size=n).tolist()
+        self.fcr_u = _view(routing_rng.uniform(size=n))
+        self.first_u = _view(routing_rng.uniform(size=n))
         desk = scenario.desk
         fcr = desk.resolution_probability
         fcr_table = np.array([r.probability for r in fcr.by] + [fcr.default])
@@ -134,7 +136,7 @@ class Replication:
             rng = streams.stream(seed, replication, streams.CUSTOMER, gi)
             self.customer_wait.append((cw.probability, Buffer(lambda r, k: r.uniform(size=k), rng),
                                        Buffer(sampler(cw.duration), rng)))
-        self.env.process(self._arrivals(arr["time"].tolist()))
+        self.env.process(self._arrivals(_view(arr["time"])))
 
     def _work_time(self, space: KeySpace, gi: int, arr: dict[str, np.ndarray], n: int):
         """The work-time function of a group: per-ticket draws for the desk, buffered elsewhere."""
@@ -150,14 +152,13 @@ class Replication:
             for k, spec in enumerate(specs):
                 mask = by_ticket == k
                 times[mask] = sampler(spec)(rng, int(mask.sum()))
-            desk_times = times.tolist()
-            return desk_times.__getitem__
+            return _view(times).__getitem__
         buffers = [Buffer(sampler(spec), rng) for spec in specs]
         rule_list, key = rule.tolist(), self.key
         return lambda tid: buffers[rule_list[key[tid]]]()
 
     # ------------------------------------------------------------------ processes
-    def _arrivals(self, times: list[float]):
+    def _arrivals(self, times: memoryview):
         env, desk = self.env, self.pools[self.desk_index]
         d = self.desk_index
         for tid, t in enumerate(times):
@@ -308,25 +309,32 @@ class Replication:
         n = self.n_arrived
         arr = self.arrivals
         tickets = {name: col[:n] for name, col in arr.items() if name != "patience"}
-        tickets["answered"] = np.asarray(self.answered[:n])
-        tickets["abandoned"] = np.asarray(self.abandoned_at[:n])
-        tickets["resolved"] = np.asarray(self.resolved_at[:n])
-        tickets["resolved_by"] = np.asarray(self.resolved_by[:n], dtype=np.int16)
+        # views on the engine's arrays (no copy: the replication is done with them)
+        tickets["answered"] = np.frombuffer(self.answered, dtype=np.float64)[:n]
+        tickets["abandoned"] = np.frombuffer(self.abandoned_at, dtype=np.float64)[:n]
+        tickets["resolved"] = np.frombuffer(self.resolved_at, dtype=np.float64)[:n]
+        tickets["resolved_by"] = np.frombuffer(self.resolved_by, dtype=np.int16)[:n]
         outcome = np.full(n, 2, dtype=np.int8)
         outcome[~np.isnan(tickets["resolved"])] = 0
         outcome[~np.isnan(tickets["abandoned"])] = 1
         tickets["outcome"] = outcome
-        segments = {
-            "ticket": np.frombuffer(self.seg_ticket, dtype=np.int64).copy(),
-            "party": np.frombuffer(self.seg_party, dtype=np.int16).copy(),
-            "enter": np.frombuffer(self.seg_enter, dtype=np.float64).copy(),
-            "start": np.frombuffer(self.seg_start, dtype=np.float64).copy(),
-            "end": np.frombuffer(self.seg_end, dtype=np.float64).copy(),
-            "outcome": np.frombuffer(self.seg_outcome, dtype=np.int8).copy(),
+        raw = {
+            "ticket": (self.seg_ticket, np.int64), "party": (self.seg_party, np.int16),
+            "enter": (self.seg_enter, np.float64), "start": (self.seg_start, np.float64),
+            "end": (self.seg_end, np.float64), "outcome": (self.seg_outcome, np.int8),
         }
-        order = np.lexsort((segments["enter"], segments["ticket"]))
-        segments = {k: v[order] for k, v in segments.items()}
+        order = np.lexsort((np.frombuffer(self.seg_enter), np.frombuffer(self.seg_ticket, dtype=np.int64)))
+        segments = {}
+        for name, (column, dtype) in raw.items():  # one column at a time: peak memory is one extra column
+            segments[name] = np.frombuffer(column, dtype=dtype)[order]
+        del raw
+        self.seg_ticket = self.seg_party = self.seg_enter = self.seg_start = self.seg_end = self.seg_outcome = None
         return RunLog(tickets, segments, self.staffing, stop, self.outages, unstable)
+
+
+def _view(values: np.ndarray) -> memoryview:
+    """Read-only per-ticket data as a memoryview: indexing gives plain Python numbers, without a copy."""
+    return memoryview(np.ascontiguousarray(values))
 
 
 def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:

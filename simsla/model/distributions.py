@@ -13,7 +13,6 @@ from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy import optimize, special
 
 from simsla.model.units import Duration
 
@@ -149,6 +148,8 @@ class Distribution(BaseModel):
         """(shape k, scale lambda); from mean and cv by solving for k."""
         if self.shape is not None:
             return float(self.shape), float(self.scale)  # type: ignore[arg-type]
+        from scipy import optimize, special  # only weibull-by-mean-and-cv needs it; scipy is a heavy import
+
         cv = self.cv  # validated in (0.05, 20)
 
         def gap(k: float) -> float:
