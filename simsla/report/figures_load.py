@@ -132,9 +132,11 @@ def load_figure(results: "Results", profile: dict[str, pd.DataFrame] | None = No
     for ax in axes:
         _week_axis(ax, label=ax is axes[-1])
         if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=4)
+            ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         if ax.get_yscale() == "linear":
             ax.set_ylim(bottom=0)
+        else:
+            ax.set_ylim(bottom=0.5)  # waits under a second read as "answered at once"
     fig.suptitle(title or f"Load over the week — {results.scenario.name} ({results.replications} replications)",
                  x=0.01, ha="left")
     return fig
@@ -152,7 +154,7 @@ def utilisation_figure(results: "Results", profile: dict[str, pd.DataFrame] | No
     _week_axis(ax)
     ax.set_ylabel("utilisation (busy / staffed)")
     ax.set_title(title or "Utilisation per group over the week", loc="left")
-    ax.legend(fontsize=8, frameon=False, loc="upper right", ncol=len(p["utilisation"].columns))
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0), title="group", title_fontsize=8)
     return fig
 
 
@@ -251,5 +253,5 @@ def staffing_figure(scenario: Scenario, table: pd.DataFrame | None = None, title
     handling = a.get("mean_handling", float("nan")) / 60.0
     ax.set_title(title or f"Desk staff vs requirement: {frac:.0%} of calls answered in {thr:.0f} s "
                           f"(mean handling {handling:.1f} min; phone work only)", loc="left")
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return fig

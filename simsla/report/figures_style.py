@@ -29,11 +29,11 @@ SYMBOLS = {"green": "✓", "amber": "!", "red": "✗", "none": "–"}
 MEANINGS = {
     "attainment": {"green": "met with margin", "amber": "met, within the warning margin",
                    "red": "breached", "none": "nothing to count"},
-    "risk": {"green": "breach probability below 5 %", "amber": "5–25 %", "red": "25 % or more",
+    "risk": {"green": "breach probability up to 5 %", "amber": "over 5 %, up to 20 %", "red": "over 20 %",
              "none": "no complete period"},
 }
-#: breach-probability levels at which a cell turns amber and red
-RISK_LEVELS = (0.05, 0.25)
+#: breach probabilities above which a cell turns amber and red (as in the terminal summary)
+RISK_LEVELS = (0.05, 0.20)
 
 
 def new_figure(width: float, height: float, **subplots) -> tuple[Figure, object]:

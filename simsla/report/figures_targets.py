@@ -8,8 +8,8 @@ below, which filters a target's counted items by the ticket's service.
 Traffic lights for one period's attainment ``a`` against a target's fraction
 ``f`` and warning margin ``m``: red when ``a < f`` (breached), amber when
 ``f <= a < f + m`` (met, but close), green otherwise; grey when nothing was
-counted.  Risk lights for a breach probability ``p``: green below 5 %, amber
-below 25 %, red from 25 % (``RISK_LEVELS``).
+counted.  Risk lights for a breach probability ``p``: green up to 5 %, amber
+up to 20 %, red above (``RISK_LEVELS``, as in the terminal summary).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def risk_light(probability: float | None, levels: tuple[float, float] = RISK_LEV
     """``green``, ``amber``, ``red`` or ``none`` for a breach probability."""
     if probability is None or not np.isfinite(probability):
         return "none"
-    return "green" if probability < levels[0] else "amber" if probability < levels[1] else "red"
+    return "green" if probability <= levels[0] + _EPS else "amber" if probability <= levels[1] + _EPS else "red"
 
 
 def with_margins(table: pd.DataFrame, scenario: Scenario | None) -> pd.DataFrame:
@@ -149,11 +149,20 @@ def grid_lights(table: pd.DataFrame, replication: int = 0, rows: Sequence[str] =
 
 def risk_table(table: pd.DataFrame, rows: Sequence[str] = ("agreement", "target"), complete_only: bool = True,
                levels: tuple[float, float] = RISK_LEVELS) -> pd.DataFrame:
-    """Per (row, period): the share of replications breached, its Wilson 95 % CI and a risk light."""
+    """Per (row, period): the share of replications breached, its Wilson 95 % CI and a risk light.
+
+    A period with nothing counted counts as met (as in ``evaluate``), but a
+    cell with nothing counted in *any* replication has no probability (light
+    ``none``).
+    """
     used = _used(table, complete_only).copy()
     used["row"] = _row_label(used, rows)
     out = []
     for (row, period), g in used.groupby(["row", "period"], sort=False):
+        if "attainment" in g.columns and g["attainment"].isna().all():  # nothing counted in any replication
+            out.append({"row": row, "period": period, "breach_probability": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+                        "replications": len(g), "light": "none"})
+            continue
         p, lo, hi = wilson_ci(int(g["breached"].sum()), len(g))
         out.append({"row": row, "period": period, "breach_probability": p, "ci_low": lo, "ci_high": hi,
                     "replications": len(g), "light": risk_light(p, levels)})
