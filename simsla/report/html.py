@@ -217,7 +217,7 @@ def _targets_section(summary: dict[str, Any]) -> str:
                      f'<span class="badge {light}">{SYMBOLS[light]} {_pct(p, 0)}</span>' + _ci(*t["breach_probability_ci95"]),
                      str(t["periods_evaluated"]) + ("" if t.get("complete_periods_only", True) else " (partial)")])
     head = ["agreement", "kind", "target", "metric", "promise", "period", "attainment (pooled) [95 % CI]",
-            "breach probability per period [95 % CI]", "periods"]
+            "breach probability per period [95 % CI]", "replication-periods"]
     return ("<h2>Targets</h2><p class=\"small\">Attainment pooled over all replications; the breach probability is the "
             "share of (replication, period) pairs whose attainment fell below the agreed fraction.</p>"
             + _legend("risk") + _table(head, rows, numeric=(6, 7, 8), cls="targets"))
