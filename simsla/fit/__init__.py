@@ -1,0 +1,44 @@
+"""Fitting scenarios to real logs, and back-testing them.
+
+* ``fit_log(path, format, mapping=None) -> FitResult``: read a call log
+  (``calls``: the Anonymous Bank format) or a ticket export (``servicenow``
+  event log, or ``csv`` with a column mapping), clean it (problems counted
+  and listed), fit arrivals, mixes, routing, durations and patience, and
+  write a commented scenario (``.scenario_yaml()``).
+* ``backtest(log_path, format, scenario, ...) -> BacktestResult``: simulate
+  the scenario over the log's span and compare with what the log shows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from simsla.fit.result import FitResult
+
+FORMATS = ("servicenow", "calls", "csv")
+
+
+def fit_log(path: str | Path, format: str, mapping: Any = None, *, name: str | None = None) -> FitResult:
+    """Fit a scenario to a log.  ``mapping`` (``csv`` only): dict or YAML file, see ``simsla.fit.csvlog``."""
+    source = Path(path).name if isinstance(path, (str, Path)) else "a log"
+    if format == "calls":
+        from simsla.fit.calls_scenario import calls_result
+
+        return calls_result(path, source=source)
+    if format in ("servicenow", "csv"):
+        from simsla.fit.tickets_scenario import tickets_result
+
+        return tickets_result(path, format, mapping, source=source)
+    raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
+
+
+def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
+             workers: int | None = 1, mapping: Any = None):
+    """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span."""
+    from simsla.fit.backtest import run_backtest
+
+    return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
+
+
+__all__ = ["FORMATS", "FitResult", "backtest", "fit_log"]

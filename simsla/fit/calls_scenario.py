@@ -1,0 +1,121 @@
+"""A commented scenario from a call-log fit: one phone line, one desk, staffing per hour of the week."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simsla.fit.calls import CallFit
+from simsla.fit.emit import ScenarioText, date_of, rate_text, shift_blocks
+
+
+def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log", source: str = "",
+                  staff_column: str = "present") -> ScenarioText:
+    a, h, p = fit.arrivals, fit.handling, fit.patience
+    start, end = fit.span
+    days = int(round((end - start).total_seconds() / 86400))
+    staff = np.rint(fit.staff[staff_column].to_numpy()).astype(int)
+    # an hour with calls but no estimated staff would only lose callers: give it one agent
+    staff = np.where((a.hourly > 0) & (staff == 0), 1, staff)
+    sc = ScenarioText(name)
+    obs = fit.observed
+    sc.header = [
+        f"Fitted by `simsla fit` from {source or 'a call log'} ({a.count} calls offered to agents,",
+        f"{start.date()} to {(end - np.timedelta64(1, 'D')).date()}).  Every number below comes from the log; the comments",
+        "say how.  Observed in the log: "
+        f"{obs['abandonment share']:.1%} of offered calls abandoned, {obs['P(wait <= 20 s | served)']:.1%} of served calls",
+        f"answered within 20 s, mean wait of served calls {obs['mean wait (served), s']:.0f} s, mean handling {obs['mean handling time, s']:.0f} s.",
+        "",
+        "STAFFING IS NOT IN THE LOG.  The shifts below are an estimate: per hour of the week, the",
+        "mean number of agents on duty, an agent counting as present from the start of a call to the end",
+        "of the last call that follows it with gaps of at most 5 minutes (a longer gap is taken as a break:",
+        "in a busy centre an agent on the line does not stay idle for 5 minutes while callers queue).",
+        "The 5-minute gap is a calibration choice: on the Anonymous Bank log 2, 5, 10 and 15 minutes gave",
+        "21 %, 17 %, 12 % and 10 % simulated abandonment against 18.8 % observed.  Replace the shifts with",
+        "the real roster if you have it.  Times are local clock times of the log, written as UTC (no DST).",
+        "",
+        "Not modelled: the bank's priority customers (served first in reality; here all calls are served",
+        "in order of arrival), retrials of callers who hung up, and day-to-day changes in staffing.",
+    ]
+    sc.add("name", name)
+    sc.add("description", f"Fitted from {source or 'a call log'}: arrivals, handling, patience (censored MLE), staffing estimate.")
+    sc.add("start", date_of(start), "Time frame: the span of the log (whole days).")
+    sc.add("timezone", "UTC")
+    sc.add("warmup", "0s")
+    sc.add("horizon", f"{days}d")
+    types = fit.types or {"calls": 1}
+    sc.add("services", [{"name": str(t)} for t in types],
+           "Call types in the log (field `type`), used as services; the stream below mixes them by their counts.")
+    sc.add("profiles", {"calls": {"hour_of_week": a.weights()}},
+           "Arrival profile: mean calls offered per hour of the week (Monday 00:00 first), as relative weights.",
+           f"Arrivals are {a.verdict()}.")
+    sc.add("demand", [{"name": "calls", "channel": "phone", "type": "incident", "volume": rate_text(a.per_week),
+                       "profile": "calls", "services": {str(t): int(n) for t, n in types.items()},
+                       "impact": {"low": 1}, "urgency": {"low": 1}}],
+           f"{a.count} calls offered over {a.weeks:.2f} weeks = {a.per_week:.1f} per week on average.")
+    cands = ", ".join(f"{r['family']} mean {r['fitted_mean_s']:.0f} s (dAIC {r['delta_aic']:.0f})" for r in p.censored.table())
+    sc.add("patience", p.censored.spec(),
+           "Patience, estimated WITH CENSORING (a served caller's wait is a lower bound on their patience):",
+           f"{p.n_abandoned} of {p.n_queued} queued callers hung up.  Censored MLE by AIC: {cands}.",
+           f"Exponential MLE (abandoned / total waiting time) gives a mean of {p.exp_mle_mean:.0f} s; Kaplan-Meier median "
+           f"{p.km_median:.0f} s.",
+           f"The naive mean of the abandoners' waits, {p.naive_mean:.0f} s, is biased low and NOT used.")
+    hc = ", ".join(f"{r['family']} (dAIC {r['delta_aic']:.0f})" for r in h.table())
+    sc.add("groups", [{
+        "name": "agents", "role": "desk", "shifts": shift_blocks(staff),
+        "handling": h.spec(), "first_contact_resolution": 1.0, "discipline": "fifo", "at_shift_end": "finish"}],
+        f"One pool of agents.  Handling: service time of served calls, {h.observed['n']} calls with a positive",
+        f"service time, observed mean {h.observed['mean_s']:.0f} s, median {h.observed['median_s']:.0f} s, cv {h.observed['cv']:.2f};",
+        f"MLE fits by AIC: {hc}.  Every call is finished at the desk (first_contact_resolution 1).",
+        "Shifts: estimated agents on duty per hour of the week, rounded (see the header).")
+    return sc
+
+
+def calls_result(path, source: str = ""):
+    """Read, fit and write up a call log: a ``FitResult``."""
+    import pandas as pd
+
+    from simsla.fit import report
+    from simsla.fit.calls import fit_calls, read_calls
+    from simsla.fit.quality import Quality
+    from simsla.fit.result import FitResult
+
+    q = Quality()
+    calls = read_calls(path, q)
+    fit = fit_calls(calls, q)
+    text = call_scenario(fit, source=source)
+    p, h, o = fit.patience, fit.handling, fit.observed
+    rows = [
+        {"section": "arrivals", "measure": "calls offered per week", "observed": fit.arrivals.per_week,
+         "fitted": fit.arrivals.per_week, "note": fit.arrivals.verdict()},
+        {"section": "handling", "measure": "mean handling time, s", "observed": h.observed["mean_s"],
+         "fitted": h.best.mean, "note": f"{h.best.family} chosen by AIC"},
+        {"section": "handling", "measure": "median handling time, s", "observed": h.observed["median_s"],
+         "fitted": float(h.best.frozen.median()), "note": ""},
+        {"section": "handling", "measure": "cv of handling time", "observed": h.observed["cv"],
+         "fitted": h.best.cv, "note": ""},
+        {"section": "patience", "measure": "naive mean of abandoners' waits, s (biased, not used)",
+         "observed": p.naive_mean, "fitted": None, "note": "only the impatient abandon: biased low"},
+        {"section": "patience", "measure": "exponential MLE mean, s (censored)", "observed": None,
+         "fitted": p.exp_mle_mean, "note": "abandoned / total waiting time of all queued callers"},
+        {"section": "patience", "measure": "median patience, s", "observed": p.km_median,
+         "fitted": float(p.censored.best.frozen.median()),
+         "note": f"observed = Kaplan-Meier; fitted = {p.censored.best.family} censored MLE (chosen by AIC)"},
+        {"section": "patience", "measure": "abandonment share of queued calls", "observed": p.n_abandoned / p.n_queued,
+         "fitted": None, "note": ""},
+        {"section": "staffing", "measure": "peak agents on duty (estimate)", "observed": float(fit.staff["present"].max()),
+         "fitted": float(np.rint(fit.staff["present"]).max()), "note": "not in the log: estimated from agents' calls"},
+    ] + [{"section": "observed", "measure": k, "observed": v, "fitted": None, "note": ""} for k, v in o.items()]
+    staff = fit.staff.assign(arrivals=fit.arrivals.hourly)
+    tables = {"distributions": pd.DataFrame(h.table() + p.censored.table()), "hour_of_week": staff.round(4)}
+
+    def figures(folder):
+        from pathlib import Path
+
+        folder = Path(folder)
+        served = calls[calls["outcome"] == "served"]
+        return [report.profile_figure(folder / "arrivals.png", fit.arrivals.hourly, "Calls offered per hour of the week"),
+                report.duration_figure(folder / "handling.png", served["service"].to_numpy(), h, "Handling time of served calls"),
+                report.survival_figure(folder / "patience.png", p),
+                report.staffing_figure(folder / "staffing.png", fit.staff)]
+
+    return FitResult("calls", source, fit, text, q, rows, tables, figures)
