@@ -62,7 +62,7 @@ def _readable(fig: Figure) -> None:
     title = fig.get_suptitle() or " ".join(ax.get_title(loc) for ax in fig.axes for loc in ("left", "center"))
     assert title.strip(), "a figure needs a title"
     for ax in fig.axes:
-        if not ax.has_data() and not ax.patches and not ax.texts:
+        if (not ax.has_data() and not ax.patches and not ax.texts) or ax.get_label() == "<colorbar>":
             continue
         shared_x = ax.get_shared_x_axes().get_siblings(ax)
         assert ax.get_xlabel() or any(o.get_xlabel() for o in shared_x), f"axis {ax.get_title(loc='left')!r} has no x label"
@@ -166,3 +166,13 @@ def test_staffing_table_uses_the_answer_target():
     assert t["scheduled"].max() == 2 and t.loc[t["hour_of_week"] == 3, "scheduled"].item() == 0
     busy = t[t["calls_per_hour"] > 0]
     assert (busy["required"] >= np.ceil(busy["load_erlangs"])).all()
+
+
+def test_frontier_figure_draws_a_dense_grid_as_a_heat_map():
+    thresholds = np.linspace(0, 8 * 3600, 9)
+    fractions = np.round(np.arange(0.5, 1.0, 0.05), 2)
+    grid = pd.DataFrame([(t, f, min(1.0, f * 3600 / (t + 1))) for t in thresholds for f in fractions],
+                        columns=["threshold_seconds", "fraction", "breach_probability"])
+    fig = F.frontier_figure(grid, confidence=0.9)
+    _readable(fig)
+    assert fig.axes[0].collections  # the heat map

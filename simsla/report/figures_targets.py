@@ -355,31 +355,55 @@ def _hours(seconds: pd.Series) -> pd.Series:
     return seconds.astype(float) / 3600.0
 
 
-def frontier_figure(frontier_result: pd.DataFrame, confidence: float | None = None, title: str | None = None) -> Figure:
-    """Breach probability against the threshold, one line per fraction (a plain DataFrame).
+def frontier_figure(frontier_result: Any, confidence: float | None = None, title: str | None = None,
+                    max_lines: int = 6) -> Figure:
+    """Breach probability against the threshold and the fraction (a plain DataFrame).
 
-    Columns: ``threshold`` (seconds), ``fraction``, ``breach_probability``;
-    optional ``ci_low``/``ci_high``.  With ``confidence`` (e.g. 0.95) the
-    acceptable risk ``1 - confidence`` is drawn: thresholds whose line lies
-    below it are defensible at that fraction.
+    Columns: ``threshold`` or ``threshold_seconds`` (seconds), ``fraction``,
+    ``breach_probability``; optional ``ci_low``/``ci_high``.  (An object with a
+    ``grid`` DataFrame, such as ``simsla.decide.frontier.Frontier``, is read
+    through it.)  Up to ``max_lines`` fractions are drawn as lines; more as a
+    heat map.  With ``confidence`` (e.g. 0.95) the acceptable risk
+    ``1 - confidence`` is drawn: pairs below it are defensible.
     """
-    frame = frontier_result.sort_values(["fraction", "threshold"])
+    frame = getattr(frontier_result, "grid", frontier_result)
+    frame = frame.rename(columns={"threshold_seconds": "threshold"}).dropna(subset=["threshold", "breach_probability"])
+    if confidence is None and hasattr(frontier_result, "confidence"):
+        confidence = float(frontier_result.confidence)
+    frame = frame.sort_values(["fraction", "threshold"])
+    fractions = np.sort(frame["fraction"].unique())
     fig, ax = new_figure(9.0, 5.0)
-    for k, (fraction, g) in enumerate(frame.groupby("fraction", sort=True)):
-        x = _hours(g["threshold"])
-        ax.plot(x, g["breach_probability"], marker="o", markersize=4, color=colour(k), label=f"{fraction:.0%} of tickets")
-        if {"ci_low", "ci_high"} <= set(g.columns):
-            ax.fill_between(x, g["ci_low"].astype(float), g["ci_high"].astype(float), color=colour(k), alpha=0.15, linewidth=0)
-    if confidence is not None:
-        ax.axhline(1 - confidence, color=OKABE_ITO["black"], linestyle="--", linewidth=1,
-                   label=f"acceptable risk ({1 - confidence:.0%})")
-    ax.set_ylim(-0.02, 1.02)
-    percent_axis(ax.yaxis)
-    ax.grid(alpha=0.3)
+    if len(fractions) > max_lines:
+        matrix = frame.pivot_table(index="fraction", columns="threshold", values="breach_probability")
+        x, y = _hours(pd.Series(matrix.columns)), matrix.index.to_numpy(dtype=float)
+        mesh = ax.pcolormesh(x, y, matrix.to_numpy(dtype=float), cmap="cividis_r", vmin=0, vmax=1, shading="nearest")
+        bar = fig.colorbar(mesh, ax=ax)
+        bar.set_label("breach probability per period")
+        if confidence is not None:
+            ax.contour(x, y, matrix.to_numpy(dtype=float), levels=[1 - confidence], colors=OKABE_ITO["vermillion"],
+                       linewidths=2)
+            ax.plot([], [], color=OKABE_ITO["vermillion"], linewidth=2,
+                    label=f"breach probability = {1 - confidence:.0%}: defensible below and to the right")
+            ax.legend(fontsize=8, frameon=True, loc="lower right")
+        ax.set_ylabel("agreed fraction")
+        percent_axis(ax.yaxis)
+    else:
+        for k, (fraction, g) in enumerate(frame.groupby("fraction", sort=True)):
+            x = _hours(g["threshold"])
+            ax.plot(x, g["breach_probability"], marker="o", markersize=4, color=colour(k), label=f"{fraction:.0%} of tickets")
+            if {"ci_low", "ci_high"} <= set(g.columns):
+                ax.fill_between(x, g["ci_low"].astype(float), g["ci_high"].astype(float), color=colour(k), alpha=0.15,
+                                linewidth=0)
+        if confidence is not None:
+            ax.axhline(1 - confidence, color=OKABE_ITO["black"], linestyle="--", linewidth=1,
+                       label=f"acceptable risk ({1 - confidence:.0%})")
+        ax.set_ylim(-0.02, 1.02)
+        percent_axis(ax.yaxis)
+        ax.grid(alpha=0.3)
+        ax.set_ylabel("breach probability per period")
+        ax.legend(title="agreed fraction", fontsize=8, title_fontsize=8, frameon=False)
     ax.set_xlabel("threshold (business hours)")
-    ax.set_ylabel("breach probability per period")
     ax.set_title(title or "What can be promised: breach probability by threshold and fraction", loc="left")
-    ax.legend(title="agreed fraction", fontsize=8, title_fontsize=8, frameon=False)
     return fig
 
 
