@@ -1,0 +1,171 @@
+"""One replication reduced, in the worker, to what decisions need: per-period attainment of targets.
+
+Sending whole ticket logs back from the workers and evaluating them in the
+parent is the slow part of a search; here a worker simulates one replication
+and returns only a few numbers per target and period.  Each replication is
+evaluated on its own (relabelled as replication 0, then labelled back), so
+the numbers depend only on (scenario, seed, replication): identical whatever
+the executor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simsla.analysis.attainment import evaluate, items
+from simsla.analysis.periods import period_index, period_table
+from simsla.experiment.runner import assemble, replicate
+from simsla.model import Agreement, Scenario, Target
+
+
+def target_key(agreement: Agreement | str, target: Target | str) -> str:
+    """``"agreement / target"``: how targets are named in tables and logs."""
+    a = agreement if isinstance(agreement, str) else agreement.name
+    t = target if isinstance(target, str) else target.name
+    return f"{a} / {t}"
+
+
+def pruned(scenario: Scenario, keys: Sequence[str] | None) -> Scenario:
+    """The scenario with only the chosen targets in its agreements (no validation: data only)."""
+    if keys is None:
+        return scenario
+    wanted = set(keys)
+    ags = []
+    for ag in scenario.agreements:
+        tg = tuple(t for t in ag.targets if target_key(ag, t) in wanted)
+        if tg:
+            ags.append(ag.model_copy(update={"targets": tg}))
+    return scenario.model_copy(update={"agreements": tuple(ags)})
+
+
+def single_results(scenario: Scenario, seed: int, replication: int, max_queue: int = 200_000):
+    """Simulate one replication; return it as a one-replication ``Results`` labelled replication 0."""
+    part = replicate(scenario, seed, replication, max_queue)
+    part["replication"] = 0
+    return assemble(scenario, seed, [part])
+
+
+def _complete_periods(res, period: str) -> pd.DataFrame:
+    sc = res.scenario
+    stop = float(res.runs["stopped_at"].min())
+    table = period_table(origin=sc.origin, tz=sc.timezone, period=period, span=(sc.warmup, max(stop, sc.warmup + 1)))
+    return table[(table["start"] >= sc.warmup - 1e-6) & (table["end"] <= stop + 1e-6)]
+
+
+def target_replication(scenario: Scenario, seed: int, replication: int, keys: Sequence[str],
+                       max_queue: int = 200_000) -> dict[str, Any]:
+    """Simulate one replication and reduce it to the chosen ticket targets' attainment per complete period.
+
+    Returns ``{"replication", "unstable", "seconds", "targets": {key: {"att": [...], "counted": [...],
+    "blame": {group: queue seconds of the missed items}}}}``; a period without
+    items has attainment ``None`` (met).
+    """
+    started = time.perf_counter()
+    sc = pruned(scenario, keys)
+    res = single_results(sc, seed, replication, max_queue)
+    out: dict[str, Any] = {"replication": replication, "unstable": bool(res.unstable), "targets": {}}
+    periods: dict[str, pd.DataFrame] = {}
+    if res.unstable:
+        # a queue overflowed: the run stopped early; every period of the horizon counts as breached
+        message = " ".join(res.unstable)
+        culprit = {g.name: 1.0 for g in sc.groups if g.name in message}
+        for ag in sc.agreements:
+            table = _complete_periods(res.__class__(sc, seed, 1, res.tickets.iloc[:0], res.segments.iloc[:0],
+                                                    res.utilization.iloc[:0],
+                                                    res.runs.assign(stopped_at=sc.end)), ag.period)
+            for tg in ag.targets:
+                out["targets"][target_key(ag, tg)] = {"att": [0.0] * len(table), "counted": [0] * len(table),
+                                                      "blame": culprit}
+        out["seconds"] = time.perf_counter() - started
+        return out
+    seg = res.segments
+    groups = {g.name for g in sc.groups}
+    stop = float(res.runs["stopped_at"].iloc[0])
+    for ag in sc.agreements:
+        if ag.period not in periods:
+            periods[ag.period] = _complete_periods(res, ag.period)
+        table = periods[ag.period]
+        for tg in ag.targets:
+            found = items(res, ag, tg)
+            att: list[float | None] = []
+            counted: list[int] = []
+            if len(found):
+                codes = np.asarray(period_index(found["when"].to_numpy(dtype=float), sc.origin, sc.timezone, ag.period))
+                met = found["met"].to_numpy(dtype=bool)
+            else:
+                codes, met = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+            for code in table["code"].to_numpy():
+                mine = codes == code
+                n = int(mine.sum())
+                counted.append(n)
+                att.append(float(met[mine].mean()) if n else None)
+            blame: dict[str, float] = {}
+            if ag.kind != "SLA" or tg.metric != "resolution":
+                # answered/first response: the desk's queue; an OLA: its own group
+                party = sc.desk.name if ag.kind == "SLA" else ag.party
+                if party in groups and len(found) and (~met).any():
+                    blame = {party: 1.0}
+            elif len(found) and (~met).any():
+                missed = np.unique(found["ticket"].to_numpy()[~met])
+                s = seg[seg["ticket"].isin(missed) & seg["party"].astype(str).isin(groups)]
+                end = s["start"].to_numpy(dtype=float)
+                end = np.where(np.isnan(end), s["end"].to_numpy(dtype=float), end)
+                end = np.where(np.isnan(end), stop, end)
+                wait = end - s["enter"].to_numpy(dtype=float)
+                blame = pd.Series(wait, index=s["party"].astype(str).to_numpy()).groupby(level=0).sum().to_dict()
+            out["targets"][target_key(ag, tg)] = {"att": att, "counted": counted,
+                                                  "blame": {k: float(v) for k, v in blame.items()}}
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
+def evaluate_replication(scenario: Scenario, seed: int, replication: int, max_queue: int = 200_000) -> dict[str, Any]:
+    """Simulate one replication and return ``evaluate``'s rows for it (every target, availability too)."""
+    started = time.perf_counter()
+    res = single_results(scenario, seed, replication, max_queue)
+    table = evaluate(res)
+    table["replication"] = replication
+    cols = ["agreement", "kind", "target", "metric", "replication", "period", "complete", "counted", "met",
+            "attainment", "fraction", "breached"]
+    rows = table[cols].astype({"period": str}).to_dict(orient="list")
+    return {"replication": replication, "unstable": bool(res.unstable), "rows": rows,
+            "seconds": time.perf_counter() - started}
+
+
+def run_tasks(fn: Callable[..., Any], tasks: list[tuple], executor: Executor | None, workers: int | None = 1,
+              on_done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """Run ``fn(*task)`` for every task; results in task order.
+
+    With ``executor`` (any ``concurrent.futures.Executor``, a Dask client's
+    included) tasks go there; otherwise ``workers`` > 1 opens a process pool
+    for the call and 1 runs them here.  ``on_done(index, result)`` is called
+    as each finishes (in completion order).
+    """
+    out: list[Any] = [None] * len(tasks)
+    if not tasks:
+        return out
+    if executor is None and (workers is None or workers <= 1 or len(tasks) == 1):
+        for i, t in enumerate(tasks):
+            out[i] = fn(*t)
+            if on_done:
+                on_done(i, out[i])
+        return out
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=min(int(workers or 1), len(tasks)))
+    try:
+        futures = {pool.submit(fn, *t): i for i, t in enumerate(tasks)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            out[i] = fut.result()
+            if on_done:
+                on_done(i, out[i])
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+    return out
