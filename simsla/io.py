@@ -26,6 +26,10 @@ from simsla.model.scenario import ScenarioProblems
 MAX_BYTES = 5 * 1024 * 1024
 #: most YAML nodes a document may expand to through aliases
 MAX_NODES = 200_000
+#: most YAML values (scalars, lists, mappings) written in a file; the example desk has ~1 600
+MAX_EVENTS = 100_000
+#: deepest nesting of lists and mappings (a scenario needs fewer than ten levels)
+MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,19 @@ class ScenarioError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys."""
+_Base: Any = getattr(yaml, "CSafeLoader", None) if yaml.__with_libyaml__ else None
+_Base = _Base or yaml.SafeLoader
 
 
-def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+class _StrictLoader(_Base):  # type: ignore[misc, valid-type]
+    """SafeLoader (libyaml's when available: much faster) that refuses duplicate keys."""
+
+
+class _PyStrictLoader(yaml.SafeLoader):
+    """The pure-Python variant, used to find the line of a scalar that cannot be built."""
+
+
+def _no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
     # keys written in this mapping must be unique; keys brought in by `<<:` merges may be overridden
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
@@ -78,6 +90,30 @@ def _no_duplicates(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = F
 
 
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+_PyStrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _no_duplicates)
+
+
+def _check_shape(name: str, text: str) -> None:
+    """Refuse, before building anything, documents with too many values or too deep nesting.
+
+    Scans the YAML events (cheap, iterative) and stops as soon as a bound is
+    passed, so an oversized document costs no more than a normal one.
+    """
+    depth = events = 0
+    for event in yaml.parse(text, Loader=_Base):
+        events += 1
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else None
+                raise ScenarioError([Problem(name, line, "", f"the YAML nests too deeply here (more than {MAX_DEPTH} levels; "
+                                             "a scenario needs fewer than ten): look for unclosed brackets")])
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if events > MAX_EVENTS:
+            line = event.start_mark.line + 1 if event.start_mark else None
+            raise ScenarioError([Problem(name, line, "", f"the document holds more than {MAX_EVENTS} YAML values "
+                                         "(a scenario has a few thousand); is this a scenario file?")])
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
@@ -108,46 +144,108 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ScenarioError([Problem(name, line, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8")]) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a UTF-8 byte order mark (Windows editors write one)
+    node = None
     try:
-        node = yaml.compose(text, Loader=_StrictLoader)
-        if node is not None and _expanded_size(node, {}) > MAX_NODES:
-            raise ScenarioError([Problem(name, None, "", f"the document expands to more than {MAX_NODES} nodes through anchors and aliases")])
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
+        _check_shape(name, text)
+        loader = _StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node, {}) > MAX_NODES:
+                raise ScenarioError([Problem(name, None, "", f"the document expands to more than {MAX_NODES} nodes through anchors and aliases")])
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+        raise ScenarioError([Problem(name, line, "", f"not valid YAML: the file contains the control character {char}, "
+                                     "which YAML does not allow; remove it (or save the file as plain text)")]) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = " ".join(s for s in (exc.context, exc.problem) if s)
-        if "could not determine a constructor" in what:
-            what += " (YAML tags are not allowed in scenario files)"
-        raise ScenarioError([Problem(name, line, "", f"not valid YAML: {what}")]) from None
+        line, _, message = _yaml_error(exc)
+        field = _path(_path_at(node, exc.problem_mark)) if node is not None and exc.problem_mark else ""
+        raise ScenarioError([Problem(name, line, field, message)]) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
     except RecursionError:
         raise ScenarioError([Problem(name, None, "", "the YAML nests too deeply")]) from None
     except (ValueError, OverflowError) as exc:  # e.g. an impossible date such as 2026-13-45
-        line = _bad_scalar_line(node) if node is not None else None
-        raise ScenarioError([Problem(name, line, "", f"a value cannot be read: {exc}; write dates as YYYY-MM-DD")]) from None
+        line, loc, value = _bad_scalar(node) if node is not None else (None, (), None)
+        what = f"{value} is not a date ({exc})" if value is not None else f"a value cannot be read: {exc}"
+        raise ScenarioError([Problem(name, line, _path(loc), f"{what}; write dates as YYYY-MM-DD")]) from None
     return data, node
 
 
-def _bad_scalar_line(root: yaml.Node) -> int | None:
-    """Line of the first scalar that the safe constructor cannot build (impossible dates)."""
-    loader = _StrictLoader("")
-    stack = [root]
+def _yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int | None, str, str]:
+    """(line, field, message) for a YAML syntax error: the line where it was found, and where the construct began."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    context, problem = exc.context or "", exc.problem or ""
+    if exc.context_mark is not None and context and exc.context_mark.line + 1 != line:
+        if "end of stream" in problem and "quoted scalar" in context:
+            line = exc.context_mark.line + 1  # an unclosed quote: point at where it opens
+            problem += "; close the quote"
+        else:
+            context += f" (from line {exc.context_mark.line + 1})"
+    what = " ".join(s for s in (context, problem) if s)
+    if "could not determine a constructor" in what:
+        what += " (YAML tags are not allowed in scenario files)"
+    elif "maximum nesting depth" in what:
+        what += " (the YAML nests too deeply: look for unclosed brackets)"
+    elif "expected a single document" in what:
+        what += " (a scenario file holds one document: remove the `---` line and what follows, or split the file)"
+    elif "found character '\\t'" in what or "tab character" in what:
+        what += " (indent with spaces, not tabs)"
+    return line, "", f"not valid YAML: {what}"
+
+
+def _children(node: yaml.Node) -> list[tuple[Any, yaml.Node]]:
+    """(path step, child node) pairs of a mapping or sequence node: keys and values of a mapping, items of a list."""
+    if isinstance(node, yaml.MappingNode):
+        out: list[tuple[Any, yaml.Node]] = []
+        for k, v in node.value:
+            step = k.value if isinstance(k, yaml.ScalarNode) else None
+            out += [(step, k), (step, v)]
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return list(enumerate(node.value))
+    return []
+
+
+def _walk(root: yaml.Node) -> Any:
+    """Every node with its field path, depth first in document order (iterative; aliases visited once)."""
+    seen: set[int] = set()
+    stack: list[tuple[tuple, yaml.Node]] = [((), root)]
     while stack:
-        node = stack.pop()
+        loc, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield loc, node
+        stack.extend((loc if step is None else (*loc, step), child) for step, child in reversed(_children(node)))
+
+
+def _path_at(root: yaml.Node, mark: Any) -> tuple:
+    """Field path of the node (or, for a key, of its value) that starts at ``mark``."""
+    for loc, node in _walk(root):
+        if node.start_mark.line == mark.line and node.start_mark.column == mark.column:
+            return loc
+    return ()
+
+
+def _bad_scalar(root: yaml.Node) -> tuple[int | None, tuple, str | None]:
+    """(line, field path, text) of the first scalar the safe constructor cannot build (impossible dates)."""
+    loader = _PyStrictLoader("")
+    for loc, node in _walk(root):
         if isinstance(node, yaml.ScalarNode):
             try:
                 loader.construct_object(node)
             except (ValueError, OverflowError):
-                return node.start_mark.line + 1
+                return node.start_mark.line + 1, loc, node.value
             except yaml.YAMLError:
                 continue
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(v for pair in reversed(node.value) for v in reversed(pair))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(reversed(node.value))
-    return None
+    return None, (), None
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -179,11 +277,24 @@ def _problems(name: str, exc: pydantic.ValidationError, node: yaml.Node | None) 
                 out.append(Problem(name, _line(node, loc), _path(loc), message))
             continue
         loc = _clean(err["loc"])
-        out.append(Problem(name, _line(node, loc), _path(loc), _message(err, loc)))
+        if err["type"] == "invalid_key":  # a number or date used as a field name
+            loc = (*loc[:-1], str(loc[-1]))
+            err = {**err, "type": "extra_forbidden"}
+        line = None if err["type"] == "missing" and len(loc) == 1 else _line(node, loc)  # the file as a whole lacks it
+        out.append(Problem(name, line, _path(loc), _message(err, loc)))
     # a list whose items failed is also reported as too short: say only what is wrong inside
     fields = [p.field for p in out]
-    out = [p for p in out if not (p.message.startswith("Tuple should have at least")
+    out = [p for p in out if not (p.message.startswith(("Tuple should have at least", "needs at least"))
                                   and any(f != p.field and f.startswith(p.field) for f in fields))]
+    # an inline mapping where a name is also allowed (profile: {…} or a profile's name): the
+    # "should be a valid string" of the other branch is noise when the mapping itself has problems
+    out = [p for p in out if not (p.message.startswith("Input should be a valid string")
+                                  and sum(f == p.field or f.startswith(p.field + ".") for f in fields) > 1)]
+    # a misspelt field is also reported as missing: "did you mean" says it all
+    meant = {p.field.rsplit(".", 1)[0] + "." + p.message.split("did you mean '")[1].rstrip("'?") if "." in p.field
+             else p.message.split("did you mean '")[1].rstrip("'?")
+             for p in out if "did you mean '" in p.message}
+    out = [p for p in out if not (p.message == "this field is required" and p.field in meant)]
     return list(dict.fromkeys(out))
 
 
@@ -217,6 +328,20 @@ def _message(err: dict, loc: tuple) -> str:
     if kind == "missing":
         return "this field is required"
     got = err.get("input")
+    if isinstance(got, bool) and kind in ("int_type", "float_type", "int_from_float", "float_parsing", "int_parsing"):
+        return (f"expected a number, found {str(got).lower()} (YAML reads yes/no/true/false/on/off as true or false): "
+                "write the number")
+    if kind in ("tuple_type", "list_type") and isinstance(got, dict):
+        return "expected a list (one item per line, each starting with '- '), found a mapping"
+    if kind in ("model_type", "model_attributes_type", "dict_type") and not isinstance(got, dict):
+        return f"expected a mapping of fields (field: value), found {got!r}"
+    if kind == "too_short" and isinstance(got, (list, tuple)):
+        need = (err.get("ctx") or {}).get("min_length", 1)
+        return f"needs at least {need} item{'s' if need != 1 else ''}, found {len(got) or 'none'}"
+    if kind in ("date_from_datetime_parsing", "date_parsing", "date_type", "date_from_datetime_inexact"):
+        return f"expected a date written YYYY-MM-DD (e.g. 2026-01-05), found {got!r}"
+    if kind in ("int_from_float", "int_type") and isinstance(got, float):
+        return f"expected a whole number, found {got!r}"
     if kind not in ("value_error",) and not isinstance(got, (dict, list)):
         return f"{msg} (found {got!r})"
     return msg

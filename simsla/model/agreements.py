@@ -32,7 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsla.model.chain import When
-from simsla.model.units import Duration
+from simsla.model.units import Duration, Number
 
 Metric = Literal["answer_time", "first_response", "resolution", "availability"]
 Period = Literal["week", "month", "quarter", "year"]
@@ -49,13 +49,13 @@ class Target(BaseModel):
     metric: Metric
     when: When = Field(When(), description="scope: service, customer, type, channel, priority")
     threshold: Duration | None = Field(None, description="e.g. 20s, 5h (business time in the calendar)")
-    fraction: float = Field(gt=0, le=1, description="share that must meet the threshold, e.g. 0.9")
+    fraction: Number = Field(gt=0, le=1, description="share that must meet the threshold, e.g. 0.9")
     calendar: str | None = Field(None, description="clock calendar for this target (default: the agreement's)")
     abandoned: Literal["miss", "exclude"] = Field("miss", description="answer_time: how abandoned calls count")
     abandoned_grace: Duration | None = Field(
         None, description="answer_time: calls abandoned within this time are left out (the rest count as misses)"
     )
-    warning_margin: float = Field(0.02, ge=0, lt=1, description="amber when attainment is within this of the fraction")
+    warning_margin: Number = Field(0.02, ge=0, lt=1, description="amber when attainment is within this of the fraction")
 
     @model_validator(mode="after")
     def _metric_fields(self) -> "Target":

@@ -13,6 +13,8 @@ engine seconds (with daylight-saving changes) is ``simsla.timebase``'s job.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
 import re
 from typing import Any
 
@@ -81,7 +83,10 @@ def parse_hours(text: Any) -> tuple[tuple[float, float], ...]:
             continue
         if part.count("-") != 1:
             raise ValueError(f"expected {HOURS_HINT}, got {text!r}")
-        start, end = (parse_clock(p) for p in part.split("-"))
+        try:
+            start, end = (parse_clock(p) for p in part.split("-"))
+        except ValueError as exc:
+            raise ValueError(f"{exc} in the window {part!r}; expected {HOURS_HINT}") from None
         if end == start:
             raise ValueError(f"the window {part!r} is empty")
         windows.append((start, end if end > start else end + 86400.0))
@@ -90,6 +95,14 @@ def parse_hours(text: Any) -> tuple[tuple[float, float], ...]:
         if b0 < a1:
             raise ValueError(f"the windows in {text!r} overlap")
     return tuple(windows)
+
+
+@functools.lru_cache(maxsize=1)
+def _holiday_countries() -> dict[str, list[str]]:
+    """ISO code -> subdivision codes known to the ``holidays`` package (imported only when a calendar names a country)."""
+    import holidays
+
+    return {code: list(subdivisions) for code, subdivisions in holidays.list_supported_countries().items()}
 
 
 class Calendar(BaseModel):
@@ -118,6 +131,25 @@ class Calendar(BaseModel):
                 seen[day] = days
             parse_hours(hours)
         return value
+
+    @model_validator(mode="after")
+    def _country(self) -> "Calendar":
+        if self.holiday_subdivision is not None and self.holiday_country is None:
+            raise ValueError("holiday_subdivision needs holiday_country (e.g. holiday_country: DE, holiday_subdivision: BY)")
+        if self.holiday_country is not None:
+            supported = _holiday_countries()
+            code = self.holiday_country.strip().upper()
+            if code not in supported:
+                near = difflib.get_close_matches(code, list(supported), n=3)
+                hint = f"; did you mean {' or '.join(near)}?" if near else ""
+                raise ValueError(f"holiday_country {self.holiday_country!r} is not a country the `holidays` package knows; "
+                                 f"use an ISO 3166 code such as SE, DE, GB or US{hint}")
+            subdivisions = supported[code]
+            if self.holiday_subdivision is not None and self.holiday_subdivision not in subdivisions:
+                known = ", ".join(subdivisions[:30]) + (" …" if len(subdivisions) > 30 else "") if subdivisions else "none"
+                raise ValueError(f"holiday_subdivision {self.holiday_subdivision!r} is not a subdivision of {code} "
+                                 f"(known: {known})")
+        return self
 
     @model_validator(mode="after")
     def _open_at_all(self) -> "Calendar":

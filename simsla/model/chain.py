@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_val
 
 from simsla.model.calendar import Shift
 from simsla.model.distributions import Distribution
+from simsla.model.units import Number, Probability
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
@@ -64,7 +65,7 @@ class ProbabilityRule(BaseModel):
     model_config = _STRICT
 
     when: When
-    probability: float = Field(ge=0, le=1)
+    probability: Probability
 
 
 class Probabilities(BaseModel):
@@ -72,7 +73,7 @@ class Probabilities(BaseModel):
 
     model_config = _STRICT
 
-    default: float = Field(ge=0, le=1)
+    default: Probability
     by: tuple[ProbabilityRule, ...] = ()
 
 
@@ -90,7 +91,7 @@ Handling = Annotated[
     Discriminator(_rules_or_plain),
 ]
 Resolution = Annotated[
-    Union[Annotated[float, Tag("plain")], Annotated[Probabilities, Tag("rules")]],
+    Union[Annotated[Probability, Tag("plain")], Annotated[Probabilities, Tag("rules")]],
     Discriminator(_rules_or_plain),
 ]
 
@@ -105,7 +106,7 @@ class CustomerWait(BaseModel):
 
     model_config = _STRICT
 
-    probability: float = Field(ge=0, le=1)
+    probability: Probability
     duration: Distribution
 
 
@@ -141,7 +142,7 @@ class Group(BaseModel):
         "finish", description="finish: an agent completes the ticket in hand; handover: it goes back to the queue"
     )
     customer_wait: CustomerWait | None = Field(None, description="tickets that wait on the customer mid-work")
-    cost_per_hour: float | None = Field(None, ge=0, description="cost of one agent-hour (staffing search)")
+    cost_per_hour: Number | None = Field(None, ge=0, description="cost of one agent-hour (staffing search)")
 
     @model_validator(mode="after")
     def _staffing(self) -> "Group":
@@ -203,7 +204,7 @@ class Route(BaseModel):
 
     source: str = Field(alias="from", description="the party the ticket leaves")
     when: When = When()
-    to: dict[str, float] = Field(description="destination -> probability (groups, suppliers, or `resolved`)")
+    to: dict[str, Number] = Field(description="destination -> probability (groups, suppliers, or `resolved`)")
 
     @model_validator(mode="after")
     def _probabilities(self) -> "Route":

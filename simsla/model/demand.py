@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simsla.model.calendar import parse_days, parse_hours
 from simsla.model.distributions import Distribution
-from simsla.model.units import Rate
+from simsla.model.units import Number, Rate
 
 Channel = Literal["phone", "email", "portal"]
 TicketType = Literal["incident", "request", "order"]
@@ -118,7 +118,7 @@ class ProfileInterval(BaseModel):
 
     days: str
     hours: str
-    weight: float = Field(ge=0)
+    weight: Number = Field(ge=0)
 
     @field_validator("days")
     @classmethod
@@ -145,9 +145,9 @@ class Profile(BaseModel):
 
     model_config = _STRICT
 
-    days: dict[str, float] | None = None
-    hours: tuple[float, ...] | None = None
-    hour_of_week: tuple[float, ...] | None = None
+    days: dict[str, Number] | None = None
+    hours: tuple[Number, ...] | None = None
+    hour_of_week: tuple[Number, ...] | None = None
     intervals: tuple[ProfileInterval, ...] | None = None
 
     @model_validator(mode="after")
@@ -164,6 +164,14 @@ class Profile(BaseModel):
         weights = [*(self.hours or ()), *(self.hour_of_week or ()), *(self.days or {}).values()]
         if any(w < 0 for w in weights):
             raise ValueError("profile weights must not be negative")
+        if self.intervals is not None:
+            positive = any(i.weight > 0 for i in self.intervals)
+        elif self.hour_of_week is not None:
+            positive = sum(self.hour_of_week) > 0
+        else:
+            positive = (self.days is None or sum(self.days.values()) > 0) and (self.hours is None or sum(self.hours) > 0)
+        if not positive:
+            raise ValueError("this profile has no positive weight: nothing would ever arrive; give some hours a weight above 0")
         return self
 
 
@@ -182,10 +190,10 @@ class DemandStream(BaseModel):
     type: TicketType = "incident"
     volume: Rate = Field(description="average rate over the week, e.g. 2000/week or 300/day")
     profile: str | Profile | None = Field(None, description="a name from `profiles`, an inline profile, or flat (default)")
-    services: dict[str, float] | None = Field(None, description="service -> weight (default: all services equally)")
-    customers: dict[str, float] | None = Field(None, description="customer -> weight (default: all equally)")
-    impact: dict[str, float] | None = Field(None, description="impact level -> weight")
-    urgency: dict[str, float] | None = Field(None, description="urgency level -> weight")
+    services: dict[str, Number] | None = Field(None, description="service -> weight (default: all services equally)")
+    customers: dict[str, Number] | None = Field(None, description="customer -> weight (default: all equally)")
+    impact: dict[str, Number] | None = Field(None, description="impact level -> weight")
+    urgency: dict[str, Number] | None = Field(None, description="urgency level -> weight")
     patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
 
     @model_validator(mode="after")

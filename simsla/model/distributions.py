@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simsla.model.units import Duration
+from simsla.model.units import Duration, Number
 
 Family = Literal["exponential", "lognormal", "gamma", "weibull", "deterministic", "empirical", "uniform"]
 
@@ -42,12 +42,12 @@ class Distribution(BaseModel):
 
     dist: Family = Field(description="the family")
     mean: Duration | None = Field(None, description="mean duration")
-    cv: float | None = Field(None, ge=0, description="coefficient of variation (sd / mean)")
+    cv: Number | None = Field(None, ge=0, description="coefficient of variation (sd / mean)")
     sd: Duration | None = Field(None, description="standard deviation")
-    shape: float | None = Field(None, gt=0, description="shape (gamma, weibull)")
+    shape: Number | None = Field(None, gt=0, description="shape (gamma, weibull)")
     scale: Duration | None = Field(None, description="scale (gamma, weibull)")
-    mu: float | None = Field(None, description="lognormal: mean of log(seconds)")
-    sigma: float | None = Field(None, gt=0, description="lognormal: sd of log(seconds)")
+    mu: Number | None = Field(None, description="lognormal: mean of log(seconds)")
+    sigma: Number | None = Field(None, gt=0, description="lognormal: sd of log(seconds)")
     value: Duration | None = Field(None, description="deterministic value")
     low: Duration | None = Field(None, description="uniform lower bound")
     high: Duration | None = Field(None, description="uniform upper bound")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import zoneinfo
 from collections.abc import Iterable
 
@@ -51,8 +52,10 @@ class Scenario(BaseModel):
     def _tz(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Stockholm or UTC") from None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            near = difflib.get_close_matches(value, sorted(zoneinfo.available_timezones()), n=1) if isinstance(value, str) else []
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Stockholm or UTC{hint}") from None
         return value
 
     @field_validator("horizon")

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer
 
 #: seconds per unit; the keys are the accepted spellings.
 UNIT_SECONDS: dict[str, float] = {
@@ -103,6 +103,21 @@ def format_duration(seconds: float) -> str:
         return f"{int(seconds)}s"
     return f"{seconds!r}s"  # exact, so that a saved scenario reads back identically
 
+
+def _number(value: Any) -> Any:
+    """A plain number: not a boolean (YAML reads yes/no/on/off as true/false), not NaN or infinite."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, found {str(value).lower()} (YAML reads yes/no/true/false/on/off "
+                         "as true or false): write the number, e.g. 1 or 0.5")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected a finite number, found {value!r}")
+    return value
+
+
+#: a number field: YAML booleans, NaN and infinities are refused (pydantic would read true as 1.0).
+Number = Annotated[float, BeforeValidator(_number)]
+#: a probability: a number between 0 and 1.
+Probability = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
 
 #: a duration field: written as text, held as seconds.
 Duration = Annotated[float, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
