@@ -19,8 +19,12 @@ from simsla.fit.result import FitResult
 FORMATS = ("servicenow", "calls", "csv")
 
 
-def fit_log(path: str | Path, format: str, mapping: Any = None, *, name: str | None = None) -> FitResult:
-    """Fit a scenario to a log.  ``mapping`` (``csv`` only): dict or YAML file, see ``simsla.fit.csvlog``."""
+def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = "quantiles") -> FitResult:
+    """Fit a scenario to a log.  ``mapping`` (``csv`` only): dict or YAML file, see ``simsla.fit.csvlog``.
+
+    ``times`` (tickets only): ``quantiles`` writes each group's time as 100 observed quantiles
+    (``empirical``); ``fitted`` writes the AIC-chosen family.  Both are in the report.
+    """
     source = Path(path).name if isinstance(path, (str, Path)) else "a log"
     if format == "calls":
         from simsla.fit.calls_scenario import calls_result
@@ -29,7 +33,7 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, name: str | N
     if format in ("servicenow", "csv"):
         from simsla.fit.tickets_scenario import tickets_result
 
-        return tickets_result(path, format, mapping, source=source)
+        return tickets_result(path, format, mapping, source=source, times=times)
     raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
 
 

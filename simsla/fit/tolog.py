@@ -67,3 +67,42 @@ def write_call_log(results, path: str | Path, replication: int = 0) -> Path:
     path = Path(path)
     out.to_csv(path, index=False)
     return path
+
+
+def write_ticket_log(results, path: str | Path, replication: int = 0) -> Path:
+    """Tickets of one replication as a ServiceNow-style event log (``fit_log(path, "servicenow")`` reads it).
+
+    One row when the ticket is opened (at the first party), one per later visit (a reassignment, at the
+    visit's ``enter``), one when it is resolved.  Times are written to the minute, as ServiceNow does.
+    """
+    sc = results.scenario
+    t = results.tickets[results.tickets["replication"] == replication].set_index("ticket")
+    seg = results.segments[(results.segments["replication"] == replication) & (results.segments["kind"] != "customer")]
+    seg = seg.sort_values(["ticket", "enter"])
+    seg = seg[seg["party"].astype(str) != seg.groupby("ticket")["party"].shift().astype(str)]   # resumed work is one visit
+    origin = pd.Timestamp(sc.origin).tz_localize(None)
+    fmt = lambda s: (origin + pd.to_timedelta(np.asarray(s, dtype=float), unit="s")).strftime("%d/%m/%Y %H:%M")  # noqa: E731
+    level = {"P1": "1 - Critical", "P2": "2 - High", "P3": "3 - Moderate", "P4": "4 - Low", "P5": "5 - Planning"}
+    lv = {"high": "1 - High", "medium": "2 - Medium", "low": "3 - Low"}
+    tk = t.loc[seg["ticket"]]
+    resolved = tk["resolved"].to_numpy()
+    rows = pd.DataFrame({
+        "number": [f"INC{i:07d}" for i in seg["ticket"]], "incident_state": "Active",
+        "opened_at": fmt(tk["arrival"]), "sys_updated_at": fmt(seg["enter"]),
+        "contact_type": tk["channel"].astype(str).str.capitalize().to_numpy(),
+        "impact": tk["impact"].astype(str).map(lv).to_numpy(), "urgency": tk["urgency"].astype(str).map(lv).to_numpy(),
+        "priority": tk["priority"].astype(str).map(level).to_numpy(),
+        "assignment_group": seg["party"].astype(str).to_numpy(), "category": tk["service"].astype(str).to_numpy(),
+        "resolved_at": np.where(np.isnan(resolved), "?", fmt(np.nan_to_num(resolved))),
+        "_t": seg["enter"].to_numpy()})
+    last = rows.groupby("number").tail(1).copy()
+    last = last[last["resolved_at"] != "?"]
+    last["incident_state"] = "Resolved"
+    last["sys_updated_at"] = last["resolved_at"]
+    last["_t"] = t.loc[[int(n[3:]) for n in last["number"]], "resolved"].to_numpy()
+    out = pd.concat([rows, last]).sort_values(["number", "_t"], kind="stable").drop(columns="_t")
+    for col in ("closed_at", "vendor", "made_sla", "reopen_count"):
+        out[col] = {"closed_at": out["resolved_at"], "vendor": "?", "made_sla": "true", "reopen_count": "0"}[col]
+    path = Path(path)
+    out.to_csv(path, index=False)
+    return path

@@ -1,0 +1,51 @@
+"""Routing between groups: collapse rare parties, then transition probabilities between visits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+OTHER = "other groups"
+
+
+def collapse(visits: pd.DataFrame, max_groups: int = 10, min_share: float = 0.01, min_supplier: int = 20) -> pd.DataFrame:
+    """Keep the ``max_groups`` busiest groups (each with >= ``min_share`` of group visits); the rest become
+    ``other groups``.  Suppliers with fewer than ``min_supplier`` visits become one ``vendor``.  Consecutive
+    visits to the same (collapsed) party are merged."""
+    v = visits.copy()
+    groups = v.loc[v["kind"] == "group", "party"].value_counts()
+    keep = set(groups[groups >= min_share * groups.sum()].index[:max_groups])
+    sup = v.loc[v["kind"] == "supplier", "party"].value_counts()
+    keep_sup = set(sup[sup >= min_supplier].index)
+    v["party"] = np.where(v["kind"] == "group", v["party"].where(v["party"].isin(keep), OTHER),
+                          v["party"].where(v["party"].isin(keep_sup), "vendor"))
+    v["party"] = v["party"].str.replace(":", "", regex=False)
+    run = (v["party"] != v.groupby("ticket")["party"].shift()).cumsum()
+    merged = v.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
+                                            start=("start", "min"), end=("end", "max"), hours=("hours", "sum"),
+                                            last=("last", "max"))
+    merged.loc[merged["end"].isna(), "hours"] = np.nan
+    merged["step"] = merged.groupby("ticket").cumcount()
+    return merged.reset_index(drop=True)
+
+
+def transitions(visits: pd.DataFrame) -> pd.DataFrame:
+    """Counts from -> to over consecutive visits; ``start`` -> first party; last party -> ``resolved``."""
+    v = visits.sort_values(["ticket", "step"])
+    nxt = v.groupby("ticket")["party"].shift(-1).fillna("resolved")
+    prev = v.groupby("ticket")["party"].shift(1).fillna("start")
+    pairs = pd.concat([pd.DataFrame({"from": prev, "to": v["party"]})[prev == "start"],
+                       pd.DataFrame({"from": v["party"], "to": nxt})])
+    return pairs.value_counts().rename("count").reset_index()
+
+
+def probabilities(counts: dict[str, int], digits: int = 4) -> dict[str, float]:
+    """Counts -> probabilities rounded to ``digits`` that sum to exactly 1 (largest absorbs the rounding)."""
+    total = sum(counts.values())
+    p = {k: round(c / total, digits) for k, c in sorted(counts.items(), key=lambda kv: -kv[1]) if round(c / total, digits) > 0}
+    if not p:
+        k = max(counts, key=counts.get)
+        return {k: 1.0}
+    big = next(iter(p))
+    p[big] = round(1.0 - sum(v for k, v in p.items() if k != big), digits)
+    return p

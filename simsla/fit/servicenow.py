@@ -1,0 +1,42 @@
+"""ServiceNow incident exports (the event-log form: one row per update of an incident).
+
+The mapping below is the one of the ``incident_event_log`` export; level
+labels such as ``1 - Critical`` become priorities ``P1`` and impacts or
+urgencies ``high``/``medium``/``low``.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAPPING = {
+    "ticket": "number", "opened_at": "opened_at", "resolved_at": "resolved_at", "closed_at": "closed_at",
+    "updated_at": "sys_updated_at", "state": "incident_state", "priority": "priority", "impact": "impact",
+    "urgency": "urgency", "contact_type": "contact_type", "group": "assignment_group", "vendor": "vendor",
+    "reopen_count": "reopen_count", "made_sla": "made_sla", "service": "category",
+    "time_format": "%d/%m/%Y %H:%M", "missing": ["?", ""], "vendor_state": "Awaiting Vendor",
+}
+
+_LEVEL = re.compile(r"^\s*(\d+)\s*-\s*(.+?)\s*$")
+
+
+def priority_label(value: str) -> str:
+    """'1 - Critical' -> 'P1'; other labels unchanged."""
+    m = _LEVEL.match(str(value))
+    return f"P{m.group(1)}" if m else str(value).strip()
+
+
+def level_label(value: str) -> str:
+    """'1 - High' -> 'high'; other labels lower-cased."""
+    m = _LEVEL.match(str(value))
+    return (m.group(2) if m else str(value)).strip().lower()
+
+
+def channel(value: str) -> str:
+    """Contact type -> simsla channel (phone, email, portal)."""
+    v = str(value).strip().lower()
+    if "phone" in v or "ivr" in v or "call" in v:
+        return "phone"
+    if "mail" in v:
+        return "email"
+    return "portal"
