@@ -65,6 +65,23 @@ def _interruptible(out_dir: Path):
         raise typer.Exit(130) from None
 
 
+@contextlib.contextmanager
+def _executor(cluster: str | None):
+    """The executor for ``--cluster`` (None: simsla's own process pool)."""
+    if cluster is None:
+        yield None
+        return
+    from simsla.decide.executors import make_executor
+
+    spec = "local" if cluster == "local" else cluster
+    try:
+        with make_executor(spec) as executor:
+            yield executor
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]error[/red] cluster {cluster!r}: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
@@ -73,6 +90,8 @@ def run(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes (default: all cores)"),
     out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="results folder (replaced if it exists)"),
     force: bool = typer.Option(False, "--force", help="simulate even when the analytic load says a queue cannot settle"),
+    report: bool = typer.Option(False, "--report", help="also write report.html into the results folder"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="run replications on a Dask cluster: tcp://HOST:PORT, or 'local'"),
 ) -> None:
     """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle)."""
     from simsla.experiment import simulate
@@ -91,15 +110,21 @@ def run(
             raise typer.Exit(3)
     progress = _LateProgress(f"simulating {model.name}")
     try:
-        with _interruptible(out_dir):
-            results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
+        with _interruptible(out_dir), _executor(cluster) as executor:
+            results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
+                               executor=executor)
     finally:
         progress.close()
     with _interruptible(out_dir):
         folder = results.save(out_dir)
+        if report:
+            from simsla.report.html import write_report
+
+            write_report(results, folder)
     summary = results.summary()
     print_summary(summary, out)
-    out.print(f"results written to {folder}/ (summary.json, tickets, segments, utilization)", highlight=False)
+    written = "summary.json, tickets, segments, utilization" + (", report.html" if report else "")
+    out.print(f"results written to {folder}/ ({written})", highlight=False)
     if summary["unstable"]:
         raise typer.Exit(3)
 
@@ -140,6 +165,10 @@ def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) 
     """Check a scenario file without simulating it (exit 2 when it is invalid)."""
     model = _load(scenario)
     out.print(f"{scenario}: valid — {model.name}", highlight=False)
+
+
+# the other commands live in their own modules and register on `app`
+from simsla import cli_decide  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

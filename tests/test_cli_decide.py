@@ -1,0 +1,59 @@
+"""The decision commands on the command line: erlang, frontier, report, run --report."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from simsla.cli import app
+
+runner = CliRunner()
+
+
+def test_erlang_reproduces_the_published_example():
+    result = runner.invoke(app, ["erlang", "--rate", "200/h", "--aht", "3m", "--threshold", "20s", "--target", "0.8"])
+    assert result.exit_code == 0, result.output
+    assert "agents needed for 80 % within 20s: 14" in result.output
+    assert "0.8884" in result.output and "0.1741" in result.output
+
+
+def test_erlang_bad_input_is_a_clear_error():
+    result = runner.invoke(app, ["erlang", "--rate", "fast", "--aht", "3m"])
+    assert result.exit_code == 2 and "expected a rate" in result.output and "Traceback" not in result.output
+
+
+def test_erlang_scenario_requirement_per_hour():
+    result = runner.invoke(app, ["erlang", "--scenario", "scenarios/erlang-c.yaml", "--threshold", "20s", "--target", "0.8"])
+    assert result.exit_code == 0, result.output
+    assert "required" in result.output and "scheduled" in result.output
+
+
+def test_run_with_report_and_report_command(tmp_path):
+    out = tmp_path / "res"
+    result = runner.invoke(app, ["run", "scenarios/erlang-c.yaml", "-r", "2", "-s", "1", "-w", "1", "-o", str(out), "--report"])
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").is_file() and json.loads((out / "summary.json").read_text())["seed"] == 1
+    (out / "report.html").unlink()
+    again = runner.invoke(app, ["report", str(out)])
+    assert again.exit_code == 0 and (out / "report.html").is_file()
+    missing = runner.invoke(app, ["report", str(tmp_path / "nothing")])
+    assert missing.exit_code == 2 and "Traceback" not in missing.output
+
+
+def test_frontier_command(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(open("scenarios/erlang-c.yaml").read().replace("horizon: 28d", "horizon: 14d") + """
+agreements:
+  - name: SLA
+    kind: SLA
+    period: week
+    targets:
+      - {name: calls, metric: answer_time, threshold: 20s, fraction: 0.8}
+""")
+    result = runner.invoke(app, ["frontier", str(scenario), "-t", "SLA/calls", "-r", "3", "-s", "1", "-w", "1",
+                                 "-o", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    assert "tightest threshold" in result.output and (tmp_path / "f" / "frontier.png").is_file()
+    bad = runner.invoke(app, ["frontier", str(scenario), "-t", "nosuchtarget", "-r", "1", "-w", "1"])
+    assert bad.exit_code == 2
