@@ -168,7 +168,7 @@ def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) 
 
 
 # the other commands live in their own modules and register on `app`
-from simsla import cli_decide  # noqa: E402,F401
+from simsla import cli_decide, cli_fit  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point

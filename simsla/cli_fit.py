@@ -1,0 +1,87 @@
+"""``simsla fit`` and ``simsla backtest``: scenarios from real records, and whether they behave like them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from simsla.cli import _interruptible, app, err, out
+
+
+def _mapping(path: Optional[Path]):
+    if path is None:
+        return None
+    from simsla.io import ScenarioError, read_yaml
+
+    try:
+        data, _ = read_yaml(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error[/red] {problem}", highlight=False)
+        raise typer.Exit(2) from None
+    return data
+
+
+@app.command()
+def fit(
+    log: Path = typer.Argument(..., help="ticket export or call log (CSV, may be gzipped)"),
+    format: str = typer.Option(..., "--format", "-f", help="servicenow | calls | csv"),
+    output: Path = typer.Option(..., "--output", "-o", help="scenario file to write (YAML)"),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="csv: YAML file mapping columns to fields"),
+    report_dir: Optional[Path] = typer.Option(None, "--report", help="folder for the fit report (tables, figures)"),
+) -> None:
+    """Fit a scenario to a log; write it (commented) and a fit report."""
+    from simsla.fit import fit_log
+
+    if not log.is_file():
+        err.print(f"[red]error[/red] {log}: no such file", highlight=False)
+        raise typer.Exit(2)
+    try:
+        with _interruptible(output):
+            result = fit_log(log, format, _mapping(mapping))
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {log}: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    text = result.scenario_yaml()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(output)
+    folder = report_dir or output.with_suffix("").with_name(output.stem + "-fit")
+    written = result.write_report(folder)
+    quality = result.quality_frame()
+    out.print(f"scenario written to {output}; fit report in {folder}/ ({len(written)} files)", highlight=False)
+    if len(quality):
+        out.print("data problems found (see the report):", highlight=False)
+        out.print(quality.to_string(index=False), highlight=False)
+
+
+@app.command()
+def backtest(
+    log: Path = typer.Argument(..., help="the log the scenario should reproduce"),
+    scenario: Optional[Path] = typer.Argument(None, help="scenario file (default: fit one from the log)"),
+    format: str = typer.Option(..., "--format", "-f", help="servicenow | calls | csv"),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="csv: YAML file mapping columns to fields"),
+    replications: int = typer.Option(5, "--replications", "-r", min=1),
+    seed: int = typer.Option(1, "--seed", "-s"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for backtest.csv/json"),
+) -> None:
+    """Simulate a scenario over the log's span; observed vs simulated, with relative errors."""
+    from simsla.cli import _load
+    from simsla.fit import backtest as run_backtest
+
+    model = _load(scenario) if scenario is not None else None
+    try:
+        with _interruptible(out_dir or Path(".")):
+            result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,
+                                  mapping=_mapping(mapping))
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error[/red] {log}: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    out.print(result.to_frame().to_string(index=False), highlight=False)
+    if out_dir is not None:
+        result.write(out_dir)
+        out.print(f"written to {out_dir}/", highlight=False)
