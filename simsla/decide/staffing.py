@@ -385,7 +385,8 @@ class _Evaluator:
             if stop_when_fails and done < replications:
                 per_rep = {k: len(reps[0]["targets"][k]["att"]) for k in self.keys}
                 st = self.statuses(reps, done)
-                if any(st[k].breaches > math.floor(self.alpha * per_rep[k] * replications + 1e-9) for k in self.keys):
+                judged = self.active if self.active is not None else self.keys
+                if any(st[k].breaches > math.floor(self.alpha * per_rep[k] * replications + 1e-9) for k in judged):
                     break
         if stop_when_fails and done < replications:
             per_rep = {k: len(reps[0]["targets"][k]["att"]) for k in self.keys}
