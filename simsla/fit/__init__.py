@@ -40,7 +40,7 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = 
 def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
              workers: int | None = 1, mapping: Any = None):
     """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span."""
-    from simsla.fit.backtest import run_backtest
+    from simsla.fit.backtesting import run_backtest
 
     return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simsla.fit.backtest import BacktestResult, _over_span, _profile, _row, _scenario
+from simsla.fit.backtesting import BacktestResult, _over_span, _profile, _row, _scenario
 from simsla.fit.quality import Quality
 
 TAIL = 8 * 7 * 86400.0   # simulate this long past the span so late tickets can be resolved
