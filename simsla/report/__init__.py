@@ -1,0 +1,1 @@
+"""Presentation: terminal tables, matplotlib figures, the HTML report.  Computes no metric itself."""
