@@ -1,6 +1,5 @@
 """Common random numbers: comparing 9 with 10 desk agents on the same seed is far more precise.
 
-
 Both staffings are simulated R times.  With common random numbers (the same
 seed for both) replication r of each sees the same callers and talk times, so
 the per-replication difference of the service level (share answered within
