@@ -90,7 +90,7 @@ def summarize(results: "Results") -> dict[str, Any]:
 
     from simsla.analysis.attribution import attribute
 
-    targets = target_summary(results) if sc.agreements else []
+    targets = target_summary(results, results.evaluation()) if sc.agreements else []
     blame = attribute(results) if sc.agreements else None
     attribution = [] if blame is None else [
         {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blame.to_dict("records")

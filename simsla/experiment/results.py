@@ -9,6 +9,7 @@ that reads as complete.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -72,11 +73,21 @@ class Results:
         origin = pd.Timestamp(self.scenario.origin)
         return origin + pd.to_timedelta(seconds, unit="s")
 
-    def summary(self) -> dict[str, Any]:
-        """The headline numbers, as written to ``summary.json``."""
-        from simsla.analysis.summary import summarize
+    def evaluation(self) -> pd.DataFrame:
+        """``simsla.evaluate(self)``, computed once (results do not change after a run)."""
+        if "evaluation" not in self.extra:
+            from simsla.analysis.attainment import evaluate
 
-        return summarize(self)
+            self.extra["evaluation"] = evaluate(self)
+        return self.extra["evaluation"]
+
+    def summary(self) -> dict[str, Any]:
+        """The headline numbers, as written to ``summary.json`` (computed once, then copied)."""
+        if "summary" not in self.extra:
+            from simsla.analysis.summary import summarize
+
+            self.extra["summary"] = summarize(self)
+        return copy.deepcopy(self.extra["summary"])
 
     # ------------------------------------------------------------------ files
     def save(self, folder: str | Path) -> Path:

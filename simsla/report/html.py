@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simsla.analysis.attainment import evaluate
 from simsla.analysis.coverage import check
 from simsla.model.units import format_duration
 from simsla.report import figures as F
@@ -297,7 +296,7 @@ def _figures_section(results: "Results", table: pd.DataFrame, summary: dict[str,
 def render(results: "Results") -> str:
     """The report as one HTML string."""
     summary = results.summary()
-    table = F.with_margins(evaluate(results), results.scenario) if results.scenario.agreements else pd.DataFrame()
+    table = F.with_margins(results.evaluation(), results.scenario) if results.scenario.agreements else pd.DataFrame()
     body = [_header(results, summary), _summary_section(summary), _coverage_section(results)]
     if summary.get("targets"):
         body.append(_targets_section(summary))
