@@ -94,12 +94,21 @@ def weekly_intervals(
     """
     closed = set(closed)
     rows = []
-    for day in local_days(origin, span):
+    days = local_days(origin, span)
+    # a local midnight per day (and one more): where a day and the next are 24 h long, a
+    # wall-clock time is just midnight + offset; only days around a DST change need zoneinfo
+    midnights = [engine_seconds(origin, d, 0.0) for d in days]
+    midnights += [engine_seconds(origin, days[-1], DAY), engine_seconds(origin, days[-1], 2 * DAY)]
+    for i, day in enumerate(days):
         if day in closed:
             continue
         wd = day.weekday()
+        plain = midnights[i + 1] - midnights[i] == DAY and midnights[i + 2] - midnights[i + 1] == DAY
         for k, (a, b) in enumerate(weekly.get(wd, ())):
-            s, e = engine_seconds(origin, day, a), engine_seconds(origin, day, b)
+            if plain:
+                s, e = midnights[i] + a, midnights[i] + b
+            else:
+                s, e = engine_seconds(origin, day, a), engine_seconds(origin, day, b)
             s, e = max(s, 0.0), min(e, span)
             if e > s:
                 rows.append((s, e, values[wd][k]) if values is not None else (s, e))

@@ -383,3 +383,22 @@ def test_business_time_is_monotone_and_lipschitz(cal, t):
     b = c.business_time(t)
     assert np.all(np.diff(b) >= 0)
     assert np.all(np.diff(b) <= np.diff(t) + 1e-6)
+
+
+def test_deadline_scalar_equals_the_vectorised_deadline():
+    """The engine's per-visit fast path gives exactly the vectorised answer."""
+    import datetime as _dt
+
+    from simsla.clock import BusinessClock as _Clock
+
+    origin = _dt.datetime(2026, 3, 23, tzinfo=ZoneInfo("Europe/Stockholm"))
+    clock = _Clock.from_weekly({d: [(_dt.time(8), _dt.time(12)), (_dt.time(13), _dt.time(17))] for d in range(5)},
+                               holidays=[_dt.date(2026, 4, 3)], tz="Europe/Stockholm", origin=origin,
+                               horizon=40 * 86400)
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(0, 35 * 86400, 3000)
+    budgets = np.concatenate([rng.exponential(4 * 3600, 2990), np.zeros(10)])
+    starts[:10] = clock.open_intervals()[:10, 1]  # exactly at closing edges
+    vector = clock.deadline(starts, budgets)
+    scalar = np.array([clock.deadline_scalar(float(s), float(b)) for s, b in zip(starts, budgets)])
+    assert np.array_equal(vector, scalar)

@@ -32,11 +32,14 @@ def box_integral(start: np.ndarray, end: np.ndarray, edges: np.ndarray) -> np.nd
 
 
 def step_integral(times: np.ndarray, levels: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Integral over each bin of a step function (level[i] from times[i] on)."""
+    """Integral over each bin of a step function (``levels[i]`` from ``times[i]`` on; 0 before ``times[0]``)."""
     times = np.asarray(times, dtype=float)
     levels = np.asarray(levels, dtype=float)
-    seg_end = np.concatenate([times[1:], [np.inf]])
-    widths_before = np.clip(edges[:, None] - times[None, :], 0, None)
-    widths_before = np.minimum(widths_before, (seg_end - times)[None, :])
-    cum = widths_before @ levels
+    edges = np.asarray(edges, dtype=float)
+    # integral from times[0] up to each step start, then the current level's part up to x
+    at_steps = np.concatenate([[0.0], np.cumsum(np.diff(times) * levels[:-1])])
+    k = np.searchsorted(times, edges, side="right") - 1
+    inside = k >= 0
+    kk = np.clip(k, 0, len(times) - 1)
+    cum = np.where(inside, at_steps[kk] + levels[kk] * (edges - times[kk]), 0.0)
     return np.diff(cum)

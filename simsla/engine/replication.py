@@ -185,10 +185,10 @@ class Replication:
             yield req
         clock = self.supplier_clocks[si]
         # with a calendar, the supplier's times run in its business hours
-        wait = response() if clock is None else float(clock.deadline(env.now, response())) - env.now
+        wait = response() if clock is None else clock.deadline_scalar(env.now, response()) - env.now
         yield env.timeout(wait)
         self.start_work(tid, env.now)
-        work = resolution() if clock is None else float(clock.deadline(env.now, resolution())) - env.now
+        work = resolution() if clock is None else clock.deadline_scalar(env.now, resolution()) - env.now
         yield env.timeout(work)
         if req is not None:
             res.release(req)
