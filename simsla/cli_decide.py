@@ -120,3 +120,111 @@ def report(folder: Path = typer.Argument(..., help="a results folder written by 
         raise typer.Exit(2) from None
     path = write_report(results, folder)
     out.print(f"report written to {path}", highlight=False)
+
+
+@app.command()
+def staff(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
+    confidence: float = typer.Option(0.9, "--confidence", min=0.5, max=0.999,
+                                     help="required probability of meeting each target per period"),
+    target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="AGREEMENT/TARGET to meet (repeatable; default all SLA/OLA)"),
+    replications: int = typer.Option(6, "--replications", "-r", min=2, help="replications per confirmation"),
+    seed: int = typer.Option(1, "--seed", "-s"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
+    max_simulations: int = typer.Option(120, "--max-simulations", min=1, help="candidates to evaluate at most"),
+    out_dir: Path = typer.Option(Path("staffing"), "--out", "-o", help="folder: staffing.csv/json and the resumable search log"),
+) -> None:
+    """The least-cost staffing that meets every selected target with the given confidence (checked, not trusted)."""
+    from simsla.cli import _executor
+    from simsla.decide.staffing import find_staffing
+
+    model = _load(scenario)
+    targets = [tuple(t.split("/", 1)) for t in target] if target else None
+    if targets and any(len(t) != 2 for t in targets):
+        err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
+        raise typer.Exit(2)
+
+    def progress(line: str) -> None:
+        err.print(f"[dim]{line}[/dim]", highlight=False)
+
+    try:
+        with _interruptible(out_dir), _executor(cluster) as executor:
+            result = find_staffing(model, targets=targets, confidence=confidence, replications=replications, seed=seed,
+                                   workers=workers, executor=executor, progress=progress,
+                                   max_simulations=max_simulations, out_dir=out_dir)
+    except (KeyError, ValueError) as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    folder = result.save(out_dir)
+    d = result.to_dict()
+    table = Table(title=f"Staffing: {d['total_cost_per_week']:,.0f} per week (now {d['current_cost_per_week']:,.0f})",
+                  title_justify="left")
+    frame = result.to_frame()
+    for col in frame.columns:
+        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    out.print(table)
+    out.print(result.targets.to_string(index=False), highlight=False)
+    check = d["check_independent_seed"]
+    out.print(f"check (a), independent seed {check.get('seed')}: "
+              f"{'holds' if check.get('holds', check.get('all_hold')) else 'does NOT hold'}", highlight=False)
+    out.print("check (b), one agent fewer per block:", highlight=False)
+    out.print(result.check_minimal.to_string(index=False), highlight=False)
+    s = d["search"]
+    out.print(f"search: {s.get('candidates')} candidates, {s.get('replications')} replications, "
+              f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; written to {folder}/",
+              highlight=False)
+
+
+@app.command()
+def sweep(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
+    vary: list[str] = typer.Option(..., "--vary", help="FIELD=V1,V2,... e.g. 'demand[*].volume=x1,x1.2' (repeatable)"),
+    points: bool = typer.Option(False, "--points", help="take the i-th values together instead of the full grid"),
+    replications: int = typer.Option(10, "--replications", "-r", min=2),
+    seed: int = typer.Option(1, "--seed", "-s"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="folder; finished points are kept and skipped on a rerun"),
+) -> None:
+    """What-ifs over scenario fields with common random numbers; paired differences vs the first point."""
+    from simsla.cli import _executor
+    from simsla.decide.sweep import sweep as run_sweep
+
+    model = _load(scenario)
+    grid: dict[str, list[str]] = {}
+    for item in vary:
+        if "=" not in item:
+            err.print(f"--vary {item!r}: write FIELD=V1,V2,...", highlight=False)
+            raise typer.Exit(2)
+        field, values = item.split("=", 1)
+        grid[field.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    progress = _LateProgress("sweeping")
+    try:
+        with _interruptible(out_dir), _executor(cluster) as executor:
+            result = run_sweep(model, grid, grid=not points, replications=replications, seed=seed, workers=workers,
+                               out_dir=out_dir, progress=progress, executor=executor)
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        progress.close()
+    frame = result.to_frame()
+    table = Table(title=f"Sweep: {len(result.points)} points x {replications} replications, seed {seed} "
+                        "(differences paired by replication, vs the baseline)", title_justify="left")
+    for col in ("point", "target", "attainment [95 % CI]", "P(breach) [95 % CI]", "Δ attainment [95 % CI]"):
+        table.add_column(col, justify="left" if col in ("point", "target") else "right")
+
+    def pct(x: float) -> str:
+        return "–" if x != x else f"{100 * x:.1f}"
+
+    for r in frame.itertuples(index=False):
+        table.add_row(("* " if r.baseline else "") + str(r.label), f"{r.agreement} / {r.target}",
+                      f"{pct(r.attainment)} % [{pct(r.attainment_ci_low)}–{pct(r.attainment_ci_high)}]",
+                      f"{pct(r.breach_probability)} % [{pct(r.breach_ci_low)}–{pct(r.breach_ci_high)}]",
+                      "baseline" if r.baseline else
+                      f"{pct(r.diff_attainment)} pts [{pct(r.diff_attainment_ci_low)}–{pct(r.diff_attainment_ci_high)}]")
+    out.print(table)
+    out.print(f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)", highlight=False)

@@ -57,3 +57,45 @@ agreements:
     assert "tightest threshold" in result.output and (tmp_path / "f" / "frontier.png").is_file()
     bad = runner.invoke(app, ["frontier", str(scenario), "-t", "nosuchtarget", "-r", "1", "-w", "1"])
     assert bad.exit_code == 2
+
+
+TINY = """
+name: one desk
+start: 2026-01-05
+horizon: 2w
+services: [{name: helpdesk}]
+demand: [{name: calls, channel: phone, volume: 40/h}]
+groups:
+  - {name: desk, role: desk, staff: 12, first_contact_resolution: 1.0, discipline: fifo,
+     handling: {dist: exponential, mean: 6m}, cost_per_hour: 2.0}
+agreements:
+  - name: SLA
+    kind: SLA
+    period: week
+    targets: [{name: answered, metric: answer_time, threshold: 20s, fraction: 0.8}]
+"""
+
+
+def test_staff_finds_the_erlang_c_answer_and_reports_both_checks(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    result = runner.invoke(app, ["staff", str(path), "-r", "4", "-s", "5", "-w", "2", "-o", str(tmp_path / "st")])
+    assert result.exit_code == 0, result.output
+    assert "check (a)" in result.output and "check (b)" in result.output
+    saved = json.loads((tmp_path / "st" / "staffing.json").read_text())
+    assert saved["staffing"][0]["staff"] == 7  # Erlang C: 7 agents give 88.6 %, 6 give 74.5 %
+
+
+def test_sweep_compares_points_and_resumes(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    args = ["sweep", str(path), "--vary", "groups[desk].staff=6,7", "-r", "3", "-s", "1", "-w", "1", "-o", str(tmp_path / "sw")]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "groups" in first.output and (tmp_path / "sw" / "sweep.csv").is_file()
+    stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "sw" / "points").iterdir()}
+    again = runner.invoke(app, args)
+    assert again.exit_code == 0
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "sw" / "points").iterdir()} == stamps  # nothing redone
+    bad = runner.invoke(app, ["sweep", str(path), "--vary", "groups[nobody].staff=3", "-r", "2", "-o", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -424,6 +424,9 @@ def sweep(
     -------
     SweepResult
     """
+    if not scenario.agreements:
+        raise ValueError("a sweep compares targets, and this scenario has no agreements: add an SLA with a target "
+                         "(e.g. calls answered: answer_time, 20s, 0.8) to compare the points on")
     if replications < 1:
         raise ValueError("replications must be at least 1")
     changes_list = expand_points(vary, grid)
