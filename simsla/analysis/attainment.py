@@ -68,7 +68,7 @@ def evaluate(results: "Results") -> pd.DataFrame:
 
 
 def _grid(results: "Results", periods: pd.DataFrame) -> pd.DataFrame:
-    reps = pd.DataFrame({"replication": np.arange(results.replications)})
+    reps = pd.DataFrame({"replication": results.runs["replication"].to_numpy()})  # the labels, not 0..n-1
     return reps.merge(periods, how="cross")
 
 
@@ -126,7 +126,7 @@ def _availability(results: "Results", agreement: Agreement, target: Target, peri
     ends = np.clip(grid["end"].to_numpy(dtype=float), 0.0, sc.end)
     support = clock.elapsed(starts, ends) - _overlap_business(clock, maint, starts, ends)
     down = np.zeros(len(grid))
-    for r in range(results.replications):
+    for r in results.runs["replication"].to_numpy():
         mine = out[out["replication"] == r]
         iv = _union(np.column_stack([mine["start"].to_numpy(dtype=float), mine["end"].to_numpy(dtype=float)]))
         iv = _subtract(iv, maint)

@@ -35,4 +35,6 @@ def wilson_ci(successes: int, trials: int, level: float = 0.95) -> tuple[float, 
     denom = 1 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * math.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return p, max(0.0, centre - half), min(1.0, centre + half)
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exactly 0, not rounding noise, when none happened
+    high = 1.0 if successes == trials else min(1.0, centre + half)
+    return p, low, high
