@@ -106,7 +106,7 @@ class Service(BaseModel):
 
     name: str = Field(min_length=1)
     description: str = ""
-    customers: tuple[str, ...] | None = Field(None, description="customers using it (default: all)")
+    customers: tuple[str, ...] | None = Field(None, min_length=1, description="customers using it (default: all)")
     failures: Failures | None = Field(None, description="unplanned outages (for availability targets)")
     maintenance: tuple[MaintenanceWindow, ...] = Field((), description="planned weekly maintenance windows")
 

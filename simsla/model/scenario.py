@@ -153,6 +153,16 @@ class Scenario(BaseModel):
             _known(out, ("demand", i, "customers"), d.customers, set(self.customers))
             _known(out, ("demand", i, "impact"), d.impact, set(self.priority_matrix.impacts))
             _known(out, ("demand", i, "urgency"), d.urgency, set(self.priority_matrix.urgencies))
+            if d.customers is not None:
+                # a service used by some customers only draws its tickets' customers among them
+                for sv in self.services:
+                    if sv.customers is None or (d.services is not None and d.services.get(sv.name, 0) <= 0):
+                        continue
+                    if not any(d.customers.get(c, 0) > 0 for c in sv.customers):
+                        out.append((("demand", i, "customers"),
+                                    f"service {sv.name!r} is used only by {list(sv.customers)} and this stream gives "
+                                    f"none of them a weight, so its tickets about {sv.name!r} would have no customer; "
+                                    f"give one of them a weight or leave {sv.name!r} out of the stream's services"))
         parties = set(self.parties)
         for i, r in enumerate(self.routing):
             if r.source not in parties:
