@@ -10,6 +10,8 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from simsla.io import ScenarioError, json_schema, load_scenario
@@ -19,12 +21,22 @@ out = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
 
+def say(console: Console, text: object, label: str | None = None, style: str | None = None) -> None:
+    """Print text that may come from the user literally (never as rich markup), after an optional coloured label."""
+    line = Text()
+    if label:
+        line.append(label, style=style)
+        line.append(" ")
+    line.append(str(text))
+    console.print(line, highlight=False, soft_wrap=True)
+
+
 def _load(path: Path):
     try:
         return load_scenario(path)
     except ScenarioError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error[/red] {problem}", highlight=False, markup=True, soft_wrap=True)
+            say(err, problem, "error", "red")
         err.print(f"{len(exc.problems)} problem(s); nothing was simulated.", highlight=False)
         raise typer.Exit(2) from None
 
@@ -61,7 +73,7 @@ def _interruptible(out_dir: Path):
     try:
         yield
     except KeyboardInterrupt:
-        err.print(f"interrupted: nothing new was written to {out_dir}", highlight=False)
+        say(err, f"interrupted: nothing new was written to {out_dir}")
         raise typer.Exit(130) from None
 
 
@@ -78,7 +90,7 @@ def _executor(cluster: str | None):
         with make_executor(spec) as executor:
             yield executor
     except (ValueError, OSError) as exc:
-        err.print(f"[red]error[/red] cluster {cluster!r}: {exc}", highlight=False)
+        say(err, f"cluster {cluster!r}: {exc}", "error", "red")
         raise typer.Exit(2) from None
 
 
@@ -102,13 +114,13 @@ def run(
     problems = overloaded(model)
     if problems:
         for message in problems:
-            err.print(f"[red]overloaded[/red] {message}", highlight=False)
+            say(err, message, "overloaded", "red")
         if not force:
             err.print("These queues would grow for as long as the run lasts; add staff or lower the volume. "
                       "Nothing was simulated (use --force to simulate anyway: the run stops when a queue "
                       "passes its bound and is marked unstable).", highlight=False)
             raise typer.Exit(3)
-    progress = _LateProgress(f"simulating {model.name}")
+    progress = _LateProgress(f"simulating {escape(model.name)}")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
             results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
@@ -124,7 +136,7 @@ def run(
     summary = results.summary()
     print_summary(summary, out)
     written = "summary.json, tickets, segments, utilization" + (", report.html" if report else "")
-    out.print(f"results written to {folder}/ ({written})", highlight=False)
+    say(out, f"results written to {folder}/ ({written})")
     if summary["unstable"]:
         raise typer.Exit(3)
 
@@ -144,9 +156,9 @@ def check(
         out.print("no SLA resolution targets to check", highlight=False)
     for v in verdicts:
         colour = "green" if v.verdict == "covered" else "red"
-        out.print(f"[{colour}]{v.verdict}[/{colour}]  {v.agreement} / {v.target}  ({v.paths} escalation paths)", highlight=False)
+        say(out, f" {v.agreement} / {v.target}  ({v.paths} escalation paths)", v.verdict, colour)
         for p in v.problems:
-            out.print(f"    {p}", highlight=False)
+            say(out, f"    {p}")
         if v.minor_paths:
             out.print(f"    ({v.minor_paths} rarer paths, each under {min_share:.0%} of the tickets, not judged; "
                       f"{v.minor_with_gaps} of them have gaps)", highlight=False)
@@ -164,7 +176,7 @@ def schema() -> None:
 def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
     """Check a scenario file without simulating it (exit 2 when it is invalid)."""
     model = _load(scenario)
-    out.print(f"{scenario}: valid — {model.name}", highlight=False)
+    say(out, f"{scenario}: valid — {model.name}")
 
 
 # the other commands live in their own modules and register on `app`

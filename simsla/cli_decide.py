@@ -8,7 +8,10 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from simsla.cli import _interruptible, _LateProgress, _load, app, err, out
+from rich.markup import escape
+from rich.text import Text
+
+from simsla.cli import _interruptible, _LateProgress, _load, app, err, out, say
 from simsla.model.units import format_duration
 
 
@@ -35,7 +38,7 @@ def erlang(
         if scenario is not None:
             model = _load(scenario)
             table = desk_requirement(model, threshold or "20s", target or 0.8)
-            out.print(table.to_string(index=False), highlight=False)
+            say(out, table.to_string(index=False))
             return
         if rate is None or aht is None:
             err.print("give --rate and --aht (or --scenario FILE)", highlight=False)
@@ -43,7 +46,7 @@ def erlang(
         report = calculator(rate, aht, agents=agents or None, threshold=threshold, target=target,
                             patience=patience, max_abandon=max_abandon)
     except ValueError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
+        say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     inputs = report.inputs
     out.print(f"{inputs.get('model', 'Erlang C')}: {inputs['rate_per_hour']:g} contacts/h, "
@@ -80,7 +83,7 @@ def frontier(
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
         raise typer.Exit(2)
     agreement, name = target.split("/", 1)
-    progress = _LateProgress(f"simulating {model.name}")
+    progress = _LateProgress(f"simulating {escape(model.name)}")
     try:
         with _interruptible(out_dir):
             results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
@@ -89,10 +92,10 @@ def frontier(
     try:
         found = compute(results, agreement.strip(), name.strip(), confidence)
     except (KeyError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
+        say(err, exc, "error", "red")
         raise typer.Exit(2) from None
-    out.print(f"[bold]{agreement} / {name}[/bold] at {confidence:.0%} confidence per {found.period} "
-              f"({found.periods} replication-periods)")
+    say(out, f"at {confidence:.0%} confidence per {found.period} ({found.periods} replication-periods)",
+        f"{agreement} / {name}", "bold")
     out.print(f"  as agreed ({100 * found.fraction:g} % within {format_duration(found.threshold)}): "
               f"breach probability {100 * found.breach_probability:.0f} %", highlight=False)
     tight = found.tightest_threshold
@@ -104,7 +107,7 @@ def frontier(
     folder = found.save(out_dir)
     fig = frontier_figure(found, confidence)
     fig.savefig(Path(folder) / "frontier.png", dpi=110, bbox_inches="tight")
-    out.print(f"written to {folder}/ (frontier.csv, frontier.json, frontier.png)", highlight=False)
+    say(out, f"written to {folder}/ (frontier.csv, frontier.json, frontier.png)")
 
 
 @app.command()
@@ -116,10 +119,10 @@ def report(folder: Path = typer.Argument(..., help="a results folder written by 
     try:
         results = Results.load(folder)
     except FileNotFoundError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
+        say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     path = write_report(results, folder)
-    out.print(f"report written to {path}", highlight=False)
+    say(out, f"report written to {path}")
 
 
 @app.command()
@@ -146,7 +149,7 @@ def staff(
         raise typer.Exit(2)
 
     def progress(line: str) -> None:
-        err.print(f"[dim]{line}[/dim]", highlight=False)
+        say(err, line)
 
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
@@ -154,7 +157,7 @@ def staff(
                                    workers=workers, executor=executor, progress=progress,
                                    max_simulations=max_simulations, out_dir=out_dir)
     except (KeyError, ValueError) as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
+        say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     folder = result.save(out_dir)
     d = result.to_dict()
@@ -164,14 +167,14 @@ def staff(
     for col in frame.columns:
         table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else Text(str(v)) for v in row])
     out.print(table)
-    out.print(result.targets.to_string(index=False), highlight=False)
+    say(out, result.targets.to_string(index=False))
     check = d["check_independent_seed"]
     out.print(f"check (a), independent seed {check.get('seed')}: "
               f"{'holds' if check.get('holds', check.get('all_hold')) else 'does NOT hold'}", highlight=False)
     out.print("check (b), one agent fewer per block:", highlight=False)
-    out.print(result.check_minimal.to_string(index=False), highlight=False)
+    say(out, result.check_minimal.to_string(index=False))
     s = d["search"]
     out.print(f"search: {s.get('candidates')} candidates, {s.get('replications')} replications, "
               f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; written to {folder}/",
@@ -197,7 +200,7 @@ def sweep(
     grid: dict[str, list[str]] = {}
     for item in vary:
         if "=" not in item:
-            err.print(f"--vary {item!r}: write FIELD=V1,V2,...", highlight=False)
+            say(err, f"--vary {item!r}: write FIELD=V1,V2,...")
             raise typer.Exit(2)
         field, values = item.split("=", 1)
         grid[field.strip()] = [v.strip() for v in values.split(",") if v.strip()]
@@ -207,7 +210,7 @@ def sweep(
             result = run_sweep(model, grid, grid=not points, replications=replications, seed=seed, workers=workers,
                                out_dir=out_dir, progress=progress, executor=executor)
     except ValueError as exc:
-        err.print(f"[red]error[/red] {exc}", highlight=False)
+        say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     finally:
         progress.close()
@@ -221,10 +224,10 @@ def sweep(
         return "–" if x != x else f"{100 * x:.1f}"
 
     for r in frame.itertuples(index=False):
-        table.add_row(("* " if r.baseline else "") + str(r.label), f"{r.agreement} / {r.target}",
+        table.add_row(Text(("* " if r.baseline else "") + str(r.label)), Text(f"{r.agreement} / {r.target}"),
                       f"{pct(r.attainment)} % [{pct(r.attainment_ci_low)}–{pct(r.attainment_ci_high)}]",
                       f"{pct(r.breach_probability)} % [{pct(r.breach_ci_low)}–{pct(r.breach_ci_high)}]",
                       "baseline" if r.baseline else
                       f"{pct(r.diff_attainment)} pts [{pct(r.diff_attainment_ci_low)}–{pct(r.diff_attainment_ci_high)}]")
     out.print(table)
-    out.print(f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)", highlight=False)
+    say(out, f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from simsla.cli import _interruptible, app, err, out
+from simsla.cli import _interruptible, app, err, out, say
 
 
 def _mapping(path: Optional[Path]):
@@ -19,7 +19,7 @@ def _mapping(path: Optional[Path]):
         data, _ = read_yaml(path)
     except ScenarioError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error[/red] {problem}", highlight=False)
+            say(err, problem, "error", "red")
         raise typer.Exit(2) from None
     return data
 
@@ -36,13 +36,13 @@ def fit(
     from simsla.fit import fit_log
 
     if not log.is_file():
-        err.print(f"[red]error[/red] {log}: no such file", highlight=False)
+        say(err, f"{log}: no such file", "error", "red")
         raise typer.Exit(2)
     try:
         with _interruptible(output):
             result = fit_log(log, format, _mapping(mapping))
     except ValueError as exc:
-        err.print(f"[red]error[/red] {log}: {exc}", highlight=False)
+        say(err, f"{log}: {exc}", "error", "red")
         raise typer.Exit(2) from None
     text = result.scenario_yaml()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -52,10 +52,10 @@ def fit(
     folder = report_dir or output.with_suffix("").with_name(output.stem + "-fit")
     written = result.write_report(folder)
     quality = result.quality_frame()
-    out.print(f"scenario written to {output}; fit report in {folder}/ ({len(written)} files)", highlight=False)
+    say(out, f"scenario written to {output}; fit report in {folder}/ ({len(written)} files)")
     if len(quality):
         out.print("data problems found (see the report):", highlight=False)
-        out.print(quality.to_string(index=False), highlight=False)
+        say(out, quality.to_string(index=False))
 
 
 @app.command()
@@ -79,9 +79,9 @@ def backtest(
             result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,
                                   mapping=_mapping(mapping))
     except (ValueError, FileNotFoundError) as exc:
-        err.print(f"[red]error[/red] {log}: {exc}", highlight=False)
+        say(err, f"{log}: {exc}", "error", "red")
         raise typer.Exit(2) from None
-    out.print(result.to_frame().to_string(index=False), highlight=False)
+    say(out, result.to_frame().to_string(index=False))
     if out_dir is not None:
         result.write(out_dir)
-        out.print(f"written to {out_dir}/", highlight=False)
+        say(out, f"written to {out_dir}/")

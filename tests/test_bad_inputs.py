@@ -137,9 +137,7 @@ def test_values_that_look_like_console_markup_are_printed_as_written(runner, tmp
     path.write_text(text, encoding="utf-8")
     check_api(path, {"line": 10, "field": "demand[0].channel", "message": repr(value)})
     result = runner.invoke(app, ["validate", str(path)])
-    if "Traceback" in result.stdout + result.stderr or repr(value) not in result.stderr:
-        pytest.xfail("simsla/cli.py prints problems with rich markup on: user text such as '[/bold]' crashes it "
-                     "(MarkupError, exit 1) and '[red]' is swallowed; it should print rich.markup.escape(str(problem))")
+    assert "Traceback" not in result.stdout + result.stderr and repr(value) in result.stderr
     check_cli(runner, path, {"line": 10, "field": "demand[0].channel", "message": repr(value)})
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from simsla.model.units import format_duration
 
@@ -32,7 +34,7 @@ def _secs(x: float | None) -> str:
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     """Print the headline tables of a ``summary.json`` dict."""
     t = summary["tickets"]
-    console.print(f"[bold]{summary['scenario']}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
+    console.print(f"[bold]{escape(summary['scenario'])}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
                   f"{format_duration(summary['horizon_seconds'])} after a {format_duration(summary['warmup_seconds'])} warm-up")
     per = t["per_replication"]
     tickets = Table(title="Tickets (total; per replication: mean [95 % CI])", title_justify="left")
@@ -50,7 +52,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         groups.add_column(col, justify="left" if col in ("group", "role") else "right")
     for g in summary["groups"]:
         util = _ci_pct({"mean": g["utilization"], "ci95": g["utilization_ci95"]})
-        groups.add_row(g["name"], g["role"], util, f"{g['visits']:,}", _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"]))
+        groups.add_row(Text(g["name"]), g["role"], util, f"{g['visits']:,}", _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"]))
     console.print(groups)
 
     for c in summary["channels"]:
@@ -77,7 +79,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             colour = "green" if p is not None and p <= 0.05 else ("yellow" if p is not None and p <= 0.2 else "red")
             lo, hi = t["breach_probability_ci95"]
             risk = "–" if p is None else f"[{colour}]{100 * p:.0f} %[/{colour}] [{100 * (lo or 0):.0f}–{100 * (hi or 0):.0f}]"
-            targets.add_row(f"{t['agreement']} ({t['kind']})", t["target"], promise,
+            targets.add_row(Text(f"{t['agreement']} ({t['kind']})"), Text(t["target"]), promise,
                             _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk, str(t["periods_evaluated"]))
         console.print(targets)
     blame = summary.get("attribution") or []
@@ -95,7 +97,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             over = "; no OLA/UC binds it for these tickets"
         else:
             over = ""
-        console.print(f"missed {row['agreement']} / {row['target']} ({row['breaches']} tickets): "
-                      f"[bold]{row['party']}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
+        console.print(f"missed {escape(row['agreement'])} / {escape(row['target'])} ({row['breaches']} tickets): "
+                      f"[bold]{escape(row['party'])}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
     for message in summary.get("unstable", []):
-        console.print(f"[bold red]unstable:[/bold red] {message}")
+        console.print(f"[bold red]unstable:[/bold red] {escape(message)}")
