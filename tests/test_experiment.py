@@ -261,3 +261,15 @@ def test_summary_intervals_stay_in_range():
         assert 0.0 <= lo <= hi <= 1.0, share
     for count in s["tickets"]["per_replication"].values():
         assert count["ci95"][0] >= 0.0, count
+
+
+def test_a_save_killed_between_its_renames_is_recovered(tmp_path):
+    """The earlier result left aside as .NAME.old-PID is put back when the folder is read or written again."""
+    import os
+
+    sc = simsla.load_scenario("scenarios/erlang-c.yaml").model_copy(update={"horizon": 6 * 3600.0, "warmup": 0.0})
+    results = simsla.simulate(sc, replications=1, seed=3, workers=1)
+    folder = results.save(tmp_path / "res")
+    os.replace(folder, tmp_path / ".res.old-12345")  # as if killed right after the first rename
+    again = simsla.Results.load(tmp_path / "res")
+    assert again.tickets.equals(results.tickets) and not (tmp_path / ".res.old-12345").exists()

@@ -46,7 +46,11 @@ class Results:
         ``end`` and how the visit ended (resolved, escalated, abandoned,
         preempted, handover, open).
     utilization
-        per replication, group and hour: busy and staffed agent-seconds.
+        per replication, group and hour: busy and staffed agent-seconds, and
+        waiting ticket-seconds (``queue``).  ``staffed`` is the schedule; in a
+        group with ``at_shift_end: finish`` an agent who finishes a ticket
+        after the shift counts as busy beyond it, so ``busy`` can exceed
+        ``staffed`` in the hour after a shift ends (overtime).
     runs
         per replication: when it stopped and whether it was unstable.
     outages
@@ -93,6 +97,7 @@ class Results:
     def save(self, folder: str | Path) -> Path:
         """Write the results to ``folder`` atomically (replacing an older run there)."""
         folder = Path(folder)
+        _recover(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
         try:
@@ -120,6 +125,8 @@ class Results:
         folder = Path(folder)
         summary_path = folder / "summary.json"
         if not summary_path.is_file():
+            _recover(folder)
+        if not summary_path.is_file():
             raise FileNotFoundError(f"{folder} holds no complete simsla results (no summary.json)")
         summary = json.loads(summary_path.read_text())
         scenario = Scenario.model_validate_json((folder / "scenario.json").read_text())
@@ -128,6 +135,21 @@ class Results:
         outages = tables["outages"]
         outages["service"] = pd.Categorical(outages["service"].astype(object), categories=scenario.levels("service"))
         return cls(scenario=scenario, seed=summary["seed"], replications=summary["replications"], **tables)
+
+
+def _recover(folder: Path) -> None:
+    """Put back a complete earlier result that a save killed between its two renames left aside.
+
+    ``save`` moves the old folder to ``.NAME.old-PID`` and then the new one
+    into place; a process killed in between (microseconds) leaves only the old
+    one, complete, under that name.
+    """
+    if folder.exists():
+        return
+    for old in sorted(folder.parent.glob(f".{folder.name}.old-*")):
+        if (old / "summary.json").is_file():
+            os.replace(old, folder)
+            return
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
