@@ -31,6 +31,10 @@ def test_fit_matches_what_is_known_about_the_log(fitted):
     assert "closed but resolved_at missing" in set(fit.quality_frame()["problem"])
     scenario = simsla.load_scenario(path)
     assert len(scenario.groups) <= 12                    # rare groups collapsed
+    # urgent tickets go to other first groups than the rest: the first assignment has rules for P1 and P2
+    first = [r for r in scenario.routing if r.source == scenario.desk.name and r.when.values("priority")]
+    assert {p for r in first for p in r.when.values("priority")} >= {"P1", "P2"}
+    assert all(r.to.get("Group 70", 0) < 0.3 for r in first if set(r.when.values("priority")) <= {"P1", "P2"})
 
 
 def test_backtest_arrivals_mix_and_median_resolution(fitted):

@@ -133,3 +133,63 @@ def test_round_trip_recovers_mix_routing_and_times(round_trip):
     assert f.times["desk"].best.mean == pytest.approx(20 * 60, rel=0.1)
     (folder / "fitted.yaml").write_text(fit.scenario_yaml())
     simsla.load_scenario(folder / "fitted.yaml")
+
+
+URGENT_DIFFERS = """
+name: urgent tickets travel differently
+start: 2026-01-05
+horizon: 2w
+services: [{name: it}]
+priority_matrix:
+  priorities: [P1, P2, P3, P4]
+  matrix: {high: [P1, P2, P3], medium: [P2, P3, P4], low: [P3, P4, P4]}
+demand:
+  - {name: t, channel: phone, volume: 700/week, impact: {high: 0.3, medium: 0.3, low: 0.4}, urgency: {high: 0.5, medium: 0.5}}
+groups:
+  - {name: desk, role: desk, staff: 200, handling: {dist: lognormal, mean: 10m, cv: 1.0}, first_contact_resolution: 0.0, discipline: fifo}
+  - name: network
+    staff: 500
+    handling: {default: {dist: lognormal, mean: 1h, cv: 1.0}, by: [{when: {priority: [P1, P2]}, time: {dist: lognormal, mean: 20h, cv: 0.5}}]}
+  - {name: apps, staff: 500, handling: {dist: gamma, mean: 4h, cv: 0.8}}
+routing:
+  - {from: desk, when: {priority: [P1, P2]}, to: {network: 0.9, apps: 0.1}}
+  - {from: desk, to: {network: 0.1, apps: 0.9}}
+  - {from: network, to: {resolved: 0.9, apps: 0.1}}
+  - {from: apps, to: {resolved: 1.0}}
+"""
+
+
+def test_priority_rules_where_the_data_supports_them(tmp_path):
+    """Urgent tickets go elsewhere first and stay longer: the fit writes `when: {priority: ...}` rules for
+    the desk's routing and the network's time (and they are found again in the scenario), none for apps."""
+    import yaml
+
+    from simsla.model.units import parse_duration
+
+    (tmp_path / "s.yaml").write_text(URGENT_DIFFERS)
+    results = simsla.simulate(simsla.load_scenario(tmp_path / "s.yaml"), replications=1, seed=3, workers=1)
+    log = write_ticket_log(results, tmp_path / "log.csv")
+    fit = fit_log(log, "servicenow")
+    data = yaml.safe_load(fit.scenario_yaml())
+    (tmp_path / "fitted.yaml").write_text(fit.scenario_yaml())
+    simsla.load_scenario(tmp_path / "fitted.yaml")
+    urgent = {"P1", "P2"}
+
+    def prios(rule):
+        p = rule["when"]["priority"]
+        return {p} if isinstance(p, str) else set(p)
+
+    by_prio = [r for r in data["routing"] if r["from"] == "desk" and "when" in r]
+    assert any(prios(r) <= urgent for r in by_prio)
+    for r in by_prio:
+        assert prios(r) <= urgent or not prios(r) & urgent                # never mixes the classes
+        assert r["to"]["network" if prios(r) <= urgent else "apps"] > 0.8
+    catch_all = [r for r in data["routing"] if r["from"] == "desk" and "when" not in r]
+    assert len(catch_all) == 1 and data["routing"].index(catch_all[0]) > data["routing"].index(by_prio[-1])
+    groups = {g["name"]: g for g in data["groups"]}
+    rules = groups["network"]["handling"]["by"]
+    assert any(prios(r) <= urgent for r in rules) and all(prios(r) <= urgent or not prios(r) & urgent for r in rules)
+    urgent_time = next(r["time"] for r in rules if prios(r) <= urgent)
+    assert parse_duration(urgent_time["samples"][50]) > 10 * 3600      # 20 h, vs 1 h for the rest
+    assert "by" not in groups["apps"]["handling"]            # same time for every priority: no rule
+    assert not [r for r in data["routing"] if r["from"] == "apps" and "when" in r]

@@ -13,13 +13,27 @@ import pandas as pd
 from simsla.fit.arrivals import ArrivalFit, fit_arrivals, span_of
 from simsla.fit.distributions import DurationFit, fit_durations
 from simsla.fit.emit import ScenarioText, date_of, rate_text
+from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, distinct_times, priority_classes, rule_order,
+                                  shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
 from simsla.fit.routing import OTHER, collapse, probabilities, transitions
 
 DESK = "registration"
-MIN_VISITS_BY_PRIORITY = 50      # a (group, priority) pair needs this many timed visits for its own time
-MIN_TICKETS_ROUTE_BY_PRIORITY = 100
+START = "start"
 MIN_TICKETS_OWN_PROFILE = 1000
+
+
+@dataclass
+class ByPriority:
+    """One estimate per node of the priority tree (``simsla.fit.hierarchy``); node 0 is the pooled one."""
+
+    nodes: list[Node]
+    estimates: list[Any]            # probabilities (pd.Series) or weighted samples ((values, weights))
+    distinct: set[int] | None = None   # nodes that differ from the rest of their parent (the others get no rule)
+
+    @property
+    def rules(self) -> list[int]:
+        return rule_order(self.nodes, self.distinct)
 
 
 @dataclass
@@ -35,12 +49,24 @@ class TicketFit:
     routes: pd.DataFrame
     span: tuple[pd.Timestamp, pd.Timestamp]
     quality: Quality = field(default_factory=Quality)
+    time_tree: dict[str, ByPriority] = field(default_factory=dict)     # group -> time at it, by priority
+    route_tree: dict[str, ByPriority] = field(default_factory=dict)    # party (or START) -> next party, by priority
+
+    def routes_by_priority(self) -> pd.DataFrame:
+        """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
+        rows = []
+        for party, bp in self.route_tree.items():
+            for nd, probs in zip(bp.nodes, bp.estimates):
+                rows += [{"from": party, "when": nd.label, "n": nd.n, "to": to, "probability": float(p)}
+                         for to, p in probs.items()]
+        return pd.DataFrame(rows, columns=["from", "when", "n", "to", "probability"])
 
     def to_dict(self) -> dict[str, Any]:
         return {"arrivals": self.arrivals.to_dict(), "matrix": self.matrix,
                 "times": {k: v.to_dict() for k, v in self.times.items()},
                 "times_by_priority": {f"{k[0]} / {k[1]}": v.to_dict() for k, v in self.times_by_priority.items()},
-                "routes": self.routes.to_dict(orient="records")}
+                "routes": self.routes.to_dict(orient="records"),
+                "routes_by_priority": self.routes_by_priority().to_dict(orient="records")}
 
 
 def _levels(values: pd.Series) -> list[str]:
@@ -82,26 +108,45 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     times, by_prio = {}, {}
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
     v = v.assign(secs=secs)
+    classes = priority_classes(prios)
+    time_tree = {}
     for party, grp in v.groupby("party"):
         x = grp["secs"].dropna().to_numpy()
         if len(x) < 2:
             x = v["secs"].dropna().to_numpy()
         times[party] = fit_durations(x, f"time at {party}")
         if grp["kind"].iloc[0] == "group":
-            for pr, g2 in grp.groupby("priority"):
-                x2 = g2["secs"].dropna().to_numpy()
-                if len(x2) >= MIN_VISITS_BY_PRIORITY and len(x2) < len(x):
-                    by_prio[(party, pr)] = fit_durations(x2, f"time at {party}, {pr}")
+            timed = grp[grp["secs"].notna()]
+            nodes = tree(timed["priority"], classes)
+            x = timed["secs"].to_numpy()
+            time_tree[party] = ByPriority(nodes, shrunk_samples(nodes, x), distinct_times(nodes, x))
+            for nd in nodes[1:]:
+                by_prio[(party, nd.label)] = fit_durations(timed["secs"].to_numpy()[nd.mask], f"time at {party}, {nd.label}")
+    # routing: where tickets go first, and after each party, by priority where the data supports it
+    v = v.sort_values(["ticket", "step"])
+    dep = pd.DataFrame({"from": v.groupby("ticket")["party"].shift(1).fillna(START), "to": v["party"],
+                        "priority": v["priority"]})
+    dep = dep[dep["from"] == START]
+    dep = pd.concat([dep, pd.DataFrame({"from": v["party"], "to": v.groupby("ticket")["party"].shift(-1).fillna("resolved"),
+                                        "priority": v["priority"]})], ignore_index=True)
+    route_tree = {}
+    for party, d in dep.groupby("from", sort=False):
+        nodes = tree(d["priority"], classes)
+        to = d["to"].reset_index(drop=True)
+        route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
+    v = v.reset_index(drop=True)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
-                      "consistent_share": consistent}, times, by_prio, routes, span, quality)
+                      "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree)
 
 
-def _quantile_spec(x: np.ndarray, n: int = 100) -> dict[str, Any]:
-    """An empirical distribution of ``n`` evenly spaced quantiles of the sample (compact, exact marginal)."""
+def _quantile_spec(x: np.ndarray, n: int = 100, weights: np.ndarray | None = None) -> dict[str, Any]:
+    """An empirical distribution of ``n`` evenly spaced quantiles of the (weighted) sample (compact, exact marginal)."""
     from simsla.fit.distributions import duration_text
 
-    q = np.quantile(np.asarray(x, dtype=float), (np.arange(n) + 0.5) / n)
+    p = (np.arange(n) + 0.5) / n
+    x = np.asarray(x, dtype=float)
+    q = np.quantile(x, p) if weights is None else weighted_quantiles(x, np.asarray(weights, dtype=float), p)
     return {"dist": "empirical", "samples": [duration_text(v) for v in q]}
 
 
@@ -173,14 +218,19 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
     groups = [{"name": DESK, "role": "desk", "staff": 50, "handling": {"dist": "deterministic", "value": "1s"},
                "first_contact_resolution": 0.0, "discipline": "fifo"}]
     suppliers = []
-    def spec(party, f, pr=None):
+    def spec(party, f):
         if times != "quantiles":
             return f.spec()
-        sel = v["party"] == party
-        if pr is not None:
-            sel &= v["priority"] == pr
-        return _quantile_spec(v.loc[sel, "secs"].dropna().to_numpy())
+        return _quantile_spec(v.loc[v["party"] == party, "secs"].dropna().to_numpy())
 
+    def node_spec(party, i):
+        values, weights = fit.time_tree[party].estimates[i]
+        if times == "quantiles":
+            return _quantile_spec(values, weights=weights)
+        pseudo = weighted_quantiles(values, weights, (np.arange(400) + 0.5) / 400)
+        return fit_durations(pseudo, f"time at {party}").spec()
+
+    n_time_rules = 0
     for party, row in parties.iterrows():
         fitd = fit.times[party]
         if row["kind"] == "supplier":
@@ -190,8 +240,9 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         mean = min(fitd.best.mean, 365 * 86400.0)
         load = row["n"] / span_s * mean
         staff = int(min(10_000, math.ceil(load + 4 * math.sqrt(load) + 3)))
-        rules = [{"when": {"priority": pr}, "time": spec(p, f, pr)} for (p, pr), f in sorted(fit.times_by_priority.items())
-                 if p == party]
+        bp = fit.time_tree.get(party)
+        rules = [{"when": bp.nodes[i].when, "time": node_spec(party, i)} for i in bp.rules] if bp else []
+        n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
         groups.append({"name": party, "staff": staff, "handling": handling, "discipline": "priority"})
     table = "; ".join(f"{p}: {f.best.family} median {f.best.frozen.median() / 3600:.1f} h (n={f.n})"
@@ -199,8 +250,9 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
     sc.add("groups", groups,
            "Groups: the 10 busiest assignment groups (each >= 1 % of visits); the rest are `other groups`.",
            "`staff` is AMPLE (offered load + 4 x its square root + 3), so nobody queues: see the header.",
-           "`handling` = time at the group per visit, by priority where a priority has >= "
-           f"{MIN_VISITS_BY_PRIORITY} timed visits:",
+           "`handling` = time at the group per visit.  Urgent tickets stay longer with the group that resolves them,",
+           *_by_priority_note("timed visits"),
+           f"({n_time_rules} priority rules in all.)",
            *(["100 observed quantiles, resampled (`empirical`): the times are bimodal (minutes, or days), which",
               "no single family fits; the MLE fits (lognormal, gamma, Weibull, exponential; lowest AIC) are in the",
               "fit report with Q-Q plots, and with them the back-test misses median resolution by about 30 %.",
@@ -212,25 +264,38 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
                "Suppliers: the time tickets spent in the vendor state (`Awaiting Vendor`), fitted like the groups",
                "(response 1 s, then that time as `resolution`); rare vendors are one `vendor`.")
     routing = []
-    r = fit.routes
-    first = r[r["from"] == "start"]
-    by_prio = fit.visits[fit.visits["step"] == 0].groupby("priority")["party"].value_counts()
-    counts_p = fit.tickets["priority"].value_counts()
-    for pr in fit.matrix["priorities"]:
-        if counts_p.get(pr, 0) >= MIN_TICKETS_ROUTE_BY_PRIORITY and pr in by_prio.index.get_level_values(0):
-            routing.append({"from": DESK, "when": {"priority": pr}, "to": probabilities(by_prio[pr].to_dict())})
-    routing.append({"from": DESK, "to": probabilities(dict(zip(first["to"], first["count"])))})
+
+    def rules_from(source, name, fix_resolved):
+        bp = fit.route_tree.get(source)
+        if bp is None:
+            return []
+        out = []
+        for i in bp.rules + [0]:
+            probs = {str(k): float(p) for k, p in bp.estimates[i].items() if p > 0}
+            if fix_resolved and probs.get("resolved", 0) == 0:
+                probs["resolved"] = max(1.0 / (bp.nodes[i].n + 1), 1e-4)     # keeps every party able to end a ticket
+            rule = {"from": name, "to": probabilities(probs)}
+            if i:
+                rule = {"from": name, "when": bp.nodes[i].when, "to": rule["to"]}
+            out.append(rule)
+        return out
+
+    routing += rules_from(START, DESK, False)
     for party in parties.index:
-        out = r[r["from"] == party]
-        counts = dict(zip(out["to"], out["count"]))
-        if counts.get("resolved", 0) == 0:
-            counts["resolved"] = 1          # keeps every party able to end a ticket
-        routing.append({"from": party, "to": probabilities(counts)})
+        routing += rules_from(party, party, True) or [{"from": party, "to": {"resolved": 1.0}}]
     sc.add("routing", routing,
-           f"Routing: from `{DESK}` to the first group the ticket was assigned to (by priority where a priority has",
-           f">= {MIN_TICKETS_ROUTE_BY_PRIORITY} tickets); from each group, the shares of reassignments to each other party and",
-           "of resolutions, counted over consecutive visits in the log.")
+           f"Routing: from `{DESK}` to the first group the ticket was assigned to; from each group, the shares of",
+           "reassignments to each other party and of resolutions, counted over consecutive visits in the log.",
+           "Urgent tickets go to other first groups and are passed on differently, so",
+           *_by_priority_note("tickets leaving the party"))
     return sc
+
+
+def _by_priority_note(what: str) -> list[str]:
+    return [f"rules `when: {{priority: ...}}` come first (first match wins): a single priority with >= {MIN_N} {what},",
+            f"else its class (the two most urgent priorities, or the rest) with >= {MIN_N}; each shrunk towards the class",
+            f"(or the pooled estimate) by {SHRINK:g} pseudo-observations; only where they differ from the rest of the class",
+            f"(or of all tickets) at p < {ALPHA:g}.  Other tickets fall through to the class or the pooled catch-all."]
 
 
 def _wrap(text: str, width: int = 100) -> list[str]:
@@ -291,7 +356,7 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
                      "fitted": None, "note": "see the back-test"})
     dist = pd.DataFrame([r for f in list(fit.times.values()) + list(fit.times_by_priority.values()) for r in f.table()])
     streams = pd.DataFrame([{k: v for k, v in s.items() if k != "services"} for s in fit.streams])
-    tables = {"distributions": dist, "routes": fit.routes, "streams": streams,
+    tables = {"distributions": dist, "routes": fit.routes, "routes_by_priority": fit.routes_by_priority(), "streams": streams,
               "hour_of_week": pd.DataFrame({"hour_of_week": range(168), "arrivals": fit.arrivals.hourly})}
 
     def figures(folder):
