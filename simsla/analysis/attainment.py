@@ -112,12 +112,10 @@ def _availability(results: "Results", agreement: Agreement, target: Target, peri
     maintenance = np.zeros((0, 2))
     for s in sc.services:
         if s.name in services and s.maintenance:
-            from simsla.model.calendar import parse_days, parse_hours
-
             weekly: dict[int, list] = {}
             for w in s.maintenance:
-                for d in parse_days(w.days):
-                    weekly.setdefault(d, []).extend(parse_hours(w.hours))
+                for d, start, end in w.windows():
+                    weekly.setdefault(d, []).append((start, end))
             maintenance = np.vstack([maintenance, weekly_intervals(weekly, sc.origin, sc.end)])
     maint = _union(maintenance)
     grid = _grid(results, periods)

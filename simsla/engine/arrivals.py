@@ -16,7 +16,7 @@ from simsla.engine import streams
 from simsla.engine.sampling import sampler
 from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
-from simsla.model.calendar import parse_days, parse_hours
+from simsla.model.calendar import parse_days
 from simsla.timebase import weekly_intervals
 
 HOUR = 3600.0
@@ -33,12 +33,11 @@ def hour_of_week_weights(profile: Profile | None) -> np.ndarray:
     elif profile.intervals is not None:
         w = np.zeros(168)
         for block in profile.intervals:
-            for day in parse_days(block.days):
-                for start, end in parse_hours(block.hours):
-                    # spread the weight over the hours the block covers (fractions at the edges)
-                    for h in range(int(start // HOUR), int(np.ceil(end / HOUR))):
-                        cover = min(end, (h + 1) * HOUR) - max(start, h * HOUR)
-                        w[(day * 24 + h) % 168] += block.weight * cover / HOUR
+            for day, start, end in block.windows():
+                # spread the weight over the hours the block covers (fractions at the edges)
+                for h in range(int(start // HOUR), int(np.ceil(end / HOUR))):
+                    cover = min(end, (h + 1) * HOUR) - max(start, h * HOUR)
+                    w[(day * 24 + h) % 168] += block.weight * cover / HOUR
     else:
         day_w = np.ones(7) if profile.days is None else np.zeros(7)
         for days, weight in (profile.days or {}).items():

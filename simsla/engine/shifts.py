@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from simsla.model import Scenario
-from simsla.model.calendar import parse_days, parse_hours
 from simsla.timebase import closed_dates, step_function, weekly_intervals
 
 
@@ -17,10 +16,9 @@ def staff_steps(scenario: Scenario, g_index: int) -> tuple[np.ndarray, np.ndarra
     weekly: dict[int, list[tuple[float, float]]] = {d: [] for d in range(7)}
     values: dict[int, list[float]] = {d: [] for d in range(7)}
     for shift in g.shifts or ():
-        for day in parse_days(shift.days):
-            for window in parse_hours(shift.hours):
-                weekly[day].append(window)
-                values[day].append(float(shift.staff))
+        for day, start, end in shift.windows():
+            weekly[day].append((start, end))
+            values[day].append(float(shift.staff))
     closed: list = []
     if g.closed_on_holidays is not None:
         cal = scenario.calendar(g.closed_on_holidays)

@@ -175,18 +175,13 @@ class Calendar(BaseModel):
 ALWAYS = Calendar(hours={"all": "24h"})
 
 
-class Shift(BaseModel):
-    """A shift block: ``staff`` people on the given days and hours.
-
-    Staff at an instant is the sum over the blocks that cover it.
-    """
+class WeeklyWindow(BaseModel):
+    """Days of the week and hours of the day, as rosters write them (``mon-fri``, ``08:00-17:00``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
     days: str = Field(description=DAYS_HINT)
     hours: str = Field(description=HOURS_HINT)
-    staff: int = Field(ge=0, le=10_000, strict=True, description="people on duty in this block")
 
     @field_validator("days")
     @classmethod
@@ -199,6 +194,20 @@ class Shift(BaseModel):
     def _hours(cls, value: str) -> str:
         parse_hours(value)
         return value
+
+    def windows(self) -> list[tuple[int, float, float]]:
+        """(weekday, start, end) seconds after that day's midnight; ``end`` may pass 86400."""
+        return [(day, start, end) for day in parse_days(self.days) for start, end in parse_hours(self.hours)]
+
+
+class Shift(WeeklyWindow):
+    """A shift block: ``staff`` people on the given days and hours.
+
+    Staff at an instant is the sum over the blocks that cover it.
+    """
+
+    name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
+    staff: int = Field(ge=0, le=10_000, strict=True, description="people on duty in this block")
 
     @property
     def label(self) -> str:

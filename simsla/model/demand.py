@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simsla.model.calendar import parse_days, parse_hours
+from simsla.model.calendar import WeeklyWindow, parse_days
 from simsla.model.distributions import Distribution
 from simsla.model.units import Number, Rate
 
@@ -78,25 +78,8 @@ class Failures(BaseModel):
     major_incident: bool = Field(True, description="raise a major incident ticket at each outage")
 
 
-class MaintenanceWindow(BaseModel):
+class MaintenanceWindow(WeeklyWindow):
     """A planned weekly maintenance window: excluded from availability."""
-
-    model_config = _STRICT
-
-    days: str
-    hours: str
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        parse_hours(value)
-        return value
 
 
 class Service(BaseModel):
@@ -111,26 +94,10 @@ class Service(BaseModel):
     maintenance: tuple[MaintenanceWindow, ...] = Field((), description="planned weekly maintenance windows")
 
 
-class ProfileInterval(BaseModel):
+class ProfileInterval(WeeklyWindow):
     """A block of the week with a relative arrival weight."""
 
-    model_config = _STRICT
-
-    days: str
-    hours: str
     weight: Number = Field(ge=0)
-
-    @field_validator("days")
-    @classmethod
-    def _days(cls, value: str) -> str:
-        parse_days(value)
-        return value
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        parse_hours(value)
-        return value
 
 
 class Profile(BaseModel):
