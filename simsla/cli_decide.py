@@ -172,11 +172,12 @@ def staff(
     say(out, result.targets.to_string(index=False))
     check = d["check_independent_seed"]
     out.print(f"check (a), independent seed {check.get('seed')}: "
-              f"{'holds' if check.get('holds', check.get('all_hold')) else 'does NOT hold'}", highlight=False)
+              f"{'holds' if check.get('holds') else 'does NOT hold'}", highlight=False)
     out.print("check (b), one agent fewer per block:", highlight=False)
     say(out, result.check_minimal.to_string(index=False))
     s = d["search"]
-    out.print(f"search: {s.get('candidates')} candidates, {s.get('replications')} replications, "
+    out.print(f"search: {s.get('candidates_evaluated')} candidates, {s.get('replications_simulated')} replications simulated "
+              f"({s.get('replications_read_from_log', 0)} read from the search log), "
               f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; written to {folder}/",
               highlight=False)
 
