@@ -512,3 +512,32 @@ def test_queue_overflow_marks_the_run_unstable():
 def test_the_unbounded_default_is_stable_for_a_light_load(base_run):
     _, log, _ = base_run
     assert log.unstable is None
+
+
+def test_holidays_take_the_sunday_profile():
+    """Good Friday (2026-04-03, a Swedish public holiday) gets Sunday's arrivals, an ordinary Friday its own."""
+    from simsla.engine.arrivals import rate_intervals
+
+    sc = simsla.Scenario.model_validate({
+        "name": "holidays", "start": "2026-03-30", "timezone": "Europe/Stockholm", "horizon": "14d",
+        "calendars": {"office": {"hours": {"mon-fri": "08:00-17:00"}, "holiday_country": "SE"}},
+        "profiles": {"weekdays": {"days": {"mon-fri": 1.0, "sat": 0.1, "sun": 0.05}}},
+        "services": [{"name": "a"}],
+        "demand": [{"name": "t", "channel": "portal", "volume": "100/day", "profile": "weekdays", "holidays": "office"}],
+        "groups": [{"name": "desk", "role": "desk", "staff": 5, "handling": {"dist": "exponential", "mean": "5m"},
+                    "first_contact_resolution": 1.0}],
+    })
+    iv = rate_intervals(sc, sc.demand[0])
+
+    def day_mass(day: int) -> float:
+        a, b = day * 86400.0, (day + 1) * 86400.0
+        s, e = np.clip(iv[:, 0], a, b), np.clip(iv[:, 1], a, b)
+        return float(((e - s) * iv[:, 2]).sum())
+
+    good_friday, sunday, friday_after = day_mass(4), day_mass(6), day_mass(11)
+    assert good_friday == pytest.approx(sunday)
+    assert friday_after == pytest.approx(20 * sunday)
+    bad = sc.model_dump(by_alias=True)
+    bad["demand"][0]["holidays"] = "nope"
+    with pytest.raises(ValueError, match="unknown calendar 'nope'"):
+        simsla.Scenario.model_validate(bad)

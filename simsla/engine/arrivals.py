@@ -17,7 +17,7 @@ from simsla.engine.sampling import sampler
 from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
 from simsla.model.calendar import parse_days
-from simsla.timebase import weekly_intervals
+from simsla.timebase import closed_dates, local_days, weekly_intervals
 
 HOUR = 3600.0
 #: most arrivals one replication may generate (memory: ~100 bytes a ticket in the engine)
@@ -55,7 +55,18 @@ def rate_intervals(scenario: Scenario, stream: DemandStream) -> np.ndarray:
     weights = hour_of_week_weights(scenario.profile(stream))
     weekly = {d: [(h * HOUR, (h + 1) * HOUR) for h in range(24)] for d in range(7)}
     values = {d: [stream.volume * weights[d * 24 + h] for h in range(24)] for d in range(7)}
-    iv = weekly_intervals(weekly, scenario.origin, scenario.end, values=values)
+    if stream.holidays is None:
+        iv = weekly_intervals(weekly, scenario.origin, scenario.end, values=values)
+    else:
+        # holidays take Sunday's hours: ordinary days skip them, a Sunday-valued pass covers only them
+        cal = scenario.calendar(stream.holidays)
+        holidays = set(closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision,
+                                    scenario.origin, scenario.end))
+        others = set(local_days(scenario.origin, scenario.end)) - holidays
+        sunday = {d: values[6] for d in range(7)}
+        iv = np.vstack([weekly_intervals(weekly, scenario.origin, scenario.end, closed=holidays, values=values),
+                        weekly_intervals(weekly, scenario.origin, scenario.end, closed=others, values=sunday)])
+        iv = iv[np.argsort(iv[:, 0], kind="stable")]
     return iv[iv[:, 2] > 0]
 
 

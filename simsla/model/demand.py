@@ -147,7 +147,9 @@ class DemandStream(BaseModel):
 
     ``volume`` is the stream's rate averaged over the whole week, nights and
     weekends included (``300/day`` means 2100 a week); the profile decides
-    when in the week they come.
+    when in the week they come.  With ``holidays: CALENDAR`` the public
+    holidays of that calendar get the profile's Sunday (users do not call
+    about work on Good Friday).
     """
 
     model_config = _STRICT
@@ -162,6 +164,7 @@ class DemandStream(BaseModel):
     impact: dict[str, Number] | None = Field(None, description="impact level -> weight")
     urgency: dict[str, Number] | None = Field(None, description="urgency level -> weight")
     patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
+    holidays: str | None = Field(None, description="a calendar whose holidays get this stream's Sunday profile")
 
     @model_validator(mode="after")
     def _weights(self) -> "DemandStream":

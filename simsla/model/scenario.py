@@ -147,6 +147,8 @@ class Scenario(BaseModel):
                 if c not in self.customers:
                     out.append((("services", i, "customers"), f"customer {c!r} is not in customers {list(self.customers)}"))
         for i, d in enumerate(self.demand):
+            if d.holidays is not None and d.holidays not in calendars:
+                out.append((("demand", i, "holidays"), f"unknown calendar {d.holidays!r} (known: {sorted(calendars)})"))
             if isinstance(d.profile, str) and d.profile not in self.profiles:
                 out.append((("demand", i, "profile"), f"unknown profile {d.profile!r} (known: {sorted(self.profiles)})"))
             _known(out, ("demand", i, "services"), d.services, services)
