@@ -21,6 +21,7 @@ from simsla.fit.routing import OTHER, collapse, probabilities, transitions
 DESK = "registration"
 START = "start"
 MIN_TICKETS_OWN_PROFILE = 1000
+MIN_SHARE_IN_RULE = 0.005      # destinations below this share are left out of the by-priority rules (readability)
 
 
 @dataclass
@@ -271,7 +272,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
             return []
         out = []
         for i in bp.rules + [0]:
-            probs = {str(k): float(p) for k, p in bp.estimates[i].items() if p > 0}
+            probs = {str(k): float(p) for k, p in bp.estimates[i].items() if p > (MIN_SHARE_IN_RULE if i else 0)}
             if fix_resolved and probs.get("resolved", 0) == 0:
                 probs["resolved"] = max(1.0 / (bp.nodes[i].n + 1), 1e-4)     # keeps every party able to end a ticket
             rule = {"from": name, "to": probabilities(probs)}
@@ -287,7 +288,8 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            f"Routing: from `{DESK}` to the first group the ticket was assigned to; from each group, the shares of",
            "reassignments to each other party and of resolutions, counted over consecutive visits in the log.",
            "Urgent tickets go to other first groups and are passed on differently, so",
-           *_by_priority_note("tickets leaving the party"))
+           *_by_priority_note("tickets leaving"),
+           f"Destinations under {MIN_SHARE_IN_RULE:.1%} are left out of the by-priority rules.")
     return sc
 
 
