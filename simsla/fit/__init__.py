@@ -4,7 +4,11 @@
   (``calls``: the Anonymous Bank format) or a ticket export (``servicenow``
   event log, or ``csv`` with a column mapping), clean it (problems counted
   and listed), fit arrivals, mixes, routing, durations and patience, and
-  write a commented scenario (``.scenario_yaml()``).
+  write a commented scenario (``.scenario_yaml()``).  Tickets: the first
+  group, the reassignments and the time at each group are fitted by priority
+  (class P1-P2 / P3-P4, or a single priority) where the data has enough of
+  them and they differ, shrunk towards the pooled estimate and written as
+  ``when: {priority: ...}`` rules (``simsla.fit.hierarchy``).
 * ``backtest(log_path, format, scenario, ...) -> BacktestResult``: simulate
   the scenario over the log's span and compare with what the log shows.
 """
