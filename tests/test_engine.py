@@ -541,3 +541,28 @@ def test_holidays_take_the_sunday_profile():
     bad["demand"][0]["holidays"] = "nope"
     with pytest.raises(ValueError, match="unknown calendar 'nope'"):
         simsla.Scenario.model_validate(bad)
+
+
+def test_work_time_can_depend_on_whether_the_visit_resolves():
+    """`resolves` rules: a resolving visit takes its own time, a hand-off its own, with the routing's shares."""
+    sc = simsla.Scenario.model_validate({
+        "name": "resolves", "start": "2026-01-05", "horizon": "28d",
+        "services": [{"name": "a"}],
+        "demand": [{"name": "t", "channel": "portal", "volume": "20/day"}],
+        "groups": [{"name": "desk", "role": "desk", "staff": 3, "first_contact_resolution": 0.5,
+                    "handling": {"default": {"dist": "deterministic", "value": "5m"},
+                                 "by": [{"resolves": True, "time": {"dist": "deterministic", "value": "20m"}}]}},
+                   {"name": "l2", "staff": 5, "handling": {"default": {"dist": "deterministic", "value": "1h"},
+                    "by": [{"resolves": False, "time": {"dist": "deterministic", "value": "6m"}}]}}],
+        "routing": [{"from": "desk", "to": {"l2": 1.0}}, {"from": "l2", "to": {"resolved": 0.7, "l2": 0.3}}],
+    })
+    r = simsla.simulate(sc, replications=2, seed=1, workers=1)
+    s = r.segments[r.segments["start"].notna() & r.segments["end"].notna()]
+    work = (s["end"] - s["start"]).round(6)
+    for party, outcome, seconds in (("desk", "resolved", 1200), ("desk", "escalated", 300),
+                                    ("l2", "resolved", 3600), ("l2", "escalated", 360)):
+        mine = work[(s["party"] == party) & (s["outcome"] == outcome)]
+        assert len(mine) > 50 and (mine == seconds).all(), (party, outcome)
+    l2 = s[s["party"] == "l2"]
+    share = (l2["outcome"] == "escalated").mean()
+    assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / len(l2))

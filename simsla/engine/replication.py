@@ -67,6 +67,7 @@ class Replication:
         self.hops = array("i", [0]) * n
         self.remaining: dict[int, float] = {}
         self.customer_rest: dict[int, float] = {}
+        self.next_dest: dict[int, int] = {}  # destinations drawn when work started (outcome-dependent work times)
         self.active: dict[int, list] = {}
         self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
         self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
@@ -139,23 +140,50 @@ class Replication:
         self.env.process(self._arrivals(_view(arr["time"])))
 
     def _work_time(self, space: KeySpace, gi: int, arr: dict[str, np.ndarray], n: int):
-        """The work-time function of a group: per-ticket draws for the desk, buffered elsewhere."""
+        """The work-time function of a group: per-ticket draws for the desk, buffered elsewhere.
+
+        When a handling rule depends on whether the visit resolves the ticket,
+        the destination is drawn as the work starts (kept in ``next_dest``) and
+        the rule chosen with it.
+        """
         handling = self.scenario.groups[gi].handling_times
-        specs = [r.time for r in handling.by] + [handling.default]
-        rule = space.first_match([r.when for r in handling.by], default=len(handling.by))
+        rules = handling.by
+        specs = [r.time for r in rules] + [handling.default]
+
+        def table(resolves: bool) -> np.ndarray:
+            return space.first_match([r.when if r.resolves in (None, resolves) else None for r in rules],
+                                     default=len(rules))
+
+        depends = any(r.resolves is not None for r in rules)
         rng = streams.stream(self.seed, self.replication, streams.HANDLING, gi)
         if gi == self.desk_index:
             # drawn per ticket up front: the same caller gets the same talk time in every scenario (CRN)
             keys = np.asarray(self.key, dtype=np.int64)
             times = np.zeros(n)
-            by_ticket = rule[keys] if n else np.zeros(0, dtype=np.int64)
+            if n == 0:
+                by_ticket = np.zeros(0, dtype=np.int64)
+            elif depends:  # the desk's first visit resolves exactly when first-contact resolution says so
+                resolved_here = np.asarray(self.fcr_u) < np.asarray(self.fcr)[keys]
+                by_ticket = np.where(resolved_here, table(True)[keys], table(False)[keys])
+            else:
+                by_ticket = table(True)[keys]
             for k, spec in enumerate(specs):
                 mask = by_ticket == k
                 times[mask] = sampler(spec)(rng, int(mask.sum()))
             return _view(times).__getitem__
         buffers = [Buffer(sampler(spec), rng) for spec in specs]
-        rule_list, key = rule.tolist(), self.key
-        return lambda tid: buffers[rule_list[key[tid]]]()
+        key = self.key
+        if not depends:
+            rule_list = table(True).tolist()
+            return lambda tid: buffers[rule_list[key[tid]]]()
+        when_resolved, when_passed = table(True).tolist(), table(False).tolist()
+
+        def work(tid: int) -> float:
+            dest = self._destination(tid, gi)
+            self.next_dest[tid] = dest
+            return buffers[(when_resolved if dest < 0 else when_passed)[key[tid]]]()
+
+        return work
 
     # ------------------------------------------------------------------ processes
     def _arrivals(self, times: memoryview):
@@ -251,7 +279,9 @@ class Replication:
             self._segment(tid, party, state[1], state[2], now, PENDING)
             self.env.process(self._customer(tid, party, self.customer_rest.pop(tid)))
             return
-        dest = self._destination(tid, party)
+        dest = self.next_dest.pop(tid, None)
+        if dest is None:
+            dest = self._destination(tid, party)
         if dest < 0:
             self._segment(tid, party, state[1], state[2], now, RESOLVED)
             del self.active[tid]

@@ -41,11 +41,13 @@ class KeySpace:
             out &= hit.reshape(shape)
         return out.ravel()
 
-    def first_match(self, whens: Sequence[When], default: int = -1) -> np.ndarray:
-        """For each key, the index of the first rule that matches it (else ``default``)."""
+    def first_match(self, whens: Sequence[When | None], default: int = -1) -> np.ndarray:
+        """For each key, the index of the first rule that matches it (else ``default``); ``None`` matches nothing."""
         out = np.full(self.size, default, dtype=np.int64)
         unset = np.ones(self.size, dtype=bool)
         for i, when in enumerate(whens):
+            if when is None:
+                continue
             hit = self.mask(when) & unset
             out[hit] = i
             unset &= ~hit

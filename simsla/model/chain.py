@@ -42,11 +42,19 @@ ATTRIBUTES: tuple[str, ...] = ("service", "customer", "type", "channel", "priori
 
 
 class TimeRule(BaseModel):
-    """A work-time distribution for the tickets that match ``when``."""
+    """A work-time distribution for the tickets that match ``when``.
+
+    With ``resolves: true`` the rule applies only to visits that end with the
+    group resolving the ticket, with ``false`` only to visits that pass it on
+    (fitted logs show quick hand-offs and long resolving visits).  The engine
+    then decides where the ticket goes next when the work starts, rather than
+    when it ends; the probabilities are the same.
+    """
 
     model_config = _STRICT
 
-    when: When
+    when: When = When()
+    resolves: bool | None = Field(None, description="only visits that resolve (true) or pass the ticket on (false)")
     time: Distribution
 
 
