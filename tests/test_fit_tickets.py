@@ -193,3 +193,62 @@ def test_priority_rules_where_the_data_supports_them(tmp_path):
     assert parse_duration(urgent_time["samples"][50]) > 10 * 3600      # 20 h, vs 1 h for the rest
     assert "by" not in groups["apps"]["handling"]            # same time for every priority: no rule
     assert not [r for r in data["routing"] if r["from"] == "apps" and "when" in r]
+
+
+RESOLVING_IS_LONGER = """
+name: resolving visits are long, hand-offs short
+start: 2026-01-05
+horizon: 2w
+services: [{name: it}]
+priority_matrix:
+  priorities: [P1, P2, P3, P4]
+  matrix: {high: [P1, P2, P3], medium: [P2, P3, P4], low: [P3, P4, P4]}
+demand:
+  - {name: t, channel: phone, volume: 700/week, impact: {high: 0.3, medium: 0.3, low: 0.4}, urgency: {high: 0.5, medium: 0.5}}
+groups:
+  - {name: desk, role: desk, staff: 200, handling: {dist: lognormal, mean: 10m, cv: 1.0}, first_contact_resolution: 0.0, discipline: fifo}
+  - name: network
+    staff: 500
+    handling:
+      default: {dist: lognormal, mean: 2h, cv: 1.0}
+      by:
+        - {resolves: true, time: {dist: lognormal, mean: 20h, cv: 0.6}}
+        - {resolves: false, time: {dist: lognormal, mean: 30m, cv: 0.8}}
+  - {name: apps, staff: 500, handling: {dist: gamma, mean: 4h, cv: 0.8}}
+routing:
+  - {from: desk, to: {network: 1.0}}
+  - {from: network, to: {resolved: 0.6, apps: 0.4}}
+  - {from: apps, to: {resolved: 1.0}}
+"""
+
+
+def test_resolving_and_passing_on_visits_get_their_own_times(tmp_path):
+    """A group whose resolving visits last far longer than its hand-offs gets `resolves: true/false` rules,
+    and the fitted scenario reproduces both distributions of the time at the group."""
+    import numpy as np
+    import yaml
+
+    from simsla.model.units import parse_duration
+
+    (tmp_path / "s.yaml").write_text(RESOLVING_IS_LONGER)
+    results = simsla.simulate(simsla.load_scenario(tmp_path / "s.yaml"), replications=1, seed=5, workers=1)
+    log = write_ticket_log(results, tmp_path / "log.csv")
+    fit = fit_log(log, "servicenow")
+    data = yaml.safe_load(fit.scenario_yaml())
+    groups = {g["name"]: g for g in data["groups"]}
+    rules = groups["network"]["handling"]["by"]
+    plain = {r["resolves"]: r["time"] for r in rules if "when" not in r and "resolves" in r}
+    assert set(plain) == {True, False}
+    assert parse_duration(plain[True]["samples"][50]) > 10 * parse_duration(plain[False]["samples"][50])
+    assert "by" not in groups["apps"]["handling"]          # apps always resolves: nothing to split
+    (tmp_path / "fitted.yaml").write_text(fit.scenario_yaml())
+    refit = simsla.simulate(simsla.load_scenario(tmp_path / "fitted.yaml"), replications=1, seed=6, workers=1)
+    v = fit.fit.visits
+    seg = refit.segments[(refit.segments["party"] == "network") & refit.segments["end"].notna()]
+    q = np.array([0.25, 0.5, 0.75, 0.9])
+    for resolves, outcome in ((True, "resolved"), (False, "escalated")):
+        observed = v.loc[(v["party"] == "network") & (v["resolves"] == resolves), "secs"].dropna().to_numpy()
+        mine = seg[seg["outcome"] == outcome]
+        simulated = (mine["end"] - mine["enter"]).to_numpy()
+        assert len(observed) > 200 and len(simulated) > 200
+        np.testing.assert_allclose(np.quantile(simulated, q), np.quantile(observed, q), rtol=0.15, err_msg=outcome)
