@@ -35,6 +35,9 @@ def test_fit_matches_what_is_known_about_the_log(fitted):
     first = [r for r in scenario.routing if r.source == scenario.desk.name and r.when.values("priority")]
     assert {p for r in first for p in r.when.values("priority")} >= {"P1", "P2"}
     assert all(r.to.get("Group 70", 0) < 0.3 for r in first if set(r.when.values("priority")) <= {"P1", "P2"})
+    # resolving visits and hand-offs take different times: the busiest group has rules for both
+    g70 = next(g for g in scenario.groups if g.name == "Group 70")
+    assert {r.resolves for r in g70.handling_times.by} == {True, False}
 
 
 def test_backtest_arrivals_mix_and_median_resolution(fitted):

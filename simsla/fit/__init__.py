@@ -8,7 +8,10 @@
   group, the reassignments and the time at each group are fitted by priority
   (class P1-P2 / P3-P4, or a single priority) where the data has enough of
   them and they differ, shrunk towards the pooled estimate and written as
-  ``when: {priority: ...}`` rules (``simsla.fit.hierarchy``).
+  ``when: {priority: ...}`` rules (``simsla.fit.hierarchy``).  The time at a
+  group is fitted separately for the visits that resolve the ticket and those
+  that pass it on (``resolves: true`` / ``false`` rules, each with its own
+  priority rules) where both have enough visits and their times differ.
 * ``backtest(log_path, format, scenario, ...) -> BacktestResult``: simulate
   the scenario over the log's span and compare with what the log shows.
 """

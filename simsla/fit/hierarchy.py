@@ -19,6 +19,12 @@ The nodes become ``when: {priority: ...}`` rules, most specific first, before th
 but only those the data supports: a node whose observations do not differ from the rest of its
 parent's (chi-square test of the 2 x destinations table for routing, two-sample Kolmogorov-Smirnov
 for times, p >= ``ALPHA``) gets no rule of its own and falls through to its class or the catch-all.
+
+Times also depend on what happens next: in the ServiceNow log a P1 visit that passes the ticket on
+lasts 0.8 h (median), one that resolves it 70 h.  So where a group's resolving and passing-on visits
+both number ``>= min_n`` and differ (Kolmogorov-Smirnov, p < ``ALPHA``), each outcome gets its own
+tree over its own visits, built, shrunk and tested as above, written as ``resolves: true`` /
+``resolves: false`` rules (``simsla.fit.tickets_scenario.outcome_split``).
 """
 
 from __future__ import annotations
