@@ -29,6 +29,7 @@ Limits (the calculator's conventions, not the simulation's)
 
 from __future__ import annotations
 
+
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -303,6 +304,7 @@ def desk_requirement(
     patience: float | str | None = "scenario",
     max_abandon: float | None = None,
     basis: str = "served",
+    channels: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Agents the desk needs per interval of the week, by Erlang C (or Erlang A).
 
@@ -325,6 +327,9 @@ def desk_requirement(
         Erlang A only: also keep P(abandon) at or below this.
     basis : {"served", "offered", "all"}
         Erlang A service-level basis.
+    channels : sequence of str, optional
+        Only the demand streams of these channels (``("phone",)`` for the
+        classic phone-line calculation); default every stream.
 
     Returns
     -------
@@ -356,6 +361,8 @@ def desk_requirement(
     hours_rate = np.zeros(168)
     hours_work = np.zeros(168)
     for stream in scenario.demand:
+        if channels is not None and stream.channel not in channels:
+            continue
         r = stream.volume * hour_of_week_weights(scenario.profile(stream))
         hours_rate += r
         hours_work += r * stream_handling_mean(scenario, stream)

@@ -71,7 +71,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -496,7 +496,6 @@ def sweep(
             for p in paths:
                 rec[p] = changes_list[i].get(p)
             att = part["attainment"].to_numpy(dtype=float)
-            brs = part["breach_share"].to_numpy(dtype=float)
             m, lo, hi = mean_ci(att)
             counted = part["counted"].sum()
             p_b, b_lo, b_hi = wilson_ci(int(part["breached"].sum()), int(part["periods"].sum()))

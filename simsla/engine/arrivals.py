@@ -133,7 +133,6 @@ def generate(scenario: Scenario, seed: int, replication: int,
     pm = scenario.priority_matrix
     prio_of = np.array([[pm.priorities.index(pm.priority(i, u)) for u in pm.urgencies] for i in pm.impacts])
     services = scenario.levels("service")
-    customers = scenario.levels("customer")
     parts: list[dict[str, np.ndarray]] = []
     for k, d in enumerate(scenario.demand):
         times = poisson_times(rate_intervals(scenario, d), streams.stream(seed, replication, streams.ARRIVALS, k))

@@ -89,7 +89,6 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
 
 def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -> pd.DataFrame:
     vendor_state = str(mapping.get("vendor_state", "Awaiting Vendor")).lower()
-    n = len(u)
     party = u["group"] if "group" in u else pd.Series(pd.NA, index=u.index, dtype="string")
     no_group = party.isna()
     quality.add("updates without an assignment group", int(no_group.sum()),

@@ -16,7 +16,7 @@ from simsla.fit.emit import ScenarioText, date_of, rate_text
 from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, distinct_times, priority_classes, rule_order,
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
-from simsla.fit.routing import OTHER, collapse, probabilities, transitions
+from simsla.fit.routing import collapse, probabilities, transitions
 
 DESK = "registration"
 START = "start"

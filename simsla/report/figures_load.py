@@ -5,7 +5,7 @@ The week is the local wall-clock week of the scenario's time zone, Monday
 daylight-saving change.  ``weekly_profile`` averages the log over every
 replication and every week of the measured window; ``staffing_table`` puts
 the desk's scheduled headcount beside the Erlang requirement of its phone
-line (``simsla.analytic.staffing.interval_requirement``).
+line (``simsla.decide.erlang.desk_requirement``, phone streams only).
 """
 
 from __future__ import annotations
@@ -16,10 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simsla.analytic.staffing import interval_requirement
-from simsla.engine.arrivals import hour_of_week_weights
-from simsla.engine.replication import staff_steps
-from simsla.model import DemandStream, Group, Scenario
+from simsla.model import Scenario
 from simsla.report.figures_style import OKABE_ITO, colour, new_figure, percent_axis
 
 if TYPE_CHECKING:
@@ -159,27 +156,6 @@ def utilisation_figure(results: "Results", profile: dict[str, pd.DataFrame] | No
 
 
 # --------------------------------------------------------------- staffing
-def _rule_matches(when, stream: DemandStream) -> bool:
-    for attribute, value in (("channel", stream.channel), ("type", stream.type)):
-        accepted = when.values(attribute)
-        if accepted is not None and value not in accepted:
-            return False
-    return True
-
-
-def mean_handling(group: Group, stream: DemandStream) -> float:
-    """Mean work time (s) of a stream's contacts at a group: the first handling rule matching its channel and type.
-
-    Rules that also filter on service, customer or priority are taken to
-    match (an approximation: they then apply to part of the stream only).
-    """
-    spec = group.handling_times
-    for rule in spec.by:
-        if _rule_matches(rule.when, stream):
-            return float(rule.time.expected)
-    return float(spec.default.expected)
-
-
 def answer_target(scenario: Scenario) -> tuple[float, float, str]:
     """(threshold s, fraction, source) of the strictest SLA answer_time target, else 80 % in 20 s."""
     found = [(t.fraction, -float(t.threshold), f"{a.name} / {t.name}") for a in scenario.agreements if a.kind == "SLA"
@@ -194,41 +170,27 @@ def staffing_table(scenario: Scenario, threshold: float | None = None, fraction:
                    erlang_a: bool = False) -> pd.DataFrame:
     """The desk's phone line per hour of the week: offered calls, load and the Erlang requirement beside the schedule.
 
-    Offered rate: every phone stream's ``volume`` spread by its profile.
-    Handling: the volume-weighted mean of the desk's handling per stream.
-    Requirement: ``interval_requirement`` (Erlang C; Erlang A with the mean
-    patience if ``erlang_a``) for the answer-time target (``answer_target``
-    unless given).  Scheduled: the desk's shift headcount (``staff_steps``),
-    the median over the weeks of the run (so a holiday does not hide the
-    usual roster).  The requirement counts phone work only: written tickets
-    come on top, in the gaps.
+    A view of ``simsla.decide.erlang.desk_requirement`` for the phone streams
+    (the metric is computed there): the requirement for the answer-time
+    target (``answer_target`` unless given), Erlang C, or Erlang A with the
+    scenario's mean patience if ``erlang_a``.  The requirement counts phone
+    work only: written tickets come on top, in the gaps.
     """
-    desk_index = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
-    desk = scenario.groups[desk_index]
-    phone = [d for d in scenario.demand if d.channel == "phone"]
-    rates = np.zeros(168)
-    work = 0.0
-    for d in phone:
-        r = float(d.volume) * hour_of_week_weights(scenario.profile(d))
-        rates += r
-        work += float(d.volume) * mean_handling(desk, d)
-    volume = sum(float(d.volume) for d in phone)
-    mean_service = work / volume if volume > 0 else float(desk.handling_times.default.expected)
+    from simsla.decide.erlang import desk_requirement
+
     src_threshold, src_fraction, source = answer_target(scenario)
     threshold = src_threshold if threshold is None else threshold
     fraction = src_fraction if fraction is None else fraction
-    patience = float(scenario.patience.expected) if erlang_a and scenario.patience is not None else None
-    required = interval_requirement(rates, mean_service, threshold, fraction, patience=patience)
-    times, levels = staff_steps(scenario, desk_index)
-    hours = np.arange(scenario.warmup, scenario.end, 3600.0)
-    quarters = hours[:, None] + np.array([450.0, 1350.0, 2250.0, 3150.0])[None, :]  # mean over the hour's quarters
-    on = levels[np.clip(np.searchsorted(times, quarters, side="right") - 1, 0, len(levels) - 1)].mean(axis=1)
-    how = hour_of_week(hours, scenario)
-    scheduled = pd.Series(on).groupby(how).median().reindex(HOURS).fillna(0.0).to_numpy()
-    out = pd.DataFrame({"hour_of_week": HOURS, "calls_per_hour": rates * 3600.0, "load_erlangs": rates * mean_service,
-                        "required": required, "scheduled": scheduled})
-    out.attrs.update({"group": desk.name, "mean_handling": mean_service, "threshold": threshold, "fraction": fraction,
-                      "target": source, "model": "Erlang A" if patience else "Erlang C"})
+    req = desk_requirement(scenario, threshold, fraction, patience="scenario" if erlang_a else None,
+                           channels=("phone",))
+    calls = req["rate_per_hour"].to_numpy()
+    load = req["offered_load"].to_numpy()
+    mean_service = float(load.sum() * 3600.0 / calls.sum()) if calls.sum() > 0 else float(
+        scenario.desk.handling_times.default.expected)
+    out = pd.DataFrame({"hour_of_week": HOURS, "calls_per_hour": calls, "load_erlangs": load,
+                        "required": req["required"].to_numpy(), "scheduled": req["scheduled"].to_numpy(dtype=float)})
+    out.attrs.update({"group": scenario.desk.name, "mean_handling": mean_service, "threshold": threshold,
+                      "fraction": fraction, "target": source, "model": req.attrs["model"]})
     return out
 
 
