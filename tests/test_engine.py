@@ -566,3 +566,31 @@ def test_work_time_can_depend_on_whether_the_visit_resolves():
     l2 = s[s["party"] == "l2"]
     share = (l2["outcome"] == "escalated").mean()
     assert abs(share - 0.3) < 4 * np.sqrt(0.3 * 0.7 / len(l2))
+
+
+def test_a_priority_mix_gives_those_priorities():
+    """`priority: {P1: ..}` instead of impact/urgency: the shares come out as asked (multinomial 99.9 % bounds)."""
+    weights = {"P1": 0.02, "P2": 0.08, "P3": 0.3, "P4": 0.6}
+    sc = simsla.Scenario.model_validate({
+        "name": "mix", "start": "2026-01-05", "horizon": "28d",
+        "services": [{"name": "a"}],
+        "demand": [{"name": "t", "channel": "portal", "volume": "600/day", "priority": weights}],
+        "groups": [{"name": "desk", "role": "desk", "staff": 30, "handling": {"dist": "exponential", "mean": "5m"},
+                    "first_contact_resolution": 1.0}],
+    })
+    tk = simsla.simulate(sc, replications=1, seed=2, workers=1).tickets
+    n = len(tk)
+    for label, w in weights.items():
+        share = (tk["priority"] == label).mean()
+        assert abs(share - w) < 3.3 * np.sqrt(w * (1 - w) / n), label
+    # every P3 cell of the default matrix is used: (high, low), (medium, medium), (low, high)
+    p3 = tk[tk["priority"] == "P3"]
+    assert p3.groupby(["impact", "urgency"], observed=True).size().shape[0] == 3
+    bad = sc.model_dump(by_alias=True)
+    bad["demand"][0]["impact"] = {"high": 1.0}
+    with pytest.raises(ValueError, match="either a priority mix or impact/urgency"):
+        simsla.Scenario.model_validate(bad)
+    bad = sc.model_dump(by_alias=True)
+    bad["demand"][0]["priority"] = {"P9": 1.0}
+    with pytest.raises(ValueError, match="'P9' is unknown"):
+        simsla.Scenario.model_validate(bad)

@@ -228,12 +228,12 @@ def _stream_mix(scenario: Scenario, stream) -> list[tuple[float, dict[str, str]]
 
     services = weights(scenario.levels("service"), stream.services)
     customers = weights(scenario.levels("customer"), stream.customers)
-    impacts = weights(pm.impacts, stream.impact)
-    urgencies = weights(pm.urgencies, stream.urgency)
+    joint = stream.cells(pm)
     prio: dict[str, float] = {}
-    for (i, pi), (u, pu) in itertools.product(impacts.items(), urgencies.items()):
-        p = pm.priority(i, u)
-        prio[p] = prio.get(p, 0.0) + pi * pu
+    for (ii, i), (ui, u) in itertools.product(enumerate(pm.impacts), enumerate(pm.urgencies)):
+        if joint[ii, ui] > 0:
+            p = pm.priority(i, u)
+            prio[p] = prio.get(p, 0.0) + float(joint[ii, ui])
     out = []
     for (s, ps), (c, pc), (p, pp) in itertools.product(services.items(), customers.items(), prio.items()):
         out.append((ps * pc * pp, {"service": s, "customer": c, "priority": p,

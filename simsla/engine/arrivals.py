@@ -140,8 +140,13 @@ def generate(scenario: Scenario, seed: int, replication: int,
         rng = streams.stream(seed, replication, streams.ATTRIBUTES, k)
         service = _choice(rng, services, d.services, n)
         customer = _customers(scenario, d, service, rng)
-        impact = _choice(rng, pm.impacts, d.impact, n)
-        urgency = _choice(rng, pm.urgencies, d.urgency, n)
+        if d.priority is None:
+            impact = _choice(rng, pm.impacts, d.impact, n)
+            urgency = _choice(rng, pm.urgencies, d.urgency, n)
+        else:  # a priority mix: draw the (impact, urgency) cell jointly
+            cells = d.cells(pm).ravel()
+            cell = rng.choice(len(cells), size=n, p=cells)
+            impact, urgency = np.divmod(cell, len(pm.urgencies))
         patience_spec = d.patience or (scenario.patience if d.channel == "phone" else None)
         if patience_spec is None:
             patience = np.full(n, np.inf)

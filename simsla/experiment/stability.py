@@ -30,7 +30,7 @@ def key_rates(scenario: Scenario, space: KeySpace) -> np.ndarray:
     customers = scenario.levels("customer")
     for d in scenario.demand:
         ps = _weights(services, d.services)
-        pi, pu = _weights(pm.impacts, d.impact), _weights(pm.urgencies, d.urgency)
+        joint = d.cells(pm)
         t = scenario.levels("type").index(d.type)
         ch = scenario.levels("channel").index(d.channel)
         for si, s in enumerate(scenario.services):
@@ -43,7 +43,7 @@ def key_rates(scenario: Scenario, space: KeySpace) -> np.ndarray:
             for ii, impact in enumerate(pm.impacts):
                 for ui, urgency in enumerate(pm.urgencies):
                     p = pm.priorities.index(pm.priority(impact, urgency))
-                    rates[si, :, t, ch, p] += d.volume * ps[si] * pc * pi[ii] * pu[ui]
+                    rates[si, :, t, ch, p] += d.volume * ps[si] * pc * joint[ii, ui]
     return rates.ravel()
 
 

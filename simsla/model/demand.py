@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsla.model.calendar import WeeklyWindow, parse_days
@@ -163,12 +164,16 @@ class DemandStream(BaseModel):
     customers: dict[str, Number] | None = Field(None, description="customer -> weight (default: all equally)")
     impact: dict[str, Number] | None = Field(None, description="impact level -> weight")
     urgency: dict[str, Number] | None = Field(None, description="urgency level -> weight")
+    priority: dict[str, Number] | None = Field(
+        None, description="priority -> weight, instead of impact/urgency (each priority's matrix cells share its weight)")
     patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
     holidays: str | None = Field(None, description="a calendar whose holidays get this stream's Sunday profile")
 
     @model_validator(mode="after")
     def _weights(self) -> "DemandStream":
-        for field in ("services", "customers", "impact", "urgency"):
+        if self.priority is not None and (self.impact is not None or self.urgency is not None):
+            raise ValueError("give either a priority mix or impact/urgency weights, not both")
+        for field in ("services", "customers", "impact", "urgency", "priority"):
             weights = getattr(self, field)
             if weights is not None:
                 if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
@@ -176,3 +181,22 @@ class DemandStream(BaseModel):
         if self.patience is not None and self.channel != "phone":
             raise ValueError(f"patience applies to phone calls only; stream {self.name!r} is {self.channel}")
         return self
+
+    def cells(self, matrix: "PriorityMatrix") -> np.ndarray:
+        """Joint probability of each (impact, urgency) cell of the matrix for this stream's contacts.
+
+        Impact and urgency weights combine independently; a priority mix
+        spreads each priority's weight evenly over the cells that map to it.
+        """
+        if self.priority is not None:
+            out = np.zeros((len(matrix.impacts), len(matrix.urgencies)))
+            for label, weight in self.priority.items():
+                hit = np.array([[matrix.priority(i, u) == label for u in matrix.urgencies] for i in matrix.impacts])
+                out[hit] += weight / hit.sum()
+            return out / out.sum()
+
+        def share(levels: tuple[str, ...], weights: dict[str, float] | None) -> np.ndarray:
+            w = np.ones(len(levels)) if weights is None else np.array([weights.get(v, 0.0) for v in levels], dtype=float)
+            return w / w.sum()
+
+        return np.outer(share(matrix.impacts, self.impact), share(matrix.urgencies, self.urgency))

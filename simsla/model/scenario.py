@@ -155,6 +155,8 @@ class Scenario(BaseModel):
             _known(out, ("demand", i, "customers"), d.customers, set(self.customers))
             _known(out, ("demand", i, "impact"), d.impact, set(self.priority_matrix.impacts))
             _known(out, ("demand", i, "urgency"), d.urgency, set(self.priority_matrix.urgencies))
+            used = {label for row in self.priority_matrix.matrix.values() for label in row}
+            _known(out, ("demand", i, "priority"), d.priority, used)
             if d.customers is not None:
                 # a service used by some customers only draws its tickets' customers among them
                 for sv in self.services:
