@@ -497,6 +497,7 @@ def sweep(
                 rec[p] = changes_list[i].get(p)
             att = part["attainment"].to_numpy(dtype=float)
             m, lo, hi = mean_ci(att)
+            lo, hi = max(lo, 0.0), min(hi, 1.0)  # a share: the t-interval is clipped to [0, 1]
             counted = part["counted"].sum()
             p_b, b_lo, b_hi = wilson_ci(int(part["breached"].sum()), int(part["periods"].sum()))
             rec.update(agreement=ag, target=tg, metric=part["metric"].iloc[0], fraction=part["fraction"].iloc[0],
