@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from simsla.fit.calls import CallFit
-from simsla.fit.emit import ScenarioText, date_of, rate_text, shift_blocks
+from simsla.fit.emit import ScenarioText, add_time_frame, rate_text, shift_blocks
 
 
 def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log", source: str = "",
@@ -36,12 +36,7 @@ def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log"
         "Not modelled: the bank's priority customers (served first in reality; here all calls are served",
         "in order of arrival), retrials of callers who hung up, and day-to-day changes in staffing.",
     ]
-    sc.add("name", name)
-    sc.add("description", f"Fitted from {source or 'a call log'}: arrivals, handling, patience (censored MLE), staffing estimate.")
-    sc.add("start", date_of(start), "Time frame: the span of the log (whole days).")
-    sc.add("timezone", "UTC")
-    sc.add("warmup", "0s")
-    sc.add("horizon", f"{days}d")
+    add_time_frame(sc, name, f"Fitted from {source or 'a call log'}: arrivals, handling, patience (censored MLE), staffing estimate.", start, days)
     types = fit.types or {"calls": 1}
     sc.add("services", [{"name": str(t)} for t in types],
            "Call types in the log (field `type`), used as services; the stream below mixes them by their counts.")

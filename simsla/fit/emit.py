@@ -80,5 +80,15 @@ def shift_blocks(staff: np.ndarray) -> list[dict[str, Any]]:
     return blocks
 
 
+def add_time_frame(sc: Any, name: str, description: str, start: Any, days: int) -> None:
+    """The fields every fitted scenario opens with: name, description and the log's span (UTC, no warm-up)."""
+    sc.add("name", name)
+    sc.add("description", description)
+    sc.add("start", date_of(start), "Time frame: the span of the log (whole days).")
+    sc.add("timezone", "UTC")
+    sc.add("warmup", "0s")
+    sc.add("horizon", f"{days}d")
+
+
 def date_of(ts) -> dt.date:
     return ts.date() if hasattr(ts, "date") else ts

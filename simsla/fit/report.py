@@ -16,6 +16,14 @@ def _plt():
     return plt
 
 
+def _save(plt, fig, path: Path) -> Path:
+    """Write a figure as PNG and free it (pyplot keeps every open figure otherwise)."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def profile_figure(path: Path, observed: np.ndarray, title: str, fitted: np.ndarray | None = None,
                    ylabel: str = "mean arrivals per hour") -> Path:
     plt = _plt()
@@ -28,10 +36,7 @@ def profile_figure(path: Path, observed: np.ndarray, title: str, fitted: np.ndar
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def duration_figure(path: Path, x: np.ndarray, fit, title: str, unit: float = 1.0, unit_name: str = "s") -> Path:
@@ -58,10 +63,7 @@ def duration_figure(path: Path, x: np.ndarray, fit, title: str, unit: float = 1.
     a2.set_xlabel(f"fitted {fit.best.family} quantile ({unit_name})")
     a2.set_ylabel(f"observed quantile ({unit_name})")
     a2.set_title("Q-Q plot, 1 %..99 %", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def survival_figure(path: Path, patience) -> Path:
@@ -80,10 +82,7 @@ def survival_figure(path: Path, patience) -> Path:
     ax.set_ylim(0, 1.02)
     ax.legend(fontsize=7)
     ax.set_title("Callers' patience")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def staffing_figure(path: Path, staff) -> Path:
@@ -97,7 +96,4 @@ def staffing_figure(path: Path, staff) -> Path:
     ax.set_ylabel("agents (mean)")
     ax.legend(fontsize=8)
     ax.set_title("Staffing estimated from the log")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

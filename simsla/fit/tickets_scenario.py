@@ -12,7 +12,7 @@ import pandas as pd
 
 from simsla.fit.arrivals import ArrivalFit, fit_arrivals, span_of
 from simsla.fit.distributions import DurationFit, fit_durations
-from simsla.fit.emit import ScenarioText, date_of, rate_text
+from simsla.fit.emit import ScenarioText, add_time_frame, rate_text
 from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, distinct_times, priority_classes, rule_order,
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
@@ -219,12 +219,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         "it hands every ticket to the first group it was assigned to.",
         "Times are the log's local clock times, written as UTC (no DST shift).",
     ]
-    sc.add("name", name)
-    sc.add("description", f"Fitted from {source or 'a ticket log'}: arrivals, priority mix, routing, times at groups.")
-    sc.add("start", date_of(start), "Time frame: the span of the log (whole days).")
-    sc.add("timezone", "UTC")
-    sc.add("warmup", "0s")
-    sc.add("horizon", f"{days}d")
+    add_time_frame(sc, name, f"Fitted from {source or 'a ticket log'}: arrivals, priority mix, routing, times at groups.", start, days)
     m = fit.matrix
     sc.add("priority_matrix", {"impacts": m["impacts"], "urgencies": m["urgencies"], "priorities": m["priorities"],
                                "matrix": m["matrix"]},
