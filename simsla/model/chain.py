@@ -150,7 +150,9 @@ class Group(BaseModel):
         "finish", description="finish: an agent completes the ticket in hand; handover: it goes back to the queue"
     )
     customer_wait: CustomerWait | None = Field(None, description="tickets that wait on the customer mid-work")
-    cost_per_hour: Number | None = Field(None, ge=0, description="cost of one agent-hour (staffing search)")
+    cost_per_hour: Number | None = Field(None, ge=0, description="cost of one paid agent-hour (staffing search)")
+    shrinkage: Number = Field(0.0, ge=0, lt=1, description="share of paid time not on the floor (breaks, training, "
+                              "absence); `staff` counts agents on the floor")
 
     @model_validator(mode="after")
     def _staffing(self) -> "Group":
@@ -179,6 +181,26 @@ class Group(BaseModel):
         if self.staff is not None:
             return self.staff
         return sum(s.staff for s in self.shifts or ())
+
+
+def paid_fte(on_floor: float, shrinkage: float) -> float:
+    """Paid full-time equivalents behind ``on_floor`` agents when ``shrinkage`` of paid time is off the floor.
+
+    Parameters
+    ----------
+    on_floor : float
+        Agents on the floor (a shift's ``staff``), or agent-hours on the floor.
+    shrinkage : float
+        Share of paid time not available for work (breaks, training, absence), 0 <= shrinkage < 1.
+
+    Returns
+    -------
+    float
+        ``on_floor / (1 - shrinkage)``, in the unit of ``on_floor``.
+    """
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage must lie in [0, 1), got {shrinkage!r}")
+    return on_floor / (1.0 - shrinkage)
 
 
 class Supplier(BaseModel):
