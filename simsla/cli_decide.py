@@ -192,8 +192,9 @@ def sweep(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
     out_dir: Path = typer.Option(..., "--out", "-o", help="folder; finished points are kept and skipped on a rerun"),
+    wide: bool = typer.Option(False, "--wide", help="one table of every point x target instead of one table per target"),
 ) -> None:
-    """What-ifs over scenario fields with common random numbers; paired differences vs the first point."""
+    """What-ifs over scenario fields with common random numbers; paired differences vs the unchanged scenario."""
     from simsla.cli import _executor
     from simsla.decide.sweep import sweep as run_sweep
 
@@ -215,20 +216,7 @@ def sweep(
         raise typer.Exit(2) from None
     finally:
         progress.close()
-    frame = result.to_frame()
-    table = Table(title=f"Sweep: {len(result.points)} points x {replications} replications, seed {seed} "
-                        "(differences paired by replication, vs the baseline)", title_justify="left")
-    for col in ("point", "target", "attainment [95 % CI]", "P(breach) [95 % CI]", "Δ attainment [95 % CI]"):
-        table.add_column(col, justify="left" if col in ("point", "target") else "right")
+    from simsla.report.sweep_table import print_sweep
 
-    def pct(x: float) -> str:
-        return "–" if x != x else f"{100 * x:.1f}"
-
-    for r in frame.itertuples(index=False):
-        table.add_row(Text(("* " if r.baseline else "") + str(r.label)), Text(f"{r.agreement} / {r.target}"),
-                      f"{pct(r.attainment)} % [{pct(r.attainment_ci_low)}–{pct(r.attainment_ci_high)}]",
-                      f"{pct(r.breach_probability)} % [{pct(r.breach_ci_low)}–{pct(r.breach_ci_high)}]",
-                      "baseline" if r.baseline else
-                      f"{pct(r.diff_attainment)} pts [{pct(r.diff_attainment_ci_low)}–{pct(r.diff_attainment_ci_high)}]")
-    out.print(table)
+    print_sweep(result, out, wide=wide)
     say(out, f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)")

@@ -99,3 +99,17 @@ def test_sweep_compares_points_and_resumes(tmp_path):
     assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "sw" / "points").iterdir()} == stamps  # nothing redone
     bad = runner.invoke(app, ["sweep", str(path), "--vary", "groups[nobody].staff=3", "-r", "2", "-o", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_sweep_prints_a_legend_and_a_table_per_target(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    args = ["sweep", str(path), "--vary", "groups[desk].staff=x1,11", "-r", "2", "-s", "1", "-w", "1",
+            "-o", str(tmp_path / "sw")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "changes nothing" in res.output  # the x1 point is the baseline, named once in the legend
+    assert res.output.count("SLA / answered") == 1  # one table per target, titled by it
+    assert "few periods (4)" in res.output  # 2 replications x 2 weeks
+    wide = runner.invoke(app, args + ["--wide"])
+    assert wide.exit_code == 0 and "every point x target" in wide.output

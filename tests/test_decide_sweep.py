@@ -125,3 +125,20 @@ def test_rerun_skips_finished_points_and_loses_nothing(swept) -> None:
     assert len(more.to_frame()) == 4 * 2
     old = more.to_frame()
     assert old[old["point"] <= 2].reset_index(drop=True).equals(res.to_frame())
+
+
+def test_a_point_that_changes_nothing_is_the_baseline_shown_once() -> None:
+    res = sweep(desk(5), {"groups[desk].staff": ["x1", 6]}, replications=2, seed=3, workers=1)
+    t = res.to_frame()
+    assert [p["code"] for p in res.points] == ["base", "A"]
+    assert res.same_as_baseline == [{"groups[desk].staff": "x1"}]
+    assert t["baseline"].sum() == t["target"].nunique()  # one baseline row per target, not two
+    assert set(t["code"]) == {"base", "A"}
+
+
+def test_rows_on_too_little_data_say_so() -> None:
+    res = sweep(desk(5), {"groups[desk].staff": [6]}, replications=2, seed=3, workers=1)
+    t = res.to_frame()
+    # two replications of a short horizon: far fewer than 20 complete periods behind every breach probability
+    assert (t["periods"] < 20).all()
+    assert t["sample_note"].str.contains("few periods").all()

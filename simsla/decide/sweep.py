@@ -82,6 +82,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import mean_ci, wilson_ci
 from simsla.decide._common import digest, jsonable, read_json, scenario_digest, write_csv_atomic, write_json_atomic
 from simsla.decide._replicate import evaluate_replication, run_tasks
@@ -306,9 +307,15 @@ class SweepResult:
         path), attainment with a 95 % t-interval across replications, breach
         probability with a Wilson interval over periods, and the differences
         to the baseline: paired by replication (``diff_*``) and, for
-        comparison, unpaired (``diff_*_unpaired_*``, Welch).
+        comparison, unpaired (``diff_*_unpaired_*``, Welch); ``code`` is the
+        point's short name (``base``, ``A``, ``B`` ...), ``tickets_per_period``
+        and ``sample_note`` say when a row rests on too little data
+        (``simsla.analysis.sample``).
     points : list of dict
-        id, label, changes, replications, unstable replications, from_log.
+        id, code, label, changes, replications, unstable replications.
+    same_as_baseline : list of dict
+        Points that left the scenario unchanged (e.g. ``x1``): not simulated
+        again, the baseline stands for them.
     baseline : str
         The id of the baseline point.
     """
@@ -319,6 +326,7 @@ class SweepResult:
     seed: int
     replications: int
     per_replication: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    same_as_baseline: list[dict[str, Any]] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """The tidy table (point x target)."""
@@ -327,7 +335,8 @@ class SweepResult:
     def to_dict(self) -> dict[str, Any]:
         """Points, settings and rows, JSON-ready."""
         return jsonable({"seed": self.seed, "replications": self.replications, "baseline": self.baseline,
-                         "points": self.points, "rows": self.table.to_dict(orient="records")})
+                         "points": self.points, "same_as_baseline": self.same_as_baseline,
+                         "rows": self.table.to_dict(orient="records")})
 
     def save(self, folder: str | Path) -> Path:
         """Write sweep.csv and sweep.json into ``folder`` (atomically)."""
@@ -336,6 +345,22 @@ class SweepResult:
         write_csv_atomic(folder / "sweep.csv", self.table)
         write_json_atomic(folder / "sweep.json", self.to_dict())
         return folder
+
+
+def point_codes(count: int, base_index: int) -> list[str]:
+    """Short names for points in tables and figures: ``base``, and ``A``, ``B``, ... ``Z``, ``AA`` ... for the others."""
+    codes, k = [], 0
+    for i in range(count):
+        if i == base_index:
+            codes.append("base")
+            continue
+        k += 1
+        n, code = k, ""
+        while n > 0:
+            n, r = divmod(n - 1, 26)
+            code = chr(ord("A") + r) + code
+        codes.append(code)
+    return codes
 
 
 def _label(changes: Mapping[str, Any]) -> str:
@@ -439,6 +464,11 @@ def sweep(
         base_index = baseline
     scenarios = [apply_changes(scenario, c) if c else scenario for c in changes_list]  # all errors before simulating
     base_digest = scenario_digest(scenario)
+    same_as_baseline: list[dict[str, Any]] = []
+    if baseline is None:  # a point that changes nothing ("x1") is the baseline: shown once, not twice
+        keep = [0] + [i for i in range(1, len(scenarios)) if scenario_digest(scenarios[i]) != base_digest]
+        same_as_baseline = [changes_list[i] for i in range(1, len(scenarios)) if i not in keep]
+        changes_list, scenarios = [changes_list[i] for i in keep], [scenarios[i] for i in keep]
     ids = [digest({"scenario": base_digest, "changes": jsonable(c), "seed": int(seed), "replications": replications,
                    "max_queue": max_queue}) for c in changes_list]
     folder = Path(out_dir) if out_dir is not None else None
@@ -476,11 +506,13 @@ def sweep(
 
     per_point = {}
     point_info = []
+    codes = point_codes(len(ids), base_index)
     for i in range(len(ids)):
         reps = stored[i]["replications"]
         rows = pd.concat([pd.DataFrame(rep["rows"]) for rep in reps], ignore_index=True)
         per_point[i] = _per_replication(rows) if len(rows) else pd.DataFrame()
-        point_info.append({"point": i, "id": ids[i], "label": _label(changes_list[i]), "changes": changes_list[i],
+        point_info.append({"point": i, "id": ids[i], "code": codes[i],
+                           "label": _label(changes_list[i]), "changes": changes_list[i],
                            "replications": len(reps), "unstable_replications": int(sum(bool(r["unstable"]) for r in reps)),
                            "baseline": i == base_index})
     paths = list(dict.fromkeys(p for c in changes_list for p in c))
@@ -492,7 +524,8 @@ def sweep(
             continue
         for (ag, tg), part in pr.groupby(["agreement", "target"], sort=False):
             part = part.sort_values("replication")
-            rec: dict[str, Any] = {"point": i, "label": point_info[i]["label"], "baseline": i == base_index}
+            rec: dict[str, Any] = {"point": i, "code": point_info[i]["code"], "label": point_info[i]["label"],
+                                   "baseline": i == base_index}
             for p in paths:
                 rec[p] = changes_list[i].get(p)
             att = part["attainment"].to_numpy(dtype=float)
@@ -504,7 +537,11 @@ def sweep(
                        replications=len(part), periods=int(part["periods"].sum()),
                        attainment=float(part["met"].sum() / counted) if counted > 0 else math.nan,
                        attainment_ci_low=lo, attainment_ci_high=hi,
-                       breach_probability=p_b, breach_ci_low=b_lo, breach_ci_high=b_hi)
+                       breach_probability=p_b, breach_ci_low=b_lo, breach_ci_high=b_hi,
+                       tickets_per_period=float(counted / part["periods"].sum()) if part["periods"].sum() else math.nan)
+            rec["sample_note"] = "; ".join(str(n) for n in sample_notes(rec["periods"], rec["tickets_per_period"]
+                                                                        if rec["metric"] != "availability" else None,
+                                                                        rec["fraction"]))
             bpart = base[(base["agreement"] == ag) & (base["target"] == tg)].sort_values("replication")
             paired = part.merge(bpart, on="replication", suffixes=("", "_base"))
             for stat, name in (("attainment", "attainment"), ("breach_share", "breach")):
@@ -517,7 +554,7 @@ def sweep(
     table = pd.DataFrame(records)
     long = pd.concat([pr.assign(point=i) for i, pr in per_point.items() if not pr.empty], ignore_index=True) if per_point else pd.DataFrame()
     result = SweepResult(table=table, points=point_info, baseline=ids[base_index], seed=int(seed),
-                         replications=replications, per_replication=long)
+                         replications=replications, per_replication=long, same_as_baseline=same_as_baseline)
     if folder is not None:
         result.save(folder)
     return result
