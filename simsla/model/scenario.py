@@ -17,6 +17,8 @@ from simsla.model.distributions import Distribution
 from simsla.model.units import Duration
 
 DESK = "desk"
+#: the longest horizon, and the longest warm-up, simsla simulates (20 years)
+MAX_SPAN = 20 * 366 * 86400
 
 
 class Scenario(BaseModel):
@@ -63,8 +65,16 @@ class Scenario(BaseModel):
     def _horizon(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("the horizon must be positive")
-        if value > 20 * 366 * 86400:
+        if value > MAX_SPAN:
             raise ValueError("the horizon is longer than 20 years; simulate a shorter span")
+        return value
+
+    @field_validator("warmup")
+    @classmethod
+    def _warmup(cls, value: float) -> float:
+        # bounded like the horizon: the warm-up is simulated too, so it costs as much
+        if value > MAX_SPAN:
+            raise ValueError("the warm-up is longer than 20 years; a few weeks let the queues fill (use 1w-4w)")
         return value
 
     # ------------------------------------------------------------------ lookups
