@@ -243,3 +243,61 @@ def test_erlang_a_bad_input() -> None:
         erlang_a(5, 6.0, 1.0, math.inf)
     with pytest.raises(ValueError, match="basis"):
         erlang_a(5, 1.0, 1.0, 1.0).service_level(1.0, "bogus")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------- abandoned-call bases
+def _abandon_within_oracle(c: int, lam: float, s: float, patience: float, grace: float) -> float:
+    """P(hang up within ``grace``) from a tagged caller's phase-type chain, integrated by expm.
+
+    A caller meeting j waiting passes through "k ahead" phases (k = j..0) at
+    rate c mu + k theta and hangs up from any phase at rate theta; the
+    probability of hanging up by ``grace`` is the absorbed mass in an extra
+    "hung up" state of the augmented generator, independent of the incomplete
+    beta formula in ``simsla.analytic.abandonment``.
+    """
+    mu, theta = 1.0 / s, 1.0 / patience
+    pi, _, _ = _bd_oracle(c, lam, s, patience, n_max=c + 200)
+    total = 0.0
+    for j in range(0, 60):  # queues beyond 60 carry < 1e-20 of the mass in these cases
+        m = j + 1
+        g = np.zeros((m + 2, m + 2))  # phases, served, hung up
+        for k in range(m):
+            ahead = j - k
+            g[k, k + 1 if k + 1 < m else m] = c * mu + ahead * theta
+            g[k, m + 1] = theta
+            g[k, k] = -(c * mu + ahead * theta + theta)
+        start = np.zeros(m + 2)
+        start[0] = 1.0
+        total += pi[c + j] * (start @ linalg.expm(g * grace))[m + 1]
+    return total
+
+
+@pytest.mark.parametrize(("c", "lam", "s", "patience"), [(3, 200 / 3600, 180.0, 120.0), (10, 12 / 180, 180.0, 60.0)])
+def test_abandoned_bases_against_a_phase_type_oracle(c: int, lam: float, s: float, patience: float) -> None:
+    res = erlang_a(c, lam, s, patience)
+    for grace in (0.0, 5.0, 30.0, 120.0):
+        within = _abandon_within_oracle(c, lam, s, patience, grace)
+        assert res.p_abandon_within(grace) == pytest.approx(within, rel=1e-7, abs=1e-12)
+        hit = res.service_level(20.0, "miss")
+        assert res.service_level(20.0, "grace", grace) == pytest.approx(hit / (1.0 - within), rel=1e-7)
+    assert res.p_abandon_within(1e7) == pytest.approx(res.p_abandon, rel=1e-9)
+    # old names are aliases of the SLA rules
+    assert res.service_level(20.0, "offered") == res.service_level(20.0, "miss")
+    assert res.service_level(20.0, "served") == res.service_level(20.0, "exclude")
+    # ordered: abandoned calls as misses <= some left out <= all left out
+    m, g, e = (res.service_level(20.0, "miss"), res.service_level(20.0, "grace", 10.0),
+               res.service_level(20.0, "exclude"))
+    assert m < g < e
+
+
+def test_abandoned_bases_agree_when_nobody_hangs_up_and_refuse_nonsense() -> None:
+    ec = erlang_c_result(14, 10 / 180, 180.0)
+    inf = erlang_a(14, 10 / 180, 180.0, math.inf)
+    for basis, grace in (("miss", None), ("exclude", None), ("grace", 10.0)):
+        assert inf.service_level(20.0, basis, grace) == ec.service_level(20.0)
+    assert inf.p_abandon_within(10.0) == 0.0
+    res = erlang_a(5, 1.0, 1.0, 1.0)
+    with pytest.raises(ValueError, match="grace"):
+        res.service_level(1.0, "grace")
+    with pytest.raises(ValueError, match="grace"):
+        res.service_level(1.0, "miss", 5.0)

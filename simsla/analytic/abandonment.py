@@ -23,6 +23,25 @@ digamma difference).  Summing over the chain reproduces the Garnett-
 Mandelbaum-Reiman (2002) incomplete-gamma closed forms, but stays finite
 where their ratios of incomplete gammas underflow (many agents, light load,
 long patience).
+
+Abandoned-call bases
+--------------------
+An SLA says how abandoned calls count in an answer-time target (``abandoned``
+and ``abandoned_grace`` in ``simsla.model.agreements``); the service level
+under each rule is, with ``S`` = served and ``W`` its wait:
+
+* ``miss``: ``P(S, W <= t)`` -- every abandoned call is a miss;
+* ``exclude``: ``P(S, W <= t) / P(S)`` -- abandoned calls are left out;
+* ``grace`` (``g``): ``P(S, W <= t) / (1 - P(abandon within g))`` -- callers
+  who hang up within ``g`` are left out, later ones are misses.
+
+A caller meeting ``j`` waiting hangs up at its patience ``T ~ Exp(theta)`` if
+``T < V``, so ``P(T <= g, T < V | j) = int_0^g theta e^{-theta s} P(V > s) ds
+= int_w^1 I_u(x, j + 1) du`` (``u = e^{-theta s}``, ``w = e^{-theta g}``), and
+``int_0^z I_u(a, b) du = z I_z(a, b) - a / (a + b) I_z(a + 1, b)`` (integration
+by parts: ``u`` times the Beta(a, b) density is ``a / (a + b)`` times the
+Beta(a + 1, b) density) gives it in closed form.  So ``miss <= grace <=
+exclude`` for the same queue, with equality when nobody abandons.
 """
 
 from __future__ import annotations
@@ -42,7 +61,7 @@ from .erlang import (
     erlang_c_result,
 )
 
-__all__ = ["ErlangAResult", "erlang_a", "ServiceLevelBasis"]
+__all__ = ["ErlangAResult", "erlang_a", "ServiceLevelBasis", "ABANDONED_BASES", "abandoned_basis"]
 
 # Relative size (in log units) below which probability mass is dropped from
 # the window; e**-40 ~ 4e-18, below double precision of the sums.
@@ -51,7 +70,47 @@ _LOG_TAIL = 40.0
 # load; refuse rather than allocate gigabytes (Erlang C is the answer there).
 _MAX_WINDOW = 5_000_000
 
-ServiceLevelBasis = Literal["served", "offered", "all"]
+#: ``miss``/``exclude``/``grace`` are the SLA's abandoned-call rules (see the
+#: module docstring); ``offered`` and ``served`` are older names of ``miss``
+#: and ``exclude``; ``all`` counts an abandonment before ``t`` as a hit (the
+#: "time in queue" view, which no SLA rule uses).
+ServiceLevelBasis = Literal["miss", "exclude", "grace", "served", "offered", "all"]
+#: the SLA's abandoned-call rules, in the order of their service levels (lowest first)
+ABANDONED_BASES = ("miss", "grace", "exclude")
+_ALIASES = {"offered": "miss", "served": "exclude"}
+
+
+def abandoned_basis(basis: str, grace: float | None = None) -> tuple[str, float | None]:
+    """Normalise a service-level basis: ``(name, grace)`` with the old names mapped to the SLA rules.
+
+    Parameters
+    ----------
+    basis : str
+        ``miss``, ``exclude``, ``grace``, ``all`` or the older ``offered`` /
+        ``served``.
+    grace : float, optional
+        Grace period in seconds; required by (and only allowed with) ``grace``.
+
+    Returns
+    -------
+    tuple of (str, float or None)
+
+    Raises
+    ------
+    ValueError
+        For an unknown basis, a ``grace`` basis without a non-negative grace
+        period, or a grace period with another basis.
+    """
+    name = _ALIASES.get(basis, basis)
+    if name not in ("miss", "exclude", "grace", "all"):
+        raise ValueError(f"basis must be 'miss', 'exclude' or 'grace' (or 'served', 'offered', 'all'), got {basis!r}")
+    if name == "grace":
+        if grace is None or not math.isfinite(float(grace)) or float(grace) < 0:
+            raise ValueError(f"the grace basis needs a grace period >= 0 (seconds), got {grace!r}")
+        return name, float(grace)
+    if grace is not None:
+        raise ValueError(f"a grace period applies to the 'grace' basis only, not {basis!r}")
+    return name, None
 
 
 def _queue_log_weight(j: float, x: float, log_y: float) -> float:
@@ -160,28 +219,39 @@ class ErlangAResult:
     _pj: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros(0))
     _erlang_c: ErlangCResult | None = field(repr=False, compare=False, default=None)
 
-    def service_level(self, threshold: float, basis: ServiceLevelBasis = "served") -> float:
+    def service_level(self, threshold: float, basis: ServiceLevelBasis = "served",
+                      grace: float | None = None) -> float:
         """Fraction of customers meeting an answer-time threshold.
 
         Parameters
         ----------
         threshold : float
             Answer-time threshold ``t`` (>= 0).
-        basis : {"served", "offered", "all"}
-            * ``"served"``: ``P(W <= t | served)``, the answered calls that were
-              answered within ``t`` (the usual ACD service level).
-            * ``"offered"``: ``P(served and W <= t)``, answered within ``t`` over
-              all arrivals; every abandonment counts as a miss.
+        basis : {"miss", "exclude", "grace", "served", "offered", "all"}
+            How abandoned calls count (the SLA's ``abandoned`` rule):
+
+            * ``"miss"`` (alias ``"offered"``): ``P(served and W <= t)``,
+              answered within ``t`` over all arrivals; every abandonment is a
+              miss.
+            * ``"exclude"`` (alias ``"served"``): ``P(W <= t | served)``, the
+              answered calls answered within ``t`` (the usual ACD figure;
+              abandonments left out of numerator and denominator).
+            * ``"grace"``: answered within ``t`` over the arrivals that did
+              not hang up within ``grace``; later abandonments are misses.
             * ``"all"``: ``P(W <= t)`` for the actual time every arrival
               spends queueing; an abandonment before ``t`` counts as a hit.
+
+            The default stays ``"served"`` for compatibility; the calculators
+            in ``simsla.decide`` default to ``"miss"``.
+        grace : float, optional
+            Grace period (same unit as ``threshold``) for ``basis="grace"``.
 
         Returns
         -------
         float
         """
         threshold = _check_positive("threshold", threshold, allow_zero=True)
-        if basis not in ("served", "offered", "all"):
-            raise ValueError(f"basis must be 'served', 'offered' or 'all', got {basis!r}")
+        name, grace = abandoned_basis(basis, grace)
         if self._erlang_c is not None:  # infinite patience: nobody abandons
             return self._erlang_c.service_level(threshold)
         if self.p_wait == 0.0:
@@ -190,7 +260,7 @@ class ErlangAResult:
         x = self.servers * self.mean_patience / self.mean_service  # c mu / theta
         u = math.exp(-theta * threshold)
         j, pj = self._j, self._pj
-        if basis == "all":
+        if name == "all":
             # P(W > t) = P(V > t) P(T > t); V | j has tail I_u(x, j + 1).
             p_v_gt = float(np.dot(pj, special.betainc(x, j + 1.0, u)))
             return 1.0 - p_v_gt * u
@@ -199,9 +269,40 @@ class ErlangAResult:
         served_late = float(np.dot(pj, p_served_j * special.betainc(x + 1.0, j + 1.0, u)))
         served_total = 1.0 - self.p_abandon
         served_within = served_total - served_late
-        if basis == "offered":
+        if name == "miss":
             return served_within
-        return served_within / served_total
+        if name == "exclude":
+            return served_within / served_total
+        counted = 1.0 - self.p_abandon_within(grace)  # type: ignore[arg-type]
+        return served_within / counted if counted > 0 else 1.0
+
+    def p_abandon_within(self, grace: float) -> float:
+        """Probability that an arrival hangs up within ``grace`` of arriving (unanswered).
+
+        Parameters
+        ----------
+        grace : float
+            Time since arrival (>= 0, same unit as the mean service time).
+
+        Returns
+        -------
+        float
+            ``P(T <= grace and T < V)`` for patience ``T`` and offered wait
+            ``V``; 0 at ``grace = 0``, ``p_abandon`` as ``grace`` grows.
+        """
+        grace = _check_positive("grace", grace, allow_zero=True)
+        if self._erlang_c is not None or self.p_wait == 0.0 or grace == 0.0:
+            return 0.0
+        if math.isinf(grace):
+            return self.p_abandon
+        theta = 1.0 / self.mean_patience
+        x = self.servers * self.mean_patience / self.mean_service
+        w = math.exp(-theta * grace)
+        j, pj = self._j, self._pj
+        b = j + 1.0
+        # int_w^1 I_u(x, b) du = b/(x+b) - [w I_w(x, b) - x/(x+b) I_w(x+1, b)]  (module docstring)
+        per_j = b / (x + b) - w * special.betainc(x, b, w) + x / (x + b) * special.betainc(x + 1.0, b, w)
+        return float(min(self.p_abandon, max(0.0, np.dot(pj, per_j))))
 
 
 def erlang_a(

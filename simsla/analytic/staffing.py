@@ -68,6 +68,7 @@ def service_level_for_staff(
     *,
     mean_patience: float | None = None,
     basis: ServiceLevelBasis = "served",
+    grace: float | None = None,
 ) -> float:
     """Service level reached with a given number of agents.
 
@@ -83,8 +84,11 @@ def service_level_for_staff(
         Answer-time threshold (same unit as ``mean_service``).
     mean_patience : float, optional
         Mean exponential patience; ``None`` (or ``inf``) uses Erlang C.
-    basis : {"served", "offered", "all"}
-        Erlang A service-level basis, see :meth:`ErlangAResult.service_level`.
+    basis : {"miss", "exclude", "grace", "served", "offered", "all"}
+        Erlang A service-level basis (how abandoned calls count), see
+        :meth:`ErlangAResult.service_level`.
+    grace : float, optional
+        Grace period for ``basis="grace"``.
 
     Returns
     -------
@@ -103,7 +107,7 @@ def service_level_for_staff(
             return 0.0
         return erlang_c_result(servers, arrival_rate, mean_service).service_level(threshold)
     return erlang_a(servers, arrival_rate, mean_service, mean_patience).service_level(
-        threshold, basis
+        threshold, basis, grace
     )
 
 
@@ -137,6 +141,7 @@ def staff_for_service_level(
     mean_patience: float | None = None,
     max_abandon: float | None = None,
     basis: ServiceLevelBasis = "served",
+    grace: float | None = None,
     max_servers: int = _DEFAULT_MAX_SERVERS,
 ) -> int:
     """Smallest number of agents meeting a service-level target.
@@ -155,8 +160,11 @@ def staff_for_service_level(
         Mean exponential patience: use Erlang A instead of Erlang C.
     max_abandon : float, optional
         With ``mean_patience``: also require ``P(abandon) <= max_abandon``.
-    basis : {"served", "offered", "all"}
-        Erlang A service-level basis (ignored by Erlang C, where all agree).
+    basis : {"miss", "exclude", "grace", "served", "offered", "all"}
+        Erlang A service-level basis: how abandoned calls count (ignored by
+        Erlang C, where nobody abandons and all agree).
+    grace : float, optional
+        Grace period for ``basis="grace"``.
     max_servers : int
         Give up (``ValueError``) beyond this many agents.
 
@@ -190,7 +198,7 @@ def staff_for_service_level(
         res = erlang_a(c, arrival_rate, mean_service, mean_patience)  # type: ignore[arg-type]
         if max_abandon is not None and res.p_abandon > max_abandon:
             return False
-        return res.service_level(threshold, basis) >= target_fraction
+        return res.service_level(threshold, basis, grace) >= target_fraction
 
     load = arrival_rate * mean_service
     guess = max(1, min(max_servers, sqrt_staffing(load, 0.0)))
@@ -220,6 +228,7 @@ def interval_requirement(
     *,
     max_abandon: float | None = None,
     basis: ServiceLevelBasis = "served",
+    grace: float | None = None,
 ) -> np.ndarray:
     """Minimum agents per interval of a demand profile (an Erlang calculator).
 
@@ -238,8 +247,10 @@ def interval_requirement(
         Mean exponential patience (Erlang A); ``None`` uses Erlang C.
     max_abandon : float, optional
         Erlang A only: cap on the abandonment probability.
-    basis : {"served", "offered", "all"}
-        Erlang A service-level basis.
+    basis : {"miss", "exclude", "grace", "served", "offered", "all"}
+        Erlang A service-level basis (how abandoned calls count).
+    grace : float, optional
+        Grace period for ``basis="grace"``.
 
     Returns
     -------
@@ -256,7 +267,7 @@ def interval_requirement(
         [
             staff_for_service_level(
                 float(r), mean_service, threshold, target_fraction,
-                mean_patience=patience, max_abandon=max_abandon, basis=basis,
+                mean_patience=patience, max_abandon=max_abandon, basis=basis, grace=grace,
             )
             for r in unique
         ],
