@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from simsla.entry import Terminated, exit_status
 from simsla.io import ScenarioError, json_schema, load_scenario
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
@@ -65,33 +67,43 @@ class _LateProgress:
 
 @contextlib.contextmanager
 def _interruptible(out_dir: Path):
-    """Ctrl-C ends the command with a one-line message (exit 130), never a traceback.
+    """Ctrl-C (exit 130) and SIGTERM (exit 143) end the command with a one-line message, never a traceback.
 
     Results are written atomically, so ``out_dir`` holds either the previous
-    complete run or nothing new.
+    complete run or nothing new; the worker processes are stopped on the way
+    out (``simsla.experiment.workers``).
     """
     try:
         yield
-    except KeyboardInterrupt:
-        say(err, f"interrupted: nothing new was written to {out_dir}")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        say(err, f"{what}: nothing new was written to {out_dir}")
+        raise typer.Exit(exit_status(exc)) from None
 
 
 @contextlib.contextmanager
-def _executor(cluster: str | None):
-    """The executor for ``--cluster`` (None: simsla's own process pool)."""
+def _executor(cluster: str | None, workers: int | None = None, *, own_pool: bool = False):
+    """The executor for ``--cluster``; without one, None (the command opens its own pool) or,
+    with ``own_pool``, a pool of ``workers`` processes that die with this one (for code that opens
+    plain pools itself).  Only failures to open it are reported as a cluster problem (exit 2).
+    """
     if cluster is None:
-        yield None
-        return
+        count = workers or os.cpu_count() or 1
+        if not own_pool or count <= 1:
+            yield None
+            return
+        spec = f"processes:{count}"
+    else:
+        spec = "local" if cluster == "local" else cluster
     from simsla.decide.executors import make_executor
 
-    spec = "local" if cluster == "local" else cluster
-    try:
-        with make_executor(spec) as executor:
-            yield executor
-    except (ValueError, OSError) as exc:
-        say(err, f"cluster {cluster!r}: {exc}", "error", "red")
-        raise typer.Exit(2) from None
+    with contextlib.ExitStack() as stack:
+        try:
+            executor = stack.enter_context(make_executor(spec))
+        except (ValueError, OSError) as exc:
+            say(err, f"cluster {cluster!r}: {exc}", "error", "red")
+            raise typer.Exit(2) from None
+        yield executor
 
 
 @app.command()
@@ -184,7 +196,10 @@ from simsla import cli_decide, cli_fit  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point
-    app()
+    from simsla.entry import handle_sigterm, run_app
+
+    handle_sigterm()
+    run_app(app)
 
 
 if __name__ == "__main__":  # pragma: no cover

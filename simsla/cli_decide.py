@@ -152,7 +152,8 @@ def staff(
         say(err, line)
 
     try:
-        with _interruptible(out_dir), _executor(cluster) as executor:
+        # our pool, not find_staffing's own: its workers die with this process
+        with _interruptible(out_dir), _executor(cluster, workers, own_pool=True) as executor:
             result = find_staffing(model, targets=targets, confidence=confidence, replications=replications, seed=seed,
                                    workers=workers, executor=executor, progress=progress,
                                    max_simulations=max_simulations, out_dir=out_dir)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, as_completed
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,9 @@ import pandas as pd
 
 from simsla.analysis.attainment import evaluate, items
 from simsla.analysis.periods import period_index, period_table
+from simsla.decide.staffing_protection import class_times
 from simsla.experiment.runner import assemble, replicate
+from simsla.experiment.workers import closing, worker_pool
 from simsla.model import Agreement, Scenario, Target
 
 
@@ -63,13 +66,16 @@ def target_replication(scenario: Scenario, seed: int, replication: int, keys: Se
     """Simulate one replication and reduce it to the chosen ticket targets' attainment per complete period.
 
     Returns ``{"replication", "unstable", "seconds", "targets": {key: {"att": [...], "counted": [...],
-    "blame": {group: queue seconds of the missed items}}}}``; a period without
-    items has attainment ``None`` (met).
+    "blame": {group: queue seconds of the missed items}}}, "classes": {...}}``;
+    a period without items has attainment ``None`` (met).  ``classes`` holds
+    the time to resolution per ticket class (``staffing_protection.class_times``),
+    which protects work no target measures.
     """
     started = time.perf_counter()
     sc = pruned(scenario, keys)
     res = single_results(sc, seed, replication, max_queue)
-    out: dict[str, Any] = {"replication": replication, "unstable": bool(res.unstable), "targets": {}}
+    out: dict[str, Any] = {"replication": replication, "unstable": bool(res.unstable), "targets": {},
+                           "classes": class_times(res.tickets, sc.warmup, float(res.runs["stopped_at"].iloc[0]))}
     periods: dict[str, pd.DataFrame] = {}
     if res.unstable:
         # a queue overflowed: the run stopped early; every period of the horizon counts as breached
@@ -156,16 +162,13 @@ def run_tasks(fn: Callable[..., Any], tasks: list[tuple], executor: Executor | N
             if on_done:
                 on_done(i, out[i])
         return out
-    own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=min(int(workers or 1), len(tasks)))
-    try:
+    # our own pool's workers die with this process and are stopped at once when the call is abandoned
+    own = closing(worker_pool(min(int(workers or 1), len(tasks)))) if executor is None else nullcontext(executor)
+    with own as pool:
         futures = {pool.submit(fn, *t): i for i, t in enumerate(tasks)}
         for fut in as_completed(futures):
             i = futures[fut]
             out[i] = fut.result()
             if on_done:
                 on_done(i, out[i])
-    finally:
-        if own:
-            pool.shutdown(cancel_futures=True)
     return out

@@ -8,8 +8,9 @@
 spec                executor
 ==================  ============================================================
 ``None``/"serial"   ``None``: replications run one after the other in this process
-"processes"         a ``ProcessPoolExecutor`` with one worker per core
-"processes:N"       a ``ProcessPoolExecutor`` with ``N`` workers
+"processes"         a ``ProcessPoolExecutor`` with one worker per core (its
+                    workers end with this process: ``simsla.experiment.workers``)
+"processes:N"       the same with ``N`` workers
 "local"             a Dask ``LocalCluster(n_workers=2, threads_per_worker=1,
                     processes=True)`` on 127.0.0.1 and its client's executor
 "local:N"           the same with ``N`` workers
@@ -25,8 +26,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
+
+from simsla.experiment.workers import closing, worker_pool
 
 
 def describe(spec: str | None) -> str:
@@ -86,11 +89,9 @@ def make_executor(spec: str | None) -> Iterator[Executor | None]:
         yield None
         return
     if kind == "processes":
-        pool = ProcessPoolExecutor(max_workers=n)
-        try:
+        # workers die with this process; an abandoned run stops them at once instead of waiting
+        with closing(worker_pool(n)) as pool:
             yield pool
-        finally:
-            pool.shutdown(cancel_futures=True)
         return
     from distributed import Client, LocalCluster
 

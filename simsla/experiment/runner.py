@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, as_completed
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from simsla.analysis.occupancy import box_integral, step_integral
 from simsla.engine.pool import OUTCOMES
 from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
 from simsla.experiment.results import Results
+from simsla.experiment.workers import closing, worker_pool
 from simsla.model import Scenario
 
 HOUR = 3600.0
@@ -121,20 +123,14 @@ def simulate(
             if progress:
                 progress(done, replications)
     else:
-        own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=min(workers, replications))
-        try:
+        # our own pool's workers die with this process and are stopped at once when the run is abandoned
+        with closing(worker_pool(min(workers, replications))) if executor is None else nullcontext(executor) as pool:
             futures = {pool.submit(replicate, scenario, seed, r, max_queue): r for r in range(replications)}
-            from concurrent.futures import as_completed
-
             for fut in as_completed(futures):
                 parts[futures[fut]] = fut.result()
                 done += 1
                 if progress:
                     progress(done, replications)
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
     return assemble(scenario, seed, parts)
 
 
