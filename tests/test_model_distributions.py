@@ -123,8 +123,26 @@ def test_wrong_parameter_sets_name_the_allowed_forms(spec, forms):
         ({"dist": "uniform", "low": "5m", "high": "1m"}, "uniform needs high > low"),
         ({"dist": "uniform", "low": "5m", "high": "5m"}, "uniform needs high > low"),
         ({"dist": "empirical", "samples": []}, "empirical needs at least one sample"),
-        ({"dist": "weibull", "mean": "1h", "cv": 30}, "weibull cv must lie between 0.05 and 20"),
-        ({"dist": "weibull", "mean": "1h", "cv": 0.01}, "weibull cv must lie between 0.05 and 20"),
+        ({"dist": "weibull", "mean": "1h", "cv": 30}, "cv of a weibull distribution is 30; it must lie between 0.01 and 20"),
+        ({"dist": "weibull", "mean": "1h", "cv": 0.005}, "it must lie between 0.01 and 20"),
+        # textbook parameters whose draws or moments overflow (issue 10)
+        ({"dist": "weibull", "shape": 0.001, "scale": "1m"}, "is about 10^2569 s, longer than 3650d (10 years)"),
+        ({"dist": "weibull", "shape": 5e-324, "scale": "1m"}, "longer than 3650d"),
+        ({"dist": "weibull", "shape": 1e300, "scale": "1m"}, "it must lie between 0.01 and 20"),
+        ({"dist": "lognormal", "mu": 1000, "sigma": 1}, "is about 10^435 s, longer than 3650d"),
+        ({"dist": "lognormal", "mu": 1, "sigma": 100}, "longer than 3650d"),
+        ({"dist": "lognormal", "mu": 5, "sigma": 3}, "cv of a lognormal distribution (implied by mu 5, sigma 3) is 90"),
+        ({"dist": "lognormal", "mu": -1000, "sigma": 1}, "must be positive and at least 1ms"),
+        ({"dist": "gamma", "mean": "1h", "cv": 1e200}, "cv of a gamma distribution is 1e+200"),
+        ({"dist": "gamma", "mean": "1h", "sd": "1000d"}, "it must lie between 0.01 and 20"),
+        ({"dist": "gamma", "shape": 1e-300, "scale": "1h"}, "must be positive and at least 1ms"),
+        ({"dist": "gamma", "shape": 1e300, "scale": "1e-300s"}, "it must lie between 0.01 and 20"),
+        ({"dist": "gamma", "shape": 2, "scale": "0s"}, "must be positive and at least 1ms"),
+        ({"dist": "exponential", "mean": "0.0001s"}, "at least 1ms"),
+        ({"dist": "exponential", "mean": "3651d"}, "longer than 3650d (10 years)"),
+        ({"dist": "deterministic", "value": "1e300s"}, "longer than 3650d (10 years)"),
+        ({"dist": "uniform", "low": 0, "high": "1e20s"}, "longer than 3650d (10 years)"),
+        ({"dist": "empirical", "samples": ["1m", "1e200s"]}, "a sample of 1e+200s is longer than 3650d"),
         ({"dist": "gamma", "mean": 0, "cv": 1}, "mean of a gamma distribution must be positive"),
         ({"dist": "exponential", "mean": "0s"}, "mean of an exponential distribution must be positive"),
         ({"dist": "lognormal", "mean": "1m", "cv": 0}, "cv must be positive"),
@@ -215,3 +233,56 @@ def test_buffer_default_block_matches_a_single_block_draw():
     buf = Buffer(draw, np.random.default_rng(11))
     got = [buf() for _ in range(1024)]
     assert got == draw(np.random.default_rng(11), 1024).tolist()
+
+
+# ------------------------------------------- the accepted domain samples sanely
+
+from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from simsla.model.distributions import MAX_MEAN, MIN_MEAN  # noqa: E402
+
+#: positive numbers across the whole float range, with the ordinary ones well represented
+_POSITIVE = st.one_of(st.floats(min_value=1e-3, max_value=1e5), st.floats(min_value=5e-324, max_value=1e308))
+_REAL = st.one_of(st.floats(min_value=-20, max_value=40), st.floats(min_value=-1e308, max_value=1e308))
+
+
+@st.composite
+def _specs(draw) -> dict:
+    family = draw(st.sampled_from(["exponential", "lognormal", "gamma", "weibull", "deterministic", "uniform", "empirical"]))
+    form = draw(st.integers(0, 2))
+    if family == "exponential" or (family == "deterministic" and form):
+        return {"dist": family, "mean": draw(_POSITIVE)}
+    if family == "deterministic":
+        return {"dist": family, "value": draw(_POSITIVE)}
+    if family == "uniform":
+        low = draw(_POSITIVE)
+        return {"dist": family, "low": low, "high": low + draw(_POSITIVE)}
+    if family == "empirical":
+        return {"dist": family, "samples": draw(st.lists(_POSITIVE, min_size=1, max_size=5))}
+    if form == 0:
+        return {"dist": family, "mean": draw(_POSITIVE), "cv": draw(_POSITIVE)}
+    if form == 1 and family != "weibull":
+        return {"dist": family, "mean": draw(_POSITIVE), "sd": draw(_POSITIVE)}
+    if family == "lognormal":
+        return {"dist": family, "mu": draw(_REAL), "sigma": draw(_POSITIVE)}
+    return {"dist": family, "shape": draw(_POSITIVE), "scale": draw(_POSITIVE)}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@given(spec=_specs(), seed=st.integers(0, 2**32 - 1))
+def test_any_accepted_distribution_samples_finite_non_negative_values_with_a_finite_mean(spec, seed):
+    try:
+        d = D(**spec)
+    except ValidationError as exc:
+        assert "Traceback" not in str(exc)
+        assume(False)
+        return
+    assert MIN_MEAN <= d.expected <= MAX_MEAN or d.dist in ("deterministic", "uniform", "empirical")
+    assert 0 <= d.expected <= MAX_MEAN
+    assert math.isfinite(d.variance) and d.variance >= 0
+    assert math.isfinite(d.coefficient_of_variation)
+    x = sampler(d)(np.random.default_rng(seed), 2000)
+    assert x.shape == (2000,)
+    assert np.all(np.isfinite(x)) and np.all(x >= 0), spec
+    assert math.isfinite(float(x.mean())), spec

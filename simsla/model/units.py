@@ -96,6 +96,8 @@ def format_duration(seconds: float) -> str:
     """The shortest readable form of a duration, for messages and reports."""
     if seconds is None or not math.isfinite(seconds):
         return str(seconds)
+    if abs(seconds) >= 1e15:  # beyond any scenario's range: exact, not thirty digits of days
+        return f"{seconds!r}s"
     for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
         if seconds >= size and abs(seconds / size - round(seconds / size)) < 1e-9:
             return f"{round(seconds / size)}{unit}"
