@@ -97,3 +97,23 @@ def readable_duration(seconds: float | None) -> str | None:
     m, s = divmod(rest, 60)
     parts = [f"{h}h" if h else "", f"{m}m" if m else "", f"{s}s" if s else ""]
     return "".join(parts) or "0s"
+
+
+def scenario_yaml(scenario: Any, header: str = "") -> str:
+    """A scenario as YAML text that reads back to an equal scenario (durations, rates and dates as written forms).
+
+    Fields at their defaults are left out for readability; if that ever
+    changed the scenario read back, every field is written instead.  Raises
+    ``ValueError`` when neither form reads back equal (a serialisation bug,
+    never written silently).
+    """
+    import yaml
+
+    cls = type(scenario)
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    for exclude_defaults in (True, False):
+        data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=exclude_defaults)
+        text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+        if cls.model_validate(yaml.safe_load(text)) == scenario:
+            return comment + text
+    raise ValueError("the scenario does not read back equal from YAML; not written")

@@ -1,65 +1,67 @@
-"""Least-cost staffing that keeps the SLA/OLA targets: ``find_staffing``.
+"""Least-cost staffing that keeps the SLA/OLA targets and every party sound: ``find_staffing``.
 
-Decision variables are **headcounts per shift block**: each shift of each
-group is one block (a group with a constant ``staff`` is one block, 24/7).
-A block costs ``staff x hours per week x cost_per_hour`` (the group's
-``cost_per_hour``, default 1.0, so without costs the cost is in agent-hours
-per week).  A staffing *meets* a target when the target's breach probability
-per period -- the share of complete simulated periods whose attainment falls
-below the agreed fraction -- is at most ``1 - confidence``.
+Decision variables are **headcounts on the floor per shift block**
+(:mod:`.staffing_blocks`): each shift of each group is one block (a group
+with a constant ``staff`` is one block, 24/7).  A block costs ``staff x hours
+per week x cost_per_hour / (1 - shrinkage)``: cost is per *paid* hour, and
+with the group's ``shrinkage`` each agent on the floor stands for
+``1 / (1 - shrinkage)`` paid FTE (without costs, the cost is in paid
+agent-hours per week).  A staffing is **accepted** when
+
+* every party's offered load is at most ``max_occupancy`` (0.85) of its
+  capacity -- checked analytically before simulating, so a candidate over
+  the cap is never simulated (:mod:`.staffing_occupancy` says what capacity
+  means with shifts);
+* every selected target's breach probability per period -- the share of
+  complete simulated periods whose attainment falls below the agreed
+  fraction -- is at most ``1 - confidence``;
+* no protected ticket class (priority x channel) gets a median or p90 time
+  to resolution more than ``tolerance`` (10 %) worse than with today's
+  staffing, judged by the lower end of a paired 95 % interval of the ratio
+  (:mod:`.staffing_protection`): work no target measures cannot be starved.
 
 The search
 ----------
 1. **Analytic start.** The desk's blocks cover the Erlang requirement of the
-   answer-time targets (``desk_requirement``: per hour of the week, pooled
-   desk work, Erlang A with the scenario's patience) at least cost, by a
-   small integer program (``scipy.optimize.milp``); every other block keeps
-   its current headcount.
+   answer-time targets at least cost (``staffing_blocks.analytic_start``);
+   every other block keeps its current headcount; then agents are added,
+   analytically, to any group over the occupancy cap.
 2. **What staffing can fix.** The targets are simulated once with generous
    staffing (every block at twice its start or current headcount, plus one).
-   A target breached even then depends on something staff cannot change (a
-   supplier's times, handling times longer than the threshold) and is
-   reported as *not attainable by staffing* and left out of the search.
+   A target breached even then is reported as *not attainable by staffing*.
 3. **Add** (greedy, small simulations): while a target fails, take the worst
-   one (lowest margin: its allowed-quantile period attainment minus its
-   fraction), find the group whose queues held its missed tickets longest,
-   try one more agent in each of that group's blocks, and keep the one that
-   most improves that target per unit of cost.  A target that no such
-   agent improves is given up as not attainable by staffing.
+   one (lowest margin), find the group whose queues held its missed tickets
+   longest, try one more agent in each of that group's blocks, and keep the
+   one that most improves that target per unit of cost.  Then, while a
+   protected class is worse, try one more agent in each block below today's
+   headcount and keep the one that most lowers that class's ratio per cost.
 4. **Remove** (small simulations): per block, most expensive agent first,
-   remove agents (one, then doubling, then bisection) while every target
-   still holds.  Breach counts only grow as staff is removed, so a candidate
-   is dropped as soon as its breaches exceed what the full run would allow.
-5. **Confirm** at full size (``replications``, same seed); if a target
-   fails, add again at full size.
+   remove agents (one, then doubling, then bisection) while the staffing is
+   still accepted (the occupancy cap prunes without simulating).
+5. **Confirm** at full size (``replications``, same seed); add again if needed.
 6. **Check (b)**, minimality at full size: remove one agent from each block
-   in turn; report which target breaks -- or, if none does, keep the
-   removal and check again.
-7. **Check (a)**, independence: re-simulate the final staffing with an
-   independent seed and report each target's breach probability with its
-   95 % Wilson interval; the staffing holds when ``1 - confidence`` lies at
-   or above the lower end (it is not significantly breached).
-
-Every candidate is simulated with the same seed (common random numbers: the
-same callers, talk times and routing draws), so differences between
-candidates are differences of staffing, not of luck.  Replications run in
-the workers and come back as a few numbers per target and period.
+   in turn; report what breaks -- or, if nothing does, keep the removal.
+7. **Check (a)**, independence: re-simulate the final staffing (and today's,
+   for the ticket classes) with an independent seed; the staffing holds when
+   no target is significantly breached (``1 - confidence`` at or above the
+   lower end of its 95 % Wilson interval) and no protected class is worse.
 
 Resuming
 --------
 With ``out_dir``, each evaluated candidate's per-replication results are
-written (atomically) to ``out_dir/search/<hash>.json``, the hash covering the
-scenario, the targets, the staffing, the seed and the horizon; a rerun reads
-them instead of simulating, follows the same path and ends with the same
-answer.  The final answer is written to ``out_dir/staffing.csv`` and
-``staffing.json``.
+written to ``out_dir/search/<hash>.json``; a rerun reads them instead of
+simulating, follows the same path and ends with the same answer.  The
+answer is written to ``out_dir/staffing.csv``, ``staffing.json`` and
+``recommended.yaml`` (the scenario with the recommended staffing, which
+``simsla run`` accepts as it is).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,341 +70,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsla.analysis.stats import wilson_ci
-from simsla.decide._common import digest, jsonable, read_json, scenario_digest, write_csv_atomic, write_json_atomic
-from simsla.decide._replicate import run_tasks, target_key, target_replication
-from simsla.decide.erlang import desk_requirement, shift_cover
+from simsla.decide._common import jsonable, scenario_yaml, write_csv_atomic, write_json_atomic, write_text_atomic
+from simsla.decide.staffing_blocks import (  # noqa: F401  (re-exported: the search's public names)
+    Block,
+    analytic_start,
+    apply_staffing,
+    cover_requirement,
+    select_targets,
+    staffing_blocks,
+)
+from simsla.decide.staffing_evaluate import Evaluator, Judgement, Progress, TargetStatus
+from simsla.decide.staffing_occupancy import DEFAULT_MAX_OCCUPANCY, occupancy_check, raise_to_cap
+from simsla.decide.staffing_protection import Protection
 from simsla.model import Scenario
-from simsla.model.calendar import parse_days, parse_hours
 
 YEAR = 365.25 * 86400.0
-Progress = Callable[[str], None]
-
-
-# ---------------------------------------------------------------------------- blocks
-@dataclass(frozen=True)
-class Block:
-    """One decision variable: the headcount of a shift block (or of a constant-staff group).
-
-    Attributes
-    ----------
-    group : str
-        The group's name.
-    shift : int or None
-        Index in the group's ``shifts``; None for a group with constant ``staff``.
-    label, days, hours : str
-        How the block is written in the scenario ("24/7" for constant staff).
-    hours_per_week : float
-        Hours the block is on duty in a week.
-    cost_per_hour : float
-        The group's cost of an agent-hour (1.0 when the scenario gives none).
-    current : int
-        The headcount in the scenario.
-    """
-
-    group: str
-    shift: int | None
-    label: str
-    days: str
-    hours: str
-    hours_per_week: float
-    cost_per_hour: float
-    current: int
-
-    @property
-    def cost_per_agent(self) -> float:
-        """Weekly cost of one agent in this block."""
-        return self.hours_per_week * self.cost_per_hour
-
-    @property
-    def name(self) -> str:
-        return f"{self.group}:{self.label}"
-
-
-def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> list[Block]:
-    """The shift blocks of the chosen groups (default: all), in scenario order."""
-    chosen = None if groups is None else set(groups)
-    if chosen is not None:
-        unknown = chosen - {g.name for g in scenario.groups}
-        if unknown:
-            raise ValueError(f"unknown group(s) {sorted(unknown)}; known: {[g.name for g in scenario.groups]}")
-    out = []
-    for g in scenario.groups:
-        if chosen is not None and g.name not in chosen:
-            continue
-        cost = 1.0 if g.cost_per_hour is None else float(g.cost_per_hour)
-        if g.staff is not None:
-            out.append(Block(g.name, None, "24/7", "all", "24h", 168.0, cost, g.staff))
-            continue
-        for i, s in enumerate(g.shifts or ()):
-            hours = sum(b - a for a, b in parse_hours(s.hours)) / 3600.0 * len(parse_days(s.days))
-            out.append(Block(g.name, i, s.label, s.days, s.hours, hours, cost, s.staff))
-    return out
-
-
-def apply_staffing(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int]) -> Scenario:
-    """The scenario with the blocks' headcounts replaced by ``staff`` (same order as ``blocks``)."""
-    by_group: dict[str, dict[int | None, int]] = {}
-    for b, x in zip(blocks, staff):
-        if x < 0:
-            raise ValueError(f"negative headcount for {b.name}")
-        by_group.setdefault(b.group, {})[b.shift] = int(x)
-    groups = []
-    for g in scenario.groups:
-        change = by_group.get(g.name)
-        if not change:
-            groups.append(g)
-        elif g.staff is not None:
-            groups.append(g.model_copy(update={"staff": change[None]}))
-        else:
-            shifts = tuple(s.model_copy(update={"staff": change.get(i, s.staff)}) for i, s in enumerate(g.shifts or ()))
-            groups.append(g.model_copy(update={"shifts": shifts}))
-    return scenario.model_copy(update={"groups": tuple(groups)})
-
-
-def select_targets(scenario: Scenario, targets: Iterable[str | tuple[str, str]] | None = None) -> list[str]:
-    """Target keys ``"agreement / target"``.
-
-    ``None``: every SLA and OLA target of a ticket metric (not availability,
-    which staff does not change).  Otherwise each entry is an agreement name
-    (all its ticket targets), ``"agreement / target"`` or a pair.
-    """
-    known = {target_key(a, t): (a, t) for a in scenario.agreements for t in a.targets}
-    if targets is None:
-        return [k for k, (a, t) in known.items() if a.kind in ("SLA", "OLA") and t.metric != "availability"]
-    out: list[str] = []
-    for entry in targets:
-        if isinstance(entry, tuple):
-            key = target_key(*entry)
-        else:
-            key = entry.strip()
-            if key in {a.name for a in scenario.agreements}:
-                out.extend(k for k, (a, t) in known.items() if a.name == key and t.metric != "availability")
-                continue
-            if "/" in key:
-                a, _, t = key.partition("/")
-                key = target_key(a.strip(), t.strip())
-        if key not in known:
-            raise ValueError(f"unknown target {entry!r}; write 'agreement / target', e.g. {next(iter(known), '?')!r}")
-        if known[key][1].metric == "availability":
-            raise ValueError(f"{key}: availability does not depend on staffing")
-        out.append(key)
-    return list(dict.fromkeys(out))
-
-
-# --------------------------------------------------------------------- the analytic start
-def cover_requirement(requirement: np.ndarray, covers: np.ndarray, costs: np.ndarray,
-                      upper: int | None = None) -> np.ndarray:
-    """Least-cost integer headcounts whose coverage meets the requirement wherever a block can cover it.
-
-    Parameters
-    ----------
-    requirement : array (intervals,)
-        Agents needed per interval.
-    covers : array (blocks, intervals)
-        Share of each interval each block covers.
-    costs : array (blocks,)
-        Cost of one agent in each block.
-    upper : int, optional
-        Bound on any block's headcount.
-
-    Returns
-    -------
-    numpy.ndarray of int
-        Headcount per block.  Intervals no block covers are ignored.
-    """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    need = np.asarray(requirement, dtype=float)
-    a = np.asarray(covers, dtype=float)
-    rows = (a.sum(axis=0) > 0) & (need > 0)
-    if not rows.any():
-        return np.zeros(len(costs), dtype=int)
-    top = int(upper if upper is not None else math.ceil(need.max() / max(a[:, rows].max(), 1e-9)) + 1)
-    res = milp(c=np.asarray(costs, dtype=float) + 1e-9,
-               constraints=LinearConstraint(a[:, rows].T, lb=need[rows], ub=np.inf),
-               integrality=np.ones(len(costs)), bounds=Bounds(0, top))
-    if res.x is None:  # cannot happen with a finite upper bound big enough; be safe
-        return np.full(len(costs), top, dtype=int)
-    return np.round(res.x).astype(int)
-
-
-def analytic_start(scenario: Scenario, blocks: Sequence[Block], keys: Sequence[str]) -> tuple[list[int], dict[str, Any]]:
-    """Start headcounts: the desk's blocks from Erlang, every other block as it is."""
-    start = [b.current for b in blocks]
-    info: dict[str, Any] = {"method": "current staffing"}
-    desk = scenario.desk
-    desk_idx = [i for i, b in enumerate(blocks) if b.group == desk.name]
-    answer = [(a, t) for a in scenario.agreements for t in a.targets
-              if target_key(a, t) in keys and t.metric == "answer_time"]
-    if not desk_idx or not answer:
-        return start, info
-    req = None
-    for a, t in answer:
-        r = desk_requirement(scenario, float(t.threshold), min(t.fraction, 0.999))["required"].to_numpy()  # type: ignore[arg-type]
-        req = r if req is None else np.maximum(req, r)
-    assert req is not None
-    if desk.staff is not None:
-        start[desk_idx[0]] = int(req.max())
-    else:
-        covers = np.array([shift_cover((desk.shifts or ())[blocks[i].shift]) for i in desk_idx])  # type: ignore[index]
-        x = cover_requirement(req, covers, np.array([blocks[i].cost_per_agent for i in desk_idx]))
-        for i, v in zip(desk_idx, x):
-            start[i] = int(v)
-    uncovered = int(((req > 0) & (np.array([shift_cover(s) for s in desk.shifts]).sum(axis=0) == 0)).sum()) if desk.shifts else 0
-    info = {"method": "Erlang requirement of the desk covered by its shifts (milp); other groups as they are",
-            "desk_required_agent_hours_per_week": int(req.sum()), "desk_peak_requirement": int(req.max()),
-            "hours_with_demand_but_no_desk_shift": uncovered}
-    return start, info
-
-
-# --------------------------------------------------------------------------- evaluation
-@dataclass
-class TargetStatus:
-    """One target under one staffing: periods, breaches and what they mean."""
-
-    key: str
-    fraction: float
-    attainments: np.ndarray
-    allowed: int
-    blame: dict[str, float]
-
-    @property
-    def periods(self) -> int:
-        return len(self.attainments)
-
-    @property
-    def breaches(self) -> int:
-        return int((self.attainments < self.fraction - 1e-12).sum())
-
-    @property
-    def met(self) -> bool:
-        return self.breaches <= self.allowed
-
-    @property
-    def margin(self) -> float:
-        """The (allowed+1)-th lowest period attainment minus the fraction: >= 0 iff met."""
-        if self.periods == 0 or self.allowed >= self.periods:
-            return math.inf
-        return float(np.sort(self.attainments)[self.allowed] - self.fraction)
-
-    def summary(self) -> dict[str, Any]:
-        p, lo, hi = wilson_ci(self.breaches, self.periods)
-        return {"target": self.key, "periods": self.periods, "breaches": self.breaches,
-                "breach_probability": p, "breach_ci_low": lo, "breach_ci_high": hi, "met": self.met,
-                "min_attainment": float(self.attainments.min()) if self.periods else None,
-                "fraction": self.fraction}
-
-
-class _Evaluator:
-    """Simulates candidates (cached in memory and, with a folder, on disk) and judges targets."""
-
-    def __init__(self, scenario: Scenario, blocks: Sequence[Block], keys: Sequence[str], confidence: float,
-                 executor: Executor | None, workers: int, log_dir: Path | None, progress: Progress | None,
-                 batch: int, max_queue: int):
-        self.scenario, self.blocks, self.keys = scenario, list(blocks), list(keys)
-        self.alpha = 1.0 - confidence
-        self.executor, self.workers = executor, workers
-        self.log_dir, self.progress = log_dir, progress
-        self.batch, self.max_queue = max(1, batch), max_queue
-        self.base = scenario_digest(scenario)
-        self.fractions = {target_key(a, t): t.fraction for a in scenario.agreements for t in a.targets}
-        self.cache: dict[str, dict[int, dict[str, Any]]] = {}
-        self.evaluations = 0
-        self.simulated = 0
-        self.from_log = 0
-        self.simulated_seconds = 0.0
-        self.active: list[str] | None = None
-
-    def _hash(self, staff: Sequence[int], seed: int, horizon: float) -> str:
-        return digest({"scenario": self.base, "targets": self.keys, "staffing": [int(x) for x in staff],
-                       "blocks": [b.name for b in self.blocks], "seed": int(seed), "horizon": float(horizon),
-                       "max_queue": self.max_queue})
-
-    def _stored(self, h: str) -> dict[int, dict[str, Any]]:
-        if h not in self.cache:
-            reps: dict[int, dict[str, Any]] = {}
-            if self.log_dir is not None:
-                data = read_json(self.log_dir / f"{h}.json")
-                if data:
-                    reps = {int(r): v for r, v in data.get("replications", {}).items()}
-                    self.from_log += len(reps)
-            self.cache[h] = reps
-        return self.cache[h]
-
-    def _save(self, h: str, staff: Sequence[int], seed: int, horizon: float) -> None:
-        if self.log_dir is None:
-            return
-        write_json_atomic(self.log_dir / f"{h}.json", {
-            "staffing": {b.name: int(x) for b, x in zip(self.blocks, staff)}, "seed": seed, "horizon": horizon,
-            "targets": self.keys, "replications": {str(r): v for r, v in sorted(self.cache[h].items())}})
-
-    def statuses(self, reps: dict[int, dict[str, Any]], upto: int, total: int | None = None) -> dict[str, TargetStatus]:
-        out = {}
-        for key in self.keys:
-            att: list[float] = []
-            blame: dict[str, float] = {}
-            for r in range(upto):
-                t = reps[r]["targets"][key]
-                att.extend(1.0 if a is None else float(a) for a in t["att"])
-                for g, s in t["blame"].items():
-                    blame[g] = blame.get(g, 0.0) + s
-            n_total = len(att) if total is None else total
-            allowed = int(math.floor(self.alpha * n_total + 1e-9))
-            out[key] = TargetStatus(key, self.fractions[key], np.asarray(att), allowed, blame)
-        return out
-
-    def evaluate(self, staff: Sequence[int], seed: int, replications: int, horizon: float | None = None,
-                 stop_when_fails: bool = False, label: str = "") -> tuple[dict[str, TargetStatus], int]:
-        """Statuses of every target for a staffing; returns (statuses, replications used).
-
-        With ``stop_when_fails``, replications run in batches and stop as soon
-        as some target has more breaches than ``replications`` could allow.
-        """
-        self.evaluations += 1
-        horizon = float(self.scenario.horizon if horizon is None else horizon)
-        sc = apply_staffing(self.scenario, self.blocks, staff)
-        if horizon != sc.horizon:
-            sc = sc.model_copy(update={"horizon": horizon})
-        h = self._hash(staff, seed, horizon)
-        reps = self._stored(h)
-        step = self.batch if stop_when_fails else replications
-        done = 0
-        while done < replications:
-            upto = min(replications, done + step)
-            missing = [r for r in range(done, upto) if r not in reps]
-            if missing:
-                t0 = time.perf_counter()
-                results = run_tasks(target_replication, [(sc, seed, r, self.keys, self.max_queue) for r in missing],
-                                    self.executor, self.workers)
-                for r, res in zip(missing, results):
-                    reps[r] = res
-                self.simulated += len(missing)
-                self.simulated_seconds += len(missing) * (sc.warmup + sc.horizon)
-                self._save(h, staff, seed, horizon)
-                _ = t0
-            done = upto
-            if stop_when_fails and done < replications:
-                per_rep = {k: len(reps[0]["targets"][k]["att"]) for k in self.keys}
-                st = self.statuses(reps, done)
-                judged = self.active if self.active is not None else self.keys
-                if any(st[k].breaches > math.floor(self.alpha * per_rep[k] * replications + 1e-9) for k in judged):
-                    break
-        if stop_when_fails and done < replications:
-            per_rep = {k: len(reps[0]["targets"][k]["att"]) for k in self.keys}
-            st = self.statuses(reps, done)
-            for k in self.keys:  # judge against what the full run would allow
-                st[k].allowed = int(math.floor(self.alpha * per_rep[k] * replications + 1e-9))
-        else:
-            st = self.statuses(reps, done)
-        if self.progress:
-            failing = [k for k in (self.active if self.active is not None else self.keys) if not st[k].met]
-            self.progress(f"{label or 'candidate'} {self.describe(staff)}: {done} replication(s), "
-                          f"{'all targets met' if not failing else f'{len(failing)} failing, worst {min(failing, key=lambda k: st[k].margin)}'}")
-        return st, done
-
-    def describe(self, staff: Sequence[int]) -> str:
-        return ", ".join(f"{b.name}={x}" for b, x in zip(self.blocks, staff))
 
 
 # ---------------------------------------------------------------------------- result
@@ -413,24 +95,35 @@ class StaffingResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per block: group, block, days, hours, hours_per_week, current,
-        staff, cost_per_hour, cost_per_week.
+        One row per block: group, block, days, hours, hours_per_week, current
+        and staff (agents on the floor), shrinkage, paid_fte (paid
+        full-time equivalents behind ``staff``), paid_hours_per_week,
+        cost_per_hour (per paid hour), cost_per_week.
     total_cost, current_cost : float
         Weekly cost of the found and of the scenario's staffing.
     targets : pandas.DataFrame
         Per target: status (``met``, ``failed`` or ``not attainable by
         staffing``), periods, breaches, breach probability with its Wilson
-        95 % interval at full size (for unattainable targets: at the generous
-        staffing of the search).
+        95 % interval at full size.
     check_independent : dict
-        Check (a): seed, replications and per target the breach probability
-        with its interval under an independent seed, and whether each holds.
+        Check (a): seed, replications, per target the breach probability
+        with its interval under an independent seed, the ticket classes
+        found worse there, and whether it holds.
     check_minimal : pandas.DataFrame
-        Check (b): per block, the staffing with one agent fewer and the
-        targets that then break ("none" would have been removed).
+        Check (b): per block, the staffing with one agent fewer and what then
+        breaks (targets, the occupancy cap, protected classes).
     search : dict
-        Candidates evaluated, replications simulated (and read from the log),
-        replication-years, seconds, seeds, sizes, the analytic start.
+        Candidates evaluated and pruned, replications simulated (and read
+        from the log), replication-years, seconds, seeds, sizes, the start.
+    occupancy : pandas.DataFrame
+        Per party at the recommendation: offered load, capacity, utilisation, within the cap.
+    classes : pandas.DataFrame
+        Per ticket class and statistic at full size: time to resolution
+        against today's staffing, the ratio with its interval, status.
+    protection : dict
+        The protection rule applied (tolerance, classes, minimum tickets).
+    recommended : Scenario or None
+        The scenario with the recommended staffing.
     history : list of dict
         The steps of the search.
     """
@@ -442,18 +135,35 @@ class StaffingResult:
     check_independent: dict[str, Any]
     check_minimal: pd.DataFrame
     search: dict[str, Any]
+    occupancy: pd.DataFrame = field(default_factory=pd.DataFrame)
+    classes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    protection: dict[str, Any] = field(default_factory=dict)
+    recommended: Scenario | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def staff(self) -> dict[str, int]:
-        """Headcount per block, keyed ``group:block``."""
+        """Headcount on the floor per block, keyed ``group:block``."""
         return {f"{r.group}:{r.block}": int(r.staff) for r in self.table.itertuples()}
 
     @property
+    def occupancy_ok(self) -> bool:
+        """Every party's offered load within the cap at the recommendation."""
+        return bool(self.occupancy["within_cap"].all()) if len(self.occupancy) else True
+
+    @property
+    def worse_classes(self) -> list[str]:
+        """Protected classes worse than today at full size."""
+        if not len(self.classes):
+            return []
+        return list(dict.fromkeys(self.classes.loc[self.classes["status"] == "worse", "class"]))
+
+    @property
     def meets_all(self) -> bool:
-        """Every attainable target met at full size."""
+        """Every attainable target met at full size, every party within the cap, no protected class worse."""
         t = self.targets
-        return bool((t.loc[t["status"] != "not attainable by staffing", "status"] == "met").all())
+        targets_met = bool((t.loc[t["status"] != "not attainable by staffing", "status"] == "met").all())
+        return targets_met and self.occupancy_ok and not self.worse_classes
 
     def to_frame(self) -> pd.DataFrame:
         """The staffing table."""
@@ -464,18 +174,30 @@ class StaffingResult:
         return jsonable({
             "staffing": self.table.to_dict(orient="records"), "total_cost_per_week": self.total_cost,
             "current_cost_per_week": self.current_cost, "meets_all": self.meets_all,
+            "occupancy_ok": self.occupancy_ok, "worse_classes": self.worse_classes,
             "targets": self.targets.to_dict(orient="records"),
+            "occupancy": self.occupancy.to_dict(orient="records"),
+            "protection": self.protection, "classes": self.classes.to_dict(orient="records"),
             "check_independent_seed": self.check_independent,
             "check_one_fewer": self.check_minimal.to_dict(orient="records"),
             "search": self.search, "history": self.history,
         })
 
     def save(self, folder: str | Path) -> Path:
-        """Write staffing.csv and staffing.json into ``folder`` (each atomically)."""
+        """Write staffing.csv, staffing.json and recommended.yaml into ``folder`` (each atomically)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         write_csv_atomic(folder / "staffing.csv", self.table)
         write_json_atomic(folder / "staffing.json", self.to_dict())
+        if self.recommended is not None:
+            header = (f"{self.recommended.name}: the staffing recommended by `simsla staff` "
+                      f"({self.total_cost:,.0f} per week, today {self.current_cost:,.0f}).\n"
+                      "`staff` counts agents on the floor; paid FTE = on the floor / (1 - shrinkage).\n"
+                      f"Every target {'met' if self.meets_all else 'NOT met (see staffing.json)'}; "
+                      f"every party within the {self.search.get('max_occupancy', DEFAULT_MAX_OCCUPANCY):.0%} "
+                      "occupancy cap" + ("" if self.occupancy_ok else " EXCEPT " + ", ".join(
+                          self.occupancy.loc[~self.occupancy["within_cap"], "party"].astype(str))) + ".")
+            write_text_atomic(folder / "recommended.yaml", scenario_yaml(self.recommended, header))
         return folder
 
 
@@ -498,13 +220,16 @@ def find_staffing(
     out_dir: str | Path | None = None,
     batch: int = 2,
     max_queue: int = 20_000,
+    max_occupancy: float = DEFAULT_MAX_OCCUPANCY,
+    protection: Protection | None = None,
 ) -> StaffingResult:
-    """Least-cost headcount per shift block that meets every selected target with the given confidence.
+    """Least-cost headcount per shift block that meets every selected target and keeps every party sound.
 
     Parameters
     ----------
     scenario : Scenario
-        The scenario; its shift blocks are the decision variables.
+        The scenario; its shift blocks are the decision variables and its
+        staffing is the baseline the ticket classes are protected against.
     targets : iterable, optional
         Targets to keep (``"agreement / target"``, agreement names or pairs);
         default every SLA and OLA target of a ticket metric.
@@ -515,16 +240,17 @@ def find_staffing(
         Replications of the confirmation and of both checks (full size).
     seed : int
         Root seed of the search and confirmation (common random numbers for
-        every candidate).  Check (a) uses a seed derived from it.
+        every candidate and the baseline).  Check (a) uses a seed derived from it.
     workers : int, optional
         Worker processes when no executor is given (None: all cores).
     executor : concurrent.futures.Executor, optional
         Where replications run (see ``simsla.decide.make_executor``).
     progress : callable, optional
-        Called with one line of text after each evaluated candidate.
+        Called with one line of text after each judged candidate.
     max_simulations : int
-        Most candidate evaluations (of any size) before the search stops with
-        what it has (reported in ``search``).
+        Most simulated candidate evaluations before the search stops with
+        what it has (reported in ``search``); candidates refused by the
+        occupancy cap are not simulated and not counted.
     search_replications : int
         Replications per candidate during the search (small).
     search_horizon : float, optional
@@ -536,11 +262,16 @@ def find_staffing(
         Start from the desk's Erlang requirement or from the scenario's staffing.
     out_dir : str or Path, optional
         Folder for the resumable search log (``search/``) and the answer
-        (``staffing.csv``, ``staffing.json``).
+        (``staffing.csv``, ``staffing.json``, ``recommended.yaml``).
     batch : int
         Replications per batch when a candidate may be dropped early.
     max_queue : int
         A queue longer than this ends a replication as unstable (every period breached).
+    max_occupancy : float
+        Cap on every party's offered load / capacity (0 < cap <= 1).
+    protection : Protection, optional
+        Which ticket classes may not get slower than today, by how much
+        (default: every class, 10 %); ``Protection(tolerance=None)`` switches it off.
 
     Returns
     -------
@@ -551,20 +282,24 @@ def find_staffing(
         raise ValueError("confidence must lie strictly between 0 and 1")
     if replications < 1 or search_replications < 1:
         raise ValueError("replications must be at least 1")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError(f"the occupancy cap must lie in (0, 1], got {max_occupancy!r}")
     keys = select_targets(scenario, targets)
     if not keys:
         raise ValueError("no targets to keep: the scenario has no SLA/OLA ticket targets")
     blocks = staffing_blocks(scenario, groups)
     if not blocks:
         raise ValueError("no shift blocks to vary")
+    protection = protection if protection is not None else Protection()
     out = Path(out_dir) if out_dir is not None else None
     log_dir = out / "search" if out is not None else None
-    workers = workers if workers is not None else __import__("os").cpu_count() or 1
+    workers = workers if workers is not None else os.cpu_count() or 1
     own_pool = None
     if executor is None and workers > 1:
         own_pool = executor = ProcessPoolExecutor(max_workers=workers)
     try:
-        ev = _Evaluator(scenario, blocks, keys, confidence, executor, workers, log_dir, progress, batch, max_queue)
+        ev = Evaluator(scenario, blocks, keys, confidence, executor, workers, log_dir, progress, batch, max_queue,
+                       max_occupancy, protection)
         result = _search(ev, scenario, blocks, keys, confidence, replications, seed, search_replications,
                          search_horizon, start, max_simulations)
     finally:
@@ -584,78 +319,126 @@ def _independent_seed(seed: int) -> int:
     return int(np.random.SeedSequence([int(seed), 0x5EED]).generate_state(1, dtype=np.uint64)[0] % (2**63))
 
 
-def _search(ev: _Evaluator, scenario: Scenario, blocks: list[Block], keys: list[str], confidence: float,
+def _class_ratio(j: Judgement, cls: str) -> float:
+    """The worst (largest) ratio of a class's protected statistics; inf when not simulated."""
+    if j.classes is None:
+        return math.inf
+    rows = j.classes[j.classes["class"] == cls]
+    return float(rows["ratio"].max()) if len(rows) else 1.0
+
+
+def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[str], confidence: float,
             replications: int, seed: int, search_reps: int, search_horizon: float | None, start: str,
             budget: int) -> StaffingResult:
     history: list[dict[str, Any]] = []
     group_of = [b.group for b in blocks]
+    current = [b.current for b in blocks]
 
-    def note(phase: str, staff: Sequence[int], st: dict[str, TargetStatus] | None = None, **extra: Any) -> None:
+    def note(phase: str, staff: Sequence[int], j: Judgement | None = None, **extra: Any) -> None:
         row = {"phase": phase, "staffing": {b.name: int(x) for b, x in zip(blocks, staff)}, "cost": _cost(blocks, staff)}
-        if st is not None:
-            row["failing"] = [k for k, s in st.items() if k in active and not s.met]
+        if j is not None:
+            row["problems"] = j.problems()
         row.update(extra)
         history.append(row)
 
-    def failing(st: dict[str, TargetStatus]) -> list[str]:
-        return [k for k in active if not st[k].met]
-
-    def feasible(st: dict[str, TargetStatus]) -> bool:
-        return not failing(st)
-
-    # 1. start
+    # 1. start, raised to the occupancy cap
     if start == "analytic":
         x, start_info = analytic_start(scenario, blocks, keys)
     elif start == "current":
-        x, start_info = [b.current for b in blocks], {"method": "current staffing"}
+        x, start_info = list(current), {"method": "current staffing"}
     else:
         raise ValueError("start must be 'analytic' or 'current'")
+    raised, occ = raise_to_cap(scenario, blocks, x, ev.cap)
+    if raised != x:
+        start_info = {**start_info, "raised_to_occupancy_cap": {b.name: int(v - u) for b, u, v in zip(blocks, x, raised) if v != u}}
+    x = raised
     active = list(keys)
     dropped: dict[str, str] = {}
     note("start", x, None, method=start_info["method"])
 
     # 2. what staffing can fix
-    generous = [2 * max(a, b.current) + 1 for a, b in zip(x, blocks)]
+    generous, _ = raise_to_cap(scenario, blocks, [2 * max(a, b.current) + 1 for a, b in zip(x, blocks)], ev.cap)
     st_gen, _ = ev.evaluate(generous, seed, replications, None, label="generous")
     unattainable = [k for k in keys if not st_gen[k].met]
     active = [k for k in keys if k not in unattainable]
     ev.active = active
-    note("generous", generous, st_gen, unattainable=unattainable)
+    note("generous", generous, None, unattainable=unattainable)
 
-    def add_phase(x: list[int], reps: int, horizon: float | None, phase: str) -> tuple[list[int], dict[str, TargetStatus]]:
-        st, _ = ev.evaluate(x, seed, reps, horizon, label=phase)
-        while failing(st) and ev.evaluations < budget:
-            worst = min(failing(st), key=lambda k: st[k].margin)
-            blame = st[worst].blame
-            order = sorted((g for g in blame if g in group_of), key=lambda g: -blame[g])
-            grp = order[0] if order else None
-            cands = [i for i, b in enumerate(blocks) if b.group == grp] or list(range(len(blocks)))
-            best, best_score, best_st, best_gain = None, -math.inf, None, -math.inf
-            for i in cands:
-                if ev.evaluations >= budget:
-                    break
-                y = list(x)
-                y[i] += 1
-                sy, _ = ev.evaluate(y, seed, reps, horizon, label=f"{phase} +1")
-                gain = min(sy[worst].margin, 1.0) - min(st[worst].margin, 1.0)
-                # tie-break: the total shortfall over all failing targets
-                gain2 = sum(min(sy[k].margin, 0.0) - min(st[k].margin, 0.0) for k in failing(st))
-                score = (gain + 1e-3 * gain2) / blocks[i].cost_per_agent
-                if score > best_score:
-                    best, best_score, best_st, best_gain = i, score, sy, gain
-            if best is None:
+    def improve_target(x: list[int], j: Judgement, reps: int, horizon: float | None, phase: str) -> tuple[list[int], Judgement] | None:
+        """One more agent where it most helps the worst failing target; None when none helps (it is given up)."""
+        st = j.targets
+        assert st is not None
+        worst = min(j.failing, key=lambda k: st[k].margin)
+        blame = st[worst].blame
+        order = sorted((g for g in blame if g in group_of), key=lambda g: -blame[g])
+        grp = order[0] if order else None
+        cands = [i for i, b in enumerate(blocks) if b.group == grp] or list(range(len(blocks)))
+        best, best_score, best_j, best_gain = None, -math.inf, None, -math.inf
+        for i in cands:
+            if ev.evaluations >= budget:
                 break
-            if best_gain <= 0:
-                # one more agent anywhere it could help does not move this target: staff is not its problem
-                active.remove(worst)
-                dropped[worst] = f"adding one agent to {grp or 'any group'} did not improve it ({phase})"
-                note(phase, x, st, gave_up=worst)
-                continue
-            x = list(x)
-            x[best] += 1
-            st = best_st  # type: ignore[assignment]
-            note(phase, x, st, added=blocks[best].name, worst=worst)
-        return x, st
+            y = list(x)
+            y[i] += 1
+            jy = ev.judge(y, seed, reps, horizon, label=f"{phase} +1")
+            sy = jy.targets
+            assert sy is not None  # one more agent never breaks the cap
+            gain = min(sy[worst].margin, 1.0) - min(st[worst].margin, 1.0)
+            # tie-break: the total shortfall over all failing targets
+            gain2 = sum(min(sy[k].margin, 0.0) - min(st[k].margin, 0.0) for k in j.failing)
+            score = (gain + 1e-3 * gain2) / blocks[i].cost_per_agent
+            if score > best_score:
+                best, best_score, best_j, best_gain = i, score, jy, gain
+        if best is None:
+            return None
+        if best_gain <= 0:
+            # one more agent anywhere it could help does not move this target: staff is not its problem
+            active.remove(worst)
+            dropped[worst] = f"adding one agent to {grp or 'any group'} did not improve it ({phase})"
+            note(phase, x, j, gave_up=worst)
+            return x, ev.judge(x, seed, reps, horizon, label=phase)
+        y = list(x)
+        y[best] += 1
+        note(phase, y, best_j, added=blocks[best].name, worst=worst)
+        return y, best_j  # type: ignore[return-value]
+
+    def improve_class(x: list[int], j: Judgement, reps: int, horizon: float | None, phase: str) -> tuple[list[int], Judgement]:
+        """One more agent, in a block below today's headcount, where it most speeds up the worst class."""
+        worst = j.worse[0]
+        cands = [i for i in range(len(blocks)) if x[i] < current[i]]
+        before = _class_ratio(j, worst)
+        best, best_score, best_j = None, 0.0, None
+        for i in cands:
+            if ev.evaluations >= budget:
+                break
+            y = list(x)
+            y[i] += 1
+            jy = ev.judge(y, seed, reps, horizon, label=f"{phase} +1 for {worst}")
+            score = (math.log(max(before, 1e-300)) - math.log(max(_class_ratio(jy, worst), 1e-300))) / blocks[i].cost_per_agent
+            if score > best_score:
+                best, best_score, best_j = i, score, jy
+        if best is None:
+            # no block below today's staffing helps: the class is not worse because of a cut
+            ev.excused.add(worst)
+            note(phase, x, j, excused=worst)
+            return x, ev.judge(x, seed, reps, horizon, label=phase)
+        y = list(x)
+        y[best] += 1
+        note(phase, y, best_j, added=blocks[best].name, worse_class=worst)
+        return y, best_j  # type: ignore[return-value]
+
+    def add_phase(x: list[int], reps: int, horizon: float | None, phase: str) -> tuple[list[int], Judgement]:
+        j = ev.judge(x, seed, reps, horizon, label=phase)
+        while not j.feasible and ev.evaluations < budget:
+            if not j.occupancy.ok:  # only parties staffing cannot change are left over the cap
+                break
+            if j.failing:
+                step = improve_target(x, j, reps, horizon, phase)
+                if step is None:
+                    break
+                x, j = step
+            else:
+                x, j = improve_class(x, j, reps, horizon, phase)
+        return x, j
 
     def remove_phase(x: list[int], reps: int, horizon: float | None, phase: str) -> list[int]:
         order = sorted(range(len(blocks)), key=lambda i: -blocks[i].cost_per_agent)
@@ -666,8 +449,7 @@ def _search(ev: _Evaluator, scenario: Scenario, blocks: list[Block], keys: list[
             def ok(v: int) -> bool:
                 y = list(x)
                 y[i] = v
-                st, _ = ev.evaluate(y, seed, reps, horizon, stop_when_fails=True, label=phase)
-                return feasible(st)
+                return ev.judge(y, seed, reps, horizon, stop_when_fails=True, label=phase).feasible
 
             hi, lo, step = x[i], None, 1  # hi feasible; find the least feasible value
             while lo is None and ev.evaluations < budget:
@@ -697,7 +479,7 @@ def _search(ev: _Evaluator, scenario: Scenario, blocks: list[Block], keys: list[
     x = remove_phase(x, search_reps, search_horizon, "remove")
 
     # 5. confirm at full size
-    x, st_full = add_phase(x, replications, None, "confirm")
+    x, j_full = add_phase(x, replications, None, "confirm")
 
     # 6. check (b): one fewer in each block, at full size
     minimal_rows: list[dict[str, Any]] = []
@@ -712,31 +494,49 @@ def _search(ev: _Evaluator, scenario: Scenario, blocks: list[Block], keys: list[
                 continue
             y = list(x)
             y[i] -= 1
-            sy, used = ev.evaluate(y, seed, replications, None, stop_when_fails=True, label="check one fewer")
-            broken = [k for k in active if not sy[k].met]
-            if not broken and ev.evaluations < budget:
+            jy = ev.judge(y, seed, replications, None, stop_when_fails=True, label="check one fewer")
+            if jy.feasible and ev.evaluations < budget:
                 x = y
-                st_full, _ = ev.evaluate(x, seed, replications, None, label="confirm")
-                note("check-b removal", x, st_full, reduced=b.name)
+                j_full = ev.judge(x, seed, replications, None, label="confirm")
+                note("check-b removal", x, j_full, reduced=b.name)
                 changed = True
                 break
             minimal_rows.append({
                 "group": b.group, "block": b.label, "staff": int(x[i]), "one_fewer": int(y[i]),
-                "breaks": "; ".join(f"{k} ({sy[k].breaches}/{sy[k].periods} periods)" for k in broken) or "none",
-                "replications": int(used)})
+                "breaks": "; ".join(jy.problems()) or "none", "replications": int(jy.replications)})
 
     # 7. check (a): an independent seed
     seed_a = _independent_seed(seed)
-    st_a, used_a = ev.evaluate(x, seed_a, replications, None, label="check independent seed")
+    j_a = ev.judge(x, seed_a, replications, None, label="check independent seed")
     alpha = 1.0 - confidence
     check_a_targets = []
     for k in active:
-        s = st_a[k].summary()
+        s = j_a.targets[k].summary() if j_a.targets is not None else {"target": k, "periods": 0}
         s["holds"] = bool(s["breach_ci_low"] <= alpha + 1e-12) if s["periods"] else True
         check_a_targets.append(s)
-    check_a = {"seed": seed_a, "replications": used_a, "allowed_breach_probability": alpha,
-               "holds": all(t["holds"] for t in check_a_targets), "targets": check_a_targets}
+    check_a = {"seed": seed_a, "replications": j_a.replications, "allowed_breach_probability": alpha,
+               "worse_classes": list(j_a.worse),
+               "holds": all(t["holds"] for t in check_a_targets) and not j_a.worse and j_a.occupancy.ok,
+               "targets": check_a_targets}
 
+    return _result(ev, scenario, blocks, keys, x, j_full, st_gen, unattainable, dropped, check_a,
+                   pd.DataFrame(minimal_rows), start_info, seed, confidence, replications, search_reps,
+                   search_horizon, budget, history)
+
+
+def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[str], x: list[int], j_full: Judgement,
+            st_gen: dict[str, TargetStatus], unattainable: list[str], dropped: dict[str, str], check_a: dict[str, Any],
+            minimal: pd.DataFrame, start_info: dict[str, Any], seed: int, confidence: float, replications: int,
+            search_reps: int, search_horizon: float | None, budget: int, history: list[dict[str, Any]]) -> StaffingResult:
+    """Assemble the tables of the answer."""
+    if j_full.targets is None:  # the recommendation itself is over the cap (a party staffing cannot change)
+        st_full, _ = ev.evaluate(x, seed, replications, None, label="final")
+        classes = ev.classes(x, seed, float(scenario.horizon), replications) if ev.protection.enabled else None
+    else:
+        st_full, classes = j_full.targets, j_full.classes
+    if classes is not None and ev.excused:  # worse even with no block below today: not what a cut did
+        classes = classes.assign(status=classes["status"].where(
+            ~(classes["class"].isin(sorted(ev.excused)) & (classes["status"] == "worse")), "worse, not from a cut"))
     rows = []
     for k in keys:
         if k in unattainable:
@@ -759,19 +559,25 @@ def _search(ev: _Evaluator, scenario: Scenario, blocks: list[Block], keys: list[
                                         "evaluated_at"]]
     table = pd.DataFrame([{
         "group": b.group, "block": b.label, "days": b.days, "hours": b.hours, "hours_per_week": b.hours_per_week,
-        "current": b.current, "staff": int(v), "cost_per_hour": b.cost_per_hour,
+        "current": b.current, "staff": int(v), "shrinkage": b.shrinkage, "paid_fte": b.paid_fte(int(v)),
+        "paid_hours_per_week": b.paid_hours_per_agent * int(v), "cost_per_hour": b.cost_per_hour,
         "cost_per_week": b.cost_per_agent * int(v)} for b, v in zip(blocks, x)])
-    sc_len = scenario.warmup + scenario.horizon
+    recommended = apply_staffing(scenario, blocks, x)
+    occupancy = occupancy_check(recommended, ev.cap)
     search = {
         "seed": seed, "confidence": confidence, "replications": replications,
-        "search_replications": search_reps,
+        "search_replications": search_reps, "max_occupancy": ev.cap, "protection": ev.protection.to_dict(),
         "search_horizon_seconds": float(search_horizon if search_horizon is not None else scenario.horizon),
-        "candidates_evaluated": ev.evaluations, "budget": budget, "budget_exhausted": ev.evaluations >= budget,
+        "candidates_evaluated": ev.evaluations, "candidates_pruned_by_occupancy_cap": ev.pruned,
+        "budget": budget, "budget_exhausted": ev.evaluations >= budget,
         "replications_simulated": ev.simulated, "replications_read_from_log": ev.from_log,
         "replication_years": ev.simulated_seconds / YEAR, "start": start_info,
-        "targets_searched": active, "targets_not_attainable": unattainable + list(dropped),
-        "scenario_years_per_replication": sc_len / YEAR,
+        "targets_searched": [k for k in keys if k not in unattainable and k not in dropped],
+        "targets_not_attainable": unattainable + list(dropped),
+        "classes_worse_without_a_cut": sorted(ev.excused),
+        "scenario_years_per_replication": (scenario.warmup + scenario.horizon) / YEAR,
     }
     return StaffingResult(table=table, total_cost=_cost(blocks, x), current_cost=_cost(blocks, [b.current for b in blocks]),
-                          targets=targets_frame, check_independent=check_a, check_minimal=pd.DataFrame(minimal_rows),
-                          search=search, history=history)
+                          targets=targets_frame, check_independent=check_a, check_minimal=minimal, search=search,
+                          occupancy=occupancy.table, classes=classes if classes is not None else pd.DataFrame(),
+                          protection=ev.protection.to_dict(), recommended=recommended, history=history)
