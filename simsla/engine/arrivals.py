@@ -22,6 +22,16 @@ from simsla.timebase import closed_dates, local_days, weekly_intervals
 HOUR = 3600.0
 #: most arrivals one replication may generate (memory: ~100 bytes a ticket in the engine)
 MAX_ARRIVALS = 20_000_000
+#: most outages of one service in one replication (each is a Python-level step and a major incident)
+MAX_OUTAGES = 1_000_000
+
+
+class ResourceLimit(ValueError):
+    """A replication would need more arrivals or outages than simsla holds; nothing further is generated.
+
+    The pre-simulation gate refuses such scenarios from their expected
+    counts; this is the backstop for a draw far above its expectation.
+    """
 
 
 def hour_of_week_weights(profile: Profile | None) -> np.ndarray:
@@ -77,7 +87,7 @@ def poisson_times(intervals: np.ndarray, rng: np.random.Generator) -> np.ndarray
     mass = (intervals[:, 1] - intervals[:, 0]) * intervals[:, 2]
     cum = np.concatenate([[0.0], np.cumsum(mass)])
     if cum[-1] > MAX_ARRIVALS:
-        raise ValueError(f"about {cum[-1]:,.0f} arrivals in one replication: more than the {MAX_ARRIVALS:,} simsla "
+        raise ResourceLimit(f"about {cum[-1]:,.0f} arrivals in one replication: more than the {MAX_ARRIVALS:,} simsla "
                          "holds in memory; shorten the horizon or lower the volume")
     n = rng.poisson(cum[-1])
     u = np.sort(rng.uniform(0.0, cum[-1], n))
@@ -104,9 +114,16 @@ def outages(scenario: Scenario, seed: int, replication: int) -> dict[str, np.nda
             continue
         rng = streams.stream(seed, replication, streams.OUTAGES, si)
         up, down = sampler(sv.failures.time_between), sampler(sv.failures.time_to_restore)
-        t = 0.0
+        t, first = 0.0, len(start)
         while t < scenario.end:
             ups, downs = up(rng, 64), down(rng, 64)
+            if not (ups.sum() + downs.sum() > 0):
+                # zero up-time and zero restore time: time would never move on
+                raise ResourceLimit(f"service {sv.name!r}: outages with zero up-time and zero restore time never end; "
+                                    "give failures.time_between a positive mean")
+            if len(start) - first > MAX_OUTAGES:
+                raise ResourceLimit(f"service {sv.name!r}: more than {MAX_OUTAGES:,} outages in one replication; "
+                                    "lengthen failures.time_between")
             for u, d in zip(ups.tolist(), downs.tolist()):
                 t += u
                 if t >= scenario.end:

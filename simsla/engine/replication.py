@@ -19,6 +19,7 @@ from simsla.engine import arrivals, streams
 from simsla.engine.pool import ABANDONED, ESCALATED, OPEN, PENDING, RESOLVED, Pool, QueueOverflow
 from simsla.engine.sampling import Buffer, sampler
 from simsla.engine.tables import KeySpace
+from simsla.engine.trend import growing_backlogs
 from simsla.model import Scenario
 from simsla.model.chain import RESOLVED as RESOLVED_NAME
 from simsla.engine.shifts import staff_steps
@@ -103,17 +104,20 @@ class Replication:
         prio_of_key = np.unravel_index(np.arange(space.size), space.shape)
         channel_code, prio_code = prio_of_key[3], prio_of_key[4]
         phone = scenario.levels("channel").index("phone")
+        self.staffing = {g.name: staff_steps(scenario, gi) for gi, g in enumerate(scenario.groups)}
         for gi, g in enumerate(scenario.groups):
             rank = prio_code.copy() if g.discipline == "priority" else np.zeros(space.size, dtype=np.int64)
             if g.phone_first:
                 rank = rank + np.where(channel_code == phone, 0, prios if g.discipline == "priority" else 1)
             work = self._work_time(space, gi, arr, n)
+            # one agent process per seat of the peak headcount (not the sum of all shift blocks,
+            # which for many non-overlapping blocks would be processes that never work)
+            seats = int(self.staffing[g.name][1].max(initial=0))
             self.pools.append(Pool(
-                self, gi, g.name, g.max_staff, rank, work,
+                self, gi, g.name, seats, rank, work,
                 preemptive=g.preemptive, handover=(g.at_shift_end == "handover"), is_desk=(gi == self.desk_index),
                 max_queue=max_queue,
             ))
-        self.staffing = {g.name: staff_steps(scenario, gi) for gi, g in enumerate(scenario.groups)}
         for gi, g in enumerate(scenario.groups):
             self.env.process(self._shifts(self.pools[gi], *self.staffing[g.name]))
 
@@ -333,6 +337,12 @@ class Replication:
                 self.abandon(tid, party)
             else:
                 self._segment(tid, party, enter, start, math.nan, OPEN)
+        if unstable is None:
+            # the hard bound catches only the fastest-growing queues; a slower one shows in its trend
+            growing = growing_backlogs(list(self.scenario.parties), np.frombuffer(self.seg_party, dtype=np.int16),
+                                       np.frombuffer(self.seg_enter), np.frombuffer(self.seg_end),
+                                       self.scenario.warmup, stop)
+            unstable = "; ".join(growing) or None
         return self._log(stop, unstable)
 
     def _log(self, stop: float, unstable: str | None) -> RunLog:
