@@ -106,7 +106,12 @@ def test_lights_follow_fraction_and_margin():
     assert F.light(0.85, 0.8, 0.0) == "green"
     assert F.light(np.nan, 0.8) == "none"
     assert F.light(1.0, 0.995, 0.02) == "green"  # a perfect period is green even when f + m > 100 %
-    assert F.risk_light(0.0) == "green" and F.risk_light(0.1) == "amber" and F.risk_light(0.5) == "red"
+    # risk lights come from the interval, not the point (line 10 %)
+    assert F.risk_light(0.0, 0.0, 0.08, 0.1) == "green"
+    assert F.risk_light(0.0, 0.0, 0.16, 0.1) == "amber"  # "0 % [0-16]" is not green: the upper end passes the line
+    assert F.risk_light(0.3, 0.12, 0.5, 0.1) == "red"
+    assert F.risk_light(0.3, 0.08, 0.5, 0.1) == "amber"
+    assert F.risk_light(None, None, None, 0.1) == "none"
     assert F.pct(0.9996) == "99.9%" and F.pct(0.7996) == "79%" and F.pct(1.0) == "100%"
 
 
@@ -134,8 +139,11 @@ def test_grid_colours_match_a_hand_built_table():
     assert texts[:3] == ["✓ 95%", "! 91%", "✗ 85%"]
     risk = F.risk_table(table)
     w1 = risk[(risk["row"] == "SLA · a") & (risk["period"] == "W1")].iloc[0]
-    assert w1["breach_probability"] == 0.5 and w1["replications"] == 2 and w1["light"] == "red"
-    assert 0 < w1["ci_low"] < 0.5 < w1["ci_high"] < 1
+    # 1 of 2 replications breached: 50 %, but its interval straddles the 10 % line, so amber, not red
+    assert w1["breach_probability"] == 0.5 and w1["replications"] == 2 and w1["light"] == "amber"
+    assert 0 < w1["ci_low"] < 0.1 < 0.5 < w1["ci_high"] < 1
+    w3 = risk[(risk["row"] == "SLA · a") & (risk["period"] == "W3")].iloc[0]
+    assert w3["breach_probability"] == 1.0 and w3["light"] == "red" and w3["ci_low"] > 0.1  # 1 of 1: [21-100]
 
 
 def test_service_attainment_adds_up_to_the_target(results):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simsla.analysis.stats import mean_ci
+from simsla.analysis.verdict import DEFAULT_CONFIDENCE, judge
 
 if TYPE_CHECKING:
     from simsla.experiment.results import Results
@@ -31,8 +32,13 @@ def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def summarize(results: "Results") -> dict[str, Any]:
-    """A JSON-ready summary of ``results``."""
+def summarize(results: "Results", confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+    """A JSON-ready summary of ``results``.
+
+    ``confidence`` sets the risk line of the verdict (``simsla.analysis.verdict``):
+    a target is defensible when its breach probability's 95 % interval lies
+    below ``1 - confidence``.
+    """
     sc = results.scenario
     tk, seg, util = results.tickets, results.segments, results.utilization
     reps = results.replications
@@ -96,6 +102,9 @@ def summarize(results: "Results") -> dict[str, Any]:
     ]
     for t in targets:
         t["attainment_ci95"] = [None if x is None else min(1.0, max(0.0, x)) for x in t["attainment_ci95"]]
+    verdict = judge(targets, confidence, int(reps))
+    for t, v in zip(targets, verdict.targets):
+        t.update(light=v.light, status=v.status, notes=[str(n) for n in v.notes])
     return {
         "scenario": sc.name,
         "seed": int(results.seed),
@@ -107,6 +116,7 @@ def summarize(results: "Results") -> dict[str, Any]:
         "groups": groups,
         "suppliers": [s.name for s in sc.suppliers],
         "channels": channels,
+        "verdict": verdict.as_dict(),
         "targets": targets,
         "attribution": attribution,
         "unstable": results.unstable,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simsla.report.lights import LIGHTS, MEANINGS, RISK_LINE, SYMBOLS  # noqa: F401  (re-exported)
+
 #: Okabe & Ito (2008) colour-blind-safe palette
 OKABE_ITO = {
     "black": "#000000",
@@ -21,19 +23,8 @@ CYCLE = [OKABE_ITO[k] for k in ("blue", "orange", "bluish green", "vermillion", 
 #: further distinguishable colours when a figure needs more series than the palette has
 EXTRA = ["#999999", "#332288", "#882255", "#117733", "#44AA99", "#AA4499", "#DDCC77"]
 
-#: traffic lights: colour-blind-distinguishable (green and vermillion differ in hue *and* lightness from yellow)
-LIGHTS = {"green": "#009E73", "amber": "#F0E442", "red": "#D55E00", "none": "#DDDDDD"}
-#: symbol printed with each light, so it reads without colour
-SYMBOLS = {"green": "✓", "amber": "!", "red": "✗", "none": "–"}
-#: what each light means, for legends
-MEANINGS = {
-    "attainment": {"green": "met with margin", "amber": "met, within the warning margin",
-                   "red": "breached", "none": "nothing to count"},
-    "risk": {"green": "breach probability up to 5 %", "amber": "over 5 %, up to 20 %", "red": "over 20 %",
-             "none": "no complete period"},
-}
-#: breach probabilities above which a cell turns amber and red (as in the terminal summary)
-RISK_LEVELS = (0.05, 0.20)
+#: reference lines drawn in breach-probability figures: the default risk line (lights are judged against it)
+RISK_LEVELS = (RISK_LINE,)
 
 
 def new_figure(width: float, height: float, **subplots) -> tuple[Figure, object]:

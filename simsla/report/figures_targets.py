@@ -8,8 +8,10 @@ below, which filters a target's counted items by the ticket's service.
 Traffic lights for one period's attainment ``a`` against a target's fraction
 ``f`` and warning margin ``m``: red when ``a < f`` (breached), amber when
 ``f <= a < f + m`` (met, but close), green otherwise; grey when nothing was
-counted.  Risk lights for a breach probability ``p``: green up to 5 %, amber
-up to 20 %, red above (``RISK_LEVELS``, as in the terminal summary).
+counted.  Risk lights for a breach probability come from its 95 % interval
+(``simsla.analysis.verdict.risk_light``, as in the terminal summary): green
+when the upper end is below the risk line (``RISK_LINE``, 1 - confidence),
+red when the lower end is above it, amber between.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from matplotlib.patches import Patch, Rectangle
 from simsla.analysis.attainment import items
 from simsla.analysis.periods import period_index, period_table
 from simsla.analysis.stats import wilson_ci
+from simsla.analysis.verdict import risk_light
 from simsla.model import Agreement, Scenario, Target
-from simsla.report.figures_style import (LIGHTS, MEANINGS, OKABE_ITO, RISK_LEVELS, SYMBOLS, colour, new_figure,
+from simsla.report.figures_style import (LIGHTS, MEANINGS, OKABE_ITO, RISK_LEVELS, RISK_LINE, SYMBOLS, colour, new_figure,
                                          percent_axis)
 
 if TYPE_CHECKING:
@@ -60,11 +63,6 @@ def pct(x: float) -> str:
     return f"{np.floor(x * 100 + 1e-9):.0f}%"  # floored, so a breach never reads as the fraction itself
 
 
-def risk_light(probability: float | None, levels: tuple[float, float] = RISK_LEVELS) -> str:
-    """``green``, ``amber``, ``red`` or ``none`` for a breach probability."""
-    if probability is None or not np.isfinite(probability):
-        return "none"
-    return "green" if probability <= levels[0] + _EPS else "amber" if probability <= levels[1] + _EPS else "red"
 
 
 def with_margins(table: pd.DataFrame, scenario: Scenario | None) -> pd.DataFrame:
@@ -148,8 +146,12 @@ def grid_lights(table: pd.DataFrame, replication: int = 0, rows: Sequence[str] =
 
 
 def risk_table(table: pd.DataFrame, rows: Sequence[str] = ("agreement", "target"), complete_only: bool = True,
-               levels: tuple[float, float] = RISK_LEVELS) -> pd.DataFrame:
+               line: float = RISK_LINE) -> pd.DataFrame:
     """Per (row, period): the share of replications breached, its Wilson 95 % CI and a risk light.
+
+    The light comes from the interval (``simsla.analysis.verdict.risk_light``):
+    green only when its upper end is below ``line``, red when its lower end is
+    above, amber between.
 
     A period with nothing counted counts as met (as in ``evaluate``), but a
     cell with nothing counted in *any* replication has no probability (light
@@ -165,7 +167,7 @@ def risk_table(table: pd.DataFrame, rows: Sequence[str] = ("agreement", "target"
             continue
         p, lo, hi = wilson_ci(int(g["breached"].sum()), len(g))
         out.append({"row": row, "period": period, "breach_probability": p, "ci_low": lo, "ci_high": hi,
-                    "replications": len(g), "light": risk_light(p, levels)})
+                    "replications": len(g), "light": risk_light(p, lo, hi, line)})
     return pd.DataFrame(out, columns=["row", "period", "breach_probability", "ci_low", "ci_high", "replications", "light"])
 
 
@@ -280,7 +282,8 @@ def breach_probability_figure(targets: list[dict[str, Any]] | pd.DataFrame, kind
     ci = np.array([c if c is not None and None not in c else [np.nan, np.nan]
                    for c in frame.get("breach_probability_ci95", [[np.nan, np.nan]] * len(frame))], dtype=float).reshape(-1, 2)
     fig, ax = new_figure(10.0, 1.8 + 0.34 * max(len(frame), 1))
-    lights = [risk_light(x) for x in p]
+    lights = (list(frame["light"]) if "light" in frame.columns
+              else [risk_light(x, lo, hi, RISK_LINE) for x, (lo, hi) in zip(p, ci)])
     y = np.arange(len(frame))
     ax.barh(y, np.nan_to_num(p), color=[LIGHTS[lt] for lt in lights], edgecolor="black", linewidth=0.4, height=0.7)
     err = np.vstack([np.clip(p - ci[:, 0], 0, None), np.clip(ci[:, 1] - p, 0, None)])

@@ -159,6 +159,23 @@ def _header(results: "Results", summary: dict[str, Any]) -> str:
     return f"<h1>{_e(sc.name)}</h1>{desc}<p class=\"meta\">{spans}</p>{warn}"
 
 
+def _verdict_section(summary: dict[str, Any]) -> str:
+    """The answer first: the same verdict ``simsla run`` opens with."""
+    verdict = summary.get("verdict")
+    if not verdict or not verdict.get("targets"):
+        return ""
+    rows = []
+    order = {"not defensible": 0, "at risk": 1, "cannot be judged": 2, "defensible": 3}
+    for t in sorted(verdict["targets"], key=lambda t: order.get(t["status"], 4)):
+        p, (lo, hi) = t["breach_probability"], t["breach_probability_ci95"]
+        rows.append([f'<span class="badge {t["light"]}">{SYMBOLS[t["light"]]} {_e(t["status"])}</span>',
+                     _e(t["agreement"]), _e(t["target"]), ("nothing counted" if p is None else _pct(p, 0) + _ci(lo, hi)),
+                     _e("; ".join(t["note_reasons"]))])
+    return (f'<h2>Verdict</h2><p class="verdict"><b>{_e(verdict["headline"])}</b></p>'
+            + _table(["verdict", "agreement", "target", "breach probability per period [95 % CI]", "too little data"],
+                     rows, numeric=(3,), cls="verdict"))
+
+
 def _summary_section(summary: dict[str, Any]) -> str:
     t = summary["tickets"]
     per = t["per_replication"]
@@ -210,7 +227,7 @@ def _targets_section(summary: dict[str, Any]) -> str:
         if t["threshold_seconds"] is not None:
             promise += f" within {format_duration(t['threshold_seconds'])}"
         p = t["breach_probability"]
-        light = F.risk_light(p)
+        light = t.get("light", "none")
         rows.append([_e(t["agreement"]), _e(t["kind"]), _e(t["target"]), _e(t["metric"]), _e(promise), _e(t["period"]),
                      _pct(t["attainment"]) + _ci(*t["attainment_ci95"]),
                      f'<span class="badge {light}">{SYMBOLS[light]} {_pct(p, 0)}</span>' + _ci(*t["breach_probability_ci95"]),
@@ -297,7 +314,7 @@ def render(results: "Results") -> str:
     """The report as one HTML string."""
     summary = results.summary()
     table = F.with_margins(results.evaluation(), results.scenario) if results.scenario.agreements else pd.DataFrame()
-    body = [_header(results, summary), _summary_section(summary), _coverage_section(results)]
+    body = [_header(results, summary), _verdict_section(summary), _summary_section(summary), _coverage_section(results)]
     if summary.get("targets"):
         body.append(_targets_section(summary))
     body += [_grids_section(results, table, summary), _figures_section(results, table, summary)]

@@ -10,6 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from simsla.model.units import format_duration
+from simsla.analysis.sample import RULES
+from simsla.report.lights import SYMBOLS
 
 
 def _pct(x: float | None) -> str:
@@ -31,11 +33,43 @@ def _secs(x: float | None) -> str:
     return f"{x / 60:.0f}m" if x < 2 * 3600 else f"{x / 3600:.1f}h"
 
 
+#: traffic-light colours in a terminal (rich styles)
+TERMINAL_COLOURS = {"green": "green", "amber": "yellow", "red": "red", "none": "dim"}
+
+
+def print_verdict(summary: dict[str, Any], console: Console, limit: int = 8) -> None:
+    """The answer first: can the targets be kept?  The targets not defensible, at risk or not judged, by name."""
+    verdict = summary.get("verdict")
+    if not verdict or not verdict.get("targets"):
+        return
+    console.print(Text("Verdict: " + verdict["headline"], style="bold"))
+    kinds: set[str] = set()
+    for status in ("not defensible", "at risk", "cannot be judged", "defensible"):
+        group = [t for t in verdict["targets"] if t["status"] == status]
+        if not group:
+            continue
+        light = group[0]["light"]
+        console.print(Text(f"  {SYMBOLS.get(light, '')} {status} ({len(group)}):", style=TERMINAL_COLOURS.get(light)))
+        for t in group[:limit]:
+            p, (lo, hi) = t["breach_probability"], t["breach_probability_ci95"]
+            risk = "nothing counted" if p is None else f"{100 * p:.0f} % [{100 * (lo or 0):.0f}–{100 * (hi or 0):.0f}]"
+            notes = f"  ({', '.join(t['notes'])})" if t["notes"] else ""
+            console.print(Text(f"      {t['agreement']} / {t['target']}: P(breach) {risk}{notes}"))
+            kinds.update(n.split(" (")[0] for n in t["notes"])
+        if len(group) > limit:
+            console.print(Text(f"      ... and {len(group) - limit} more (summary.json lists every target)"))
+    for kind in sorted(kinds & set(RULES)):
+        console.print(Text(f"  {kind}: {RULES[kind]}", style="dim"))
+    if verdict.get("advice"):
+        console.print(Text(f"  to judge the others: {verdict['advice']}"))
+
+
 def print_summary(summary: dict[str, Any], console: Console) -> None:
-    """Print the headline tables of a ``summary.json`` dict."""
+    """Print the headline tables of a ``summary.json`` dict (the verdict first)."""
     t = summary["tickets"]
     console.print(f"[bold]{escape(summary['scenario'])}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
                   f"{format_duration(summary['horizon_seconds'])} after a {format_duration(summary['warmup_seconds'])} warm-up")
+    print_verdict(summary, console)
     per = t["per_replication"]
     tickets = Table(title="Tickets (total; per replication: mean [95 % CI])", title_justify="left")
     for col in ("", "total", "per replication"):
@@ -68,7 +102,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         console.print(table)
     if summary.get("targets"):
         targets = Table(title="Targets (attainment pooled [95 % CI]; breach probability per period [95 % CI])", title_justify="left")
-        for col in ("agreement", "target", "promise", "attainment", "P(breach) per period", "periods"):
+        for col in ("agreement", "target", "promise", "attainment", "P(breach) per period", "periods", "verdict", "note"):
             targets.add_column(col, justify="right" if col in ("attainment", "P(breach) per period", "periods") else "left")
         for t in summary["targets"]:
             promise = f"{100 * t['fraction']:g} %"
@@ -76,11 +110,14 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                 promise += f" within {format_duration(t['threshold_seconds'])}"
             promise += f" / {t['period']}"
             p = t["breach_probability"]
-            colour = "green" if p is not None and p <= 0.05 else ("yellow" if p is not None and p <= 0.2 else "red")
             lo, hi = t["breach_probability_ci95"]
-            risk = "–" if p is None else f"[{colour}]{100 * p:.0f} %[/{colour}] [{100 * (lo or 0):.0f}–{100 * (hi or 0):.0f}]"
+            light = t.get("light", "none")
+            risk = Text("–" if p is None else f"{100 * p:.0f} % [{100 * (lo or 0):.0f}–{100 * (hi or 0):.0f}]",
+                        style=TERMINAL_COLOURS.get(light))
+            verdict = Text(f"{SYMBOLS.get(light, '')} {t.get('status', '')}", style=TERMINAL_COLOURS.get(light))
             targets.add_row(Text(f"{t['agreement']} ({t['kind']})"), Text(t["target"]), promise,
-                            _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk, str(t["periods_evaluated"]))
+                            _ci_pct({"mean": t["attainment"], "ci95": t["attainment_ci95"]}), risk,
+                            str(t["periods_evaluated"]), verdict, Text(", ".join(t.get("notes", []))))
         console.print(targets)
     blame = summary.get("attribution") or []
     parties = {g["name"] for g in summary["groups"] if g["role"] != "desk"} | set(summary.get("suppliers", []))
