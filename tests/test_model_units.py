@@ -9,9 +9,13 @@ from pydantic import BaseModel, ValidationError
 
 from simsla.model.units import (
     DURATION_HINT,
+    MAX_RATE,
+    MAX_WEIGHT,
+    MIN_WEIGHT,
     RATE_HINT,
     Duration,
     Rate,
+    Weight,
     format_duration,
     parse_duration,
     parse_rate,
@@ -185,3 +189,32 @@ def test_field_errors_carry_the_hint():
     with pytest.raises(ValidationError) as info:
         _Holder(d="5h", r="20 per hour")
     assert RATE_HINT in str(info.value)
+
+
+# ------------------------------------------------------------- domains (issue 10)
+
+
+class _Weights(BaseModel):
+    w: Weight
+
+
+@pytest.mark.parametrize("value", [0, 0.0, MIN_WEIGHT, 1, 0.25, MAX_WEIGHT])
+def test_weights_inside_the_range_are_kept(value):
+    assert _Weights(w=value).w == value
+
+
+@pytest.mark.parametrize("value", [1e308, MAX_WEIGHT * 1.0001, 5e-324, MIN_WEIGHT / 2, "1e308"])
+def test_weights_outside_the_range_are_refused_naming_it(value):
+    with pytest.raises(ValidationError, match=r"a weight is 0 or lies between 1e-09 and 1e\+09"):
+        _Weights(w=value)
+
+
+def test_rates_have_a_largest_value():
+    assert parse_rate(f"{MAX_RATE}/s") == MAX_RATE
+    with pytest.raises(ValueError, match=r"more than 1e\+06/s"):
+        parse_rate(f"{MAX_RATE * 3600 * 1.01}/h")
+
+
+def test_huge_durations_are_formatted_exactly_not_as_thirty_digits_of_days():
+    assert format_duration(1e200) == "1e+200s"
+    assert parse_duration(format_duration(1e200)) == 1e200

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simsla.model.calendar import WeeklyWindow, parse_days
 from simsla.model.distributions import Distribution
-from simsla.model.units import Number, Rate
+from simsla.model.units import Rate, Weight
 
 Channel = Literal["phone", "email", "portal"]
 TicketType = Literal["incident", "request", "order"]
@@ -98,7 +98,7 @@ class Service(BaseModel):
 class ProfileInterval(WeeklyWindow):
     """A block of the week with a relative arrival weight."""
 
-    weight: Number = Field(ge=0)
+    weight: Weight = Field(ge=0)
 
 
 class Profile(BaseModel):
@@ -113,9 +113,9 @@ class Profile(BaseModel):
 
     model_config = _STRICT
 
-    days: dict[str, Number] | None = None
-    hours: tuple[Number, ...] | None = None
-    hour_of_week: tuple[Number, ...] | None = None
+    days: dict[str, Weight] | None = None
+    hours: tuple[Weight, ...] | None = None
+    hour_of_week: tuple[Weight, ...] | None = None
     intervals: tuple[ProfileInterval, ...] | None = None
 
     @model_validator(mode="after")
@@ -160,11 +160,11 @@ class DemandStream(BaseModel):
     type: TicketType = "incident"
     volume: Rate = Field(description="average rate over the week, e.g. 2000/week or 300/day")
     profile: str | Profile | None = Field(None, description="a name from `profiles`, an inline profile, or flat (default)")
-    services: dict[str, Number] | None = Field(None, description="service -> weight (default: all services equally)")
-    customers: dict[str, Number] | None = Field(None, description="customer -> weight (default: all equally)")
-    impact: dict[str, Number] | None = Field(None, description="impact level -> weight")
-    urgency: dict[str, Number] | None = Field(None, description="urgency level -> weight")
-    priority: dict[str, Number] | None = Field(
+    services: dict[str, Weight] | None = Field(None, description="service -> weight (default: all services equally)")
+    customers: dict[str, Weight] | None = Field(None, description="customer -> weight (default: all equally)")
+    impact: dict[str, Weight] | None = Field(None, description="impact level -> weight")
+    urgency: dict[str, Weight] | None = Field(None, description="urgency level -> weight")
+    priority: dict[str, Weight] | None = Field(
         None, description="priority -> weight, instead of impact/urgency (each priority's matrix cells share its weight)")
     patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
     holidays: str | None = Field(None, description="a calendar whose holidays get this stream's Sunday profile")

@@ -177,6 +177,9 @@ class Scenario(BaseModel):
                                     f"service {sv.name!r} is used only by {list(sv.customers)} and this stream gives "
                                     f"none of them a weight, so its tickets about {sv.name!r} would have no customer; "
                                     f"give one of them a weight or leave {sv.name!r} out of the stream's services"))
+        if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services):
+            out.append((("demand",), "every demand stream has volume 0 and no service has failures: nothing would "
+                                     "ever arrive, so there is nothing to simulate; give a stream a positive volume"))
         parties = set(self.parties)
         for i, r in enumerate(self.routing):
             if r.source not in parties:

@@ -12,7 +12,7 @@ import math
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
 #: seconds per unit; the keys are the accepted spellings.
 UNIT_SECONDS: dict[str, float] = {
@@ -44,6 +44,13 @@ _NUMBER = r"\d+(?:\.\d+)?(?:e[+-]?\d+)?"
 _PART = re.compile(rf"({_NUMBER})(s|sec|min|m|h|d|w)")
 _DURATION = re.compile(rf"^(?:{_NUMBER}(?:s|sec|min|m|h|d|w))+$")
 _RATE = re.compile(r"^(\d+(?:\.\d+)?(?:e[+-]?\d+)?)\s*/\s*([a-z]+)$")
+
+#: the largest rate, events per second (3.6 billion an hour): far beyond any desk, it keeps rate x
+#: weight x horizon finite; how much work a scenario makes is checked before simulating
+MAX_RATE = 1e6
+#: weights are relative: 0 (never) or between MIN_WEIGHT and MAX_WEIGHT, so that sums and ratios of
+#: a few hundred of them neither overflow nor fall into subnormal numbers, and normalising is exact
+MIN_WEIGHT, MAX_WEIGHT = 1e-9, 1e9
 
 DURATION_HINT = "a duration such as 20s, 6m, 5h, 1h30m, 3d or 2w (or a number of seconds)"
 RATE_HINT = "a rate such as 400/day, 20/h, 150/week or 0.2/s"
@@ -88,7 +95,11 @@ def parse_rate(value: Any) -> float:
             number, unit = match.groups()
             unit = unit.rstrip("s") if unit not in RATE_UNITS and unit.endswith("s") else unit
             if unit in RATE_UNITS:
-                return _finite_nonneg(float(number) / RATE_UNITS[unit], "a rate", RATE_HINT)
+                rate = _finite_nonneg(float(number) / RATE_UNITS[unit], "a rate", RATE_HINT)
+                if rate > MAX_RATE:
+                    raise ValueError(f"the rate {value!r} is more than {MAX_RATE:g}/s (3.6 billion an hour), "
+                                     "the largest rate a scenario may have")
+                return rate
     raise ValueError(f"expected {RATE_HINT}, got {value!r}")
 
 
@@ -116,8 +127,18 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _weight(value: float) -> float:
+    """A relative weight: 0, or between MIN_WEIGHT and MAX_WEIGHT (negative ones are refused where the sum is checked)."""
+    if value > MAX_WEIGHT or 0 < value < MIN_WEIGHT:
+        raise ValueError(f"a weight is 0 or lies between {MIN_WEIGHT:g} and {MAX_WEIGHT:g}, found {value!r}; weights "
+                         "are relative (only their ratios count), so scale them all by the same factor")
+    return value
+
+
 #: a number field: YAML booleans, NaN and infinities are refused (pydantic would read true as 1.0).
 Number = Annotated[float, BeforeValidator(_number)]
+#: a relative weight (arrival profiles, demand mixes): 0 or within [MIN_WEIGHT, MAX_WEIGHT].
+Weight = Annotated[float, BeforeValidator(_number), AfterValidator(_weight)]
 #: a probability: a number between 0 and 1.
 Probability = Annotated[float, BeforeValidator(_number), Field(ge=0, le=1)]
 
