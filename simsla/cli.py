@@ -17,19 +17,22 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simsla.entry import Terminated, exit_status
 from simsla.io import ScenarioError, json_schema, load_scenario
+from simsla.report.safe_text import guard, visible
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+# guarded: whatever they print, control characters from user text are shown as escapes (\x1b), never obeyed
+out = guard(Console(width=None if sys.stdout.isatty() else 160))
+err = guard(Console(stderr=True, width=None if sys.stderr.isatty() else 160))
 
 
 def say(console: Console, text: object, label: str | None = None, style: str | None = None) -> None:
-    """Print text that may come from the user literally (never as rich markup), after an optional coloured label."""
+    """Print text that may come from the user literally (never as rich markup, control characters shown as
+    escapes such as ``\\x1b``), after an optional coloured label."""
     line = Text()
     if label:
         line.append(label, style=style)
         line.append(" ")
-    line.append(str(text))
+    line.append(visible(text))
     console.print(line, highlight=False, soft_wrap=True)
 
 
@@ -81,6 +84,31 @@ def _interruptible(out_dir: Path):
         raise typer.Exit(exit_status(exc)) from None
 
 
+def _output_folder(path: Path, kind: str, *, claim: bool = False) -> Path:
+    """``simsla.experiment.results.check_output_folder`` (or ``claim_output_folder``) for ``-o``: exit 2 with its message."""
+    from simsla.experiment.results import check_output_folder, claim_output_folder
+
+    with _writing(path):
+        (claim_output_folder if claim else check_output_folder)(path, kind)
+    return path
+
+
+@contextlib.contextmanager
+def _writing(path: Path):
+    """A folder simsla must not or cannot write into ends the command with one line and exit 2."""
+    from simsla.experiment.results import OutputFolderError
+
+    try:
+        yield
+    except OutputFolderError as exc:
+        say(err, exc, "error", "red")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        where = exc.filename or path
+        say(err, f"{where}: cannot write there ({exc.strerror or exc}); choose another folder", "error", "red")
+        raise typer.Exit(2) from None
+
+
 @contextlib.contextmanager
 def _executor(cluster: str | None, workers: int | None = None, *, own_pool: bool = False):
     """The executor for ``--cluster``; without one, None (the command opens its own pool) or,
@@ -110,9 +138,10 @@ def _executor(cluster: str | None, workers: int | None = None, *, own_pool: bool
 def run(
     scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
     replications: int = typer.Option(10, "--replications", "-r", min=1, help="independent runs of the horizon"),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", help="root seed (default: a fresh one, recorded)"),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0, help="root seed, 0 or more (default: a fresh one, recorded)"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="processes (default: all cores)"),
-    out_dir: Path = typer.Option(Path("results"), "--out", "-o", help="results folder (replaced if it exists)"),
+    out_dir: Path = typer.Option(Path("results"), "--out", "-o",
+                                 help="results folder: new, empty, or an earlier simsla result (replaced)"),
     force: bool = typer.Option(False, "--force", help="simulate even when the analytic load says a queue cannot settle"),
     report: bool = typer.Option(False, "--report", help="also write report.html into the results folder"),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run replications on a Dask cluster: tcp://HOST:PORT, or 'local'"),
@@ -122,6 +151,7 @@ def run(
     from simsla.experiment.stability import overloaded
     from simsla.report.tables import print_summary
 
+    _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
     model = _load(scenario)
     problems = overloaded(model)
     if problems:
@@ -132,14 +162,14 @@ def run(
                       "Nothing was simulated (use --force to simulate anyway: the run stops when a queue "
                       "passes its bound and is marked unstable).", highlight=False)
             raise typer.Exit(3)
-    progress = _LateProgress(f"simulating {escape(model.name)}")
+    progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
             results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
                                executor=executor)
     finally:
         progress.close()
-    with _interruptible(out_dir):
+    with _interruptible(out_dir), _writing(out_dir):
         folder = results.save(out_dir)
         if report:
             from simsla.report.html import write_report

@@ -17,7 +17,12 @@ def _plt():
 
 
 def _save(plt, fig, path: Path) -> Path:
-    """Write a figure as PNG and free it (pyplot keeps every open figure otherwise)."""
+    """Write a figure as PNG and free it (pyplot keeps every open figure otherwise).
+
+    Titles and legends name groups and call types from the log: drawn literally, never as mathtext."""
+    from simsla.report.figures_style import literal_text
+
+    literal_text(fig)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.category import StrCategoryFormatter
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter
 
 from simsla.report.lights import LIGHTS, MEANINGS, RISK_LINE, SYMBOLS  # noqa: F401  (re-exported)
 
@@ -27,9 +30,63 @@ EXTRA = ["#999999", "#332288", "#882255", "#117733", "#44AA99", "#AA4499", "#DDC
 RISK_LEVELS = (RISK_LINE,)
 
 
+def _numeric_tick_text(fig: Figure) -> set[int]:
+    """The ids of the tick labels and offset texts that numeric formatters write (``$10^{2}$`` on a log axis is
+    mathtext on purpose); tick labels of category and fixed axes, which hold names, are created here first."""
+    numeric: set[int] = set()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for minor in (False, True):
+                formatter = axis.get_minor_formatter() if minor else axis.get_major_formatter()
+                locs = axis.get_minorticklocs() if minor else axis.get_majorticklocs()
+                ticks = axis.get_minor_ticks(len(locs)) if minor else axis.get_major_ticks(len(locs))
+                if not isinstance(formatter, (FixedFormatter, StrCategoryFormatter)):
+                    numeric.update(id(t) for tick in ticks for t in (tick.label1, tick.label2))
+            numeric.add(id(axis.offsetText))
+    return numeric
+
+
+def literal_text(fig: Figure) -> Figure:
+    """Make every text of ``fig`` that can hold a user's string render literally, and return ``fig``.
+
+    Names of services, groups, agreements and targets come from scenario files
+    and logs; matplotlib would read ``$...$`` in them as mathtext (``$\\macro$``
+    raises, ``$x^2$`` turns into a formula) and, with ``text.usetex``, hand
+    them to LaTeX.  Titles, axis labels, legends, annotations and the tick
+    labels of category and fixed axes are set to ``parse_math=False`` and
+    ``usetex=False``; tick labels written by numeric formatters keep mathtext.
+
+    Parameters
+    ----------
+    fig
+        A figure, complete or not (``LiteralFigure`` calls this again before every draw).
+
+    Returns
+    -------
+    Figure
+        ``fig`` itself.
+    """
+    numeric = _numeric_tick_text(fig)
+    for text in fig.findobj(Text):
+        if id(text) not in numeric:
+            text.set_parse_math(False)
+            text.set_usetex(False)
+    return fig
+
+
+class LiteralFigure(Figure):
+    """A Figure whose text is made literal (``literal_text``) before each draw, so text added at any time,
+    savefig, a canvas draw and a notebook's display all render names as written."""
+
+    def draw(self, renderer) -> None:
+        literal_text(self)
+        super().draw(renderer)
+
+
 def new_figure(width: float, height: float, **subplots) -> tuple[Figure, object]:
-    """A Figure on the Agg canvas (no pyplot state) with subplots and constrained layout."""
-    fig = Figure(figsize=(width, height), layout="constrained")
+    """A Figure on the Agg canvas (no pyplot state) with subplots and constrained layout; its text is literal
+    (``LiteralFigure``)."""
+    fig = LiteralFigure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)  # the Agg canvas, without touching pyplot's global backend
     axes = fig.subplots(**subplots) if subplots else fig.subplots()
     return fig, axes

@@ -12,6 +12,7 @@ from rich.text import Text
 from simsla.model.units import format_duration
 from simsla.analysis.sample import RULES
 from simsla.report.lights import SYMBOLS
+from simsla.report.safe_text import visible_tree
 
 
 def _pct(x: float | None) -> str:
@@ -39,7 +40,7 @@ TERMINAL_COLOURS = {"green": "green", "amber": "yellow", "red": "red", "none": "
 
 def print_verdict(summary: dict[str, Any], console: Console, limit: int = 8) -> None:
     """The answer first: can the targets be kept?  The targets not defensible, at risk or not judged, by name."""
-    verdict = summary.get("verdict")
+    verdict = visible_tree(summary.get("verdict"))   # names from the scenario: control characters shown as escapes
     if not verdict or not verdict.get("targets"):
         return
     console.print(Text("Verdict: " + verdict["headline"], style="bold"))
@@ -66,6 +67,7 @@ def print_verdict(summary: dict[str, Any], console: Console, limit: int = 8) -> 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     """Print the headline tables of a ``summary.json`` dict (the verdict first)."""
+    summary = visible_tree(summary)   # names from the scenario: control characters shown as escapes, never obeyed
     t = summary["tickets"]
     console.print(f"[bold]{escape(summary['scenario'])}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
                   f"{format_duration(summary['horizon_seconds'])} after a {format_duration(summary['warmup_seconds'])} warm-up")
