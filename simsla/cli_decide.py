@@ -77,12 +77,16 @@ def frontier(
     from simsla.decide.frontier import frontier as compute
     from simsla.experiment import simulate
     from simsla.report.figures_targets import frontier_figure
+    from simsla.report.frontier_text import print_frontier
 
     model = _load(scenario)
     if "/" not in target:
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
         raise typer.Exit(2)
     agreement, name = target.split("/", 1)
+    from simsla.cli import _output_folder, _writing
+
+    _output_folder(out_dir, "frontier")  # before simulating: never simulate for a folder that cannot take the answer
     progress = _LateProgress(f"simulating {escape(model.name)}")
     try:
         with _interruptible(out_dir):
@@ -94,19 +98,12 @@ def frontier(
     except (KeyError, ValueError) as exc:
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
-    say(out, f"at {confidence:.0%} confidence per {found.period} ({found.periods} replication-periods)",
-        f"{agreement} / {name}", "bold")
-    out.print(f"  as agreed ({100 * found.fraction:g} % within {format_duration(found.threshold)}): "
-              f"breach probability {100 * found.breach_probability:.0f} %", highlight=False)
-    tight = found.tightest_threshold
-    out.print("  tightest threshold at that fraction: "
-              + ("none defended" if tight is None else f"{readable_duration(tight)} of business time"), highlight=False)
-    high = found.highest_fraction
-    out.print("  highest fraction at that threshold: " + ("none defended" if high is None else f"{100 * high:.1f} %"),
-              highlight=False)
-    folder = found.save(out_dir)
-    fig = frontier_figure(found, confidence)
-    fig.savefig(Path(folder) / "frontier.png", dpi=110, bbox_inches="tight")
+    print_frontier(found, out)
+    with _interruptible(out_dir), _writing(out_dir):
+        _output_folder(out_dir, "frontier", claim=True)
+        folder = found.save(out_dir)
+        fig = frontier_figure(found, confidence)
+        fig.savefig(Path(folder) / "frontier.png", dpi=110, bbox_inches="tight")
     say(out, f"written to {folder}/ (frontier.csv, frontier.json, frontier.png)")
 
 

@@ -110,3 +110,37 @@ def test_unknown_names_are_refused(results) -> None:
         frontier(results, "SLA X", "resolved in 5m")
     with pytest.raises(ValueError, match="has no target"):
         frontier(results, "SLA", "nope")
+
+
+def test_the_offer_carries_intervals_over_replications_and_is_rounded_safely(results) -> None:
+    f = frontier(results, "SLA", "resolved in 5m", confidence=0.8)
+    lo, hi = f.highest_fraction_ci95
+    assert f.replications == 5
+    assert lo is not None and lo <= f.highest_fraction <= hi
+    # the by-hand frontier: the share of requests per week varies between weeks, so the interval has width
+    assert hi - lo > 0.0
+    offer = f.offer()
+    assert offer["highest_fraction"] <= f.highest_fraction + 1e-12  # rounded down: never more than shown
+    assert f.fraction_step in (0.05, 0.01, 0.001) and f.fraction_step <= (hi - lo) / 4 or f.fraction_step == 0.001
+    # same results, same intervals (the bootstrap is seeded from the run's seed)
+    again = frontier(results, "SLA", "resolved in 5m", confidence=0.8)
+    assert again.highest_fraction_ci95 == f.highest_fraction_ci95
+    assert again.tightest_threshold_ci95 == f.tightest_threshold_ci95
+
+
+def test_too_few_periods_is_said(results) -> None:
+    assert frontier(results, "SLA", "resolved in 5m", confidence=0.8).notes == ()  # 5 x 4 weeks: 20 periods
+    one = simsla.simulate(results.scenario, replications=1, seed=11, workers=1)
+    f = frontier(one, "SLA", "resolved in 5m", confidence=0.8)
+    assert f.periods == 4 and f.highest_fraction_ci95 == (None, None)
+    assert any("4 complete periods (fewer than 20)" in n for n in f.notes)
+    assert any("one replication: no interval" in n for n in f.notes)
+
+
+def test_rounding_goes_the_safe_way() -> None:
+    from simsla.decide.frontier import round_to
+
+    assert round_to(13_999.0, 3600.0, "up") == 14_400.0
+    assert round_to(0.8349, 0.01, "down") == 0.83
+    assert round_to(0.83, 0.01, "down") == 0.83  # exact multiples stay
+    assert round_to(float("inf"), 3600.0, "up") == float("inf")

@@ -42,6 +42,7 @@ import pandas as pd
 from simsla.analysis.attainment import items
 from simsla.analysis.measures import EPS
 from simsla.analysis.periods import period_index, period_table
+from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import wilson_ci
 from simsla.decide._common import jsonable, readable_duration, write_csv_atomic, write_json_atomic
 from simsla.model import Agreement, Target
@@ -98,6 +99,33 @@ class Frontier:
     highest_fraction: float | None
     curve: pd.DataFrame = field(repr=False)
     grid: pd.DataFrame = field(repr=False)
+    replications: int = 0
+    tightest_threshold_ci95: tuple[float | None, float | None] = (None, None)
+    highest_fraction_ci95: tuple[float | None, float | None] = (None, None)
+    threshold_step: float | None = None
+    fraction_step: float | None = None
+    notes: tuple[str, ...] = ()
+
+    def offer(self) -> dict[str, Any]:
+        """The two answers rounded to what the data supports, with their intervals (readable forms)."""
+        def thr(x: float | None) -> str | None:
+            if x is None:
+                return None
+            if not math.isfinite(x):
+                return "inf"
+            return readable_duration(round_to(x, self.threshold_step, "up"))
+
+        def frac(x: float | None) -> float | None:
+            return None if x is None else round_to(x, self.fraction_step, "down")
+
+        lo_t, hi_t = self.tightest_threshold_ci95
+        lo_f, hi_f = self.highest_fraction_ci95
+        return {"tightest_threshold": thr(self.tightest_threshold),
+                "tightest_threshold_ci95": [thr(lo_t), thr(hi_t)],
+                "threshold_step": readable_duration(self.threshold_step) if self.threshold_step else None,
+                "highest_fraction": frac(self.highest_fraction),
+                "highest_fraction_ci95": [frac(lo_f), frac(hi_f)],
+                "fraction_step": self.fraction_step}
 
     def to_frame(self) -> pd.DataFrame:
         """The frontier curve: fraction -> tightest defended threshold."""
@@ -122,6 +150,10 @@ class Frontier:
             "tightest_threshold_seconds": _finite_or_text(self.tightest_threshold),
             "tightest_threshold": None if self.tightest_threshold is None else readable_duration(self.tightest_threshold),
             "highest_fraction": self.highest_fraction,
+            "replications": self.replications,
+            "tightest_threshold_ci95_seconds": [_finite_or_text(x) for x in self.tightest_threshold_ci95],
+            "highest_fraction_ci95": list(self.highest_fraction_ci95),
+            "offer": self.offer(), "notes": list(self.notes),
             "curve": self.curve.to_dict(orient="records"),
             "grid": {"thresholds_seconds": sorted(self.grid["threshold_seconds"].unique().tolist()),
                      "fractions": sorted(self.grid["fraction"].unique().tolist()),
@@ -200,6 +232,89 @@ def _shares(periods: list[np.ndarray], thresholds: np.ndarray) -> np.ndarray:
     return out
 
 
+def tightest_threshold(periods: list[np.ndarray], m: int, f: float) -> float | None:
+    """Smallest threshold at fraction ``f`` breached in at most ``m`` of the periods (None: none is)."""
+    n = len(periods)
+    if m < 0:
+        return None
+    if m >= n:
+        return 0.0
+    q = np.sort([_order_stat(v, f) for v in periods])
+    return max(0.0, float(q[n - m - 1]))
+
+
+def highest_fraction(periods: list[np.ndarray], m: int, t: float) -> float | None:
+    """Highest fraction at threshold ``t`` breached in at most ``m`` of the periods (None: none is)."""
+    n = len(periods)
+    if m < 0:
+        return None
+    if m >= n:
+        return 1.0
+    return float(np.sort(_shares(periods, np.array([t]))[:, 0])[m])
+
+
+#: bootstrap resamples of the replications behind the frontier's intervals
+BOOTSTRAP_DRAWS = 400
+#: readable steps a threshold is rounded to (seconds)
+_STEPS = (1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 28800, 86400)
+
+
+def round_to(x: float, step: float | None, how: str = "nearest") -> float:
+    """``x`` rounded to a multiple of ``step``; ``how`` is ``"nearest"``, ``"up"`` or ``"down"``.
+
+    The offer rounds a threshold up and a fraction down, so rounding never
+    promises more than the simulation showed.
+    """
+    if step is None or step <= 0 or not math.isfinite(x):
+        return x
+    ratio = x / step
+    k = math.ceil(ratio - 1e-9) if how == "up" else math.floor(ratio + 1e-9) if how == "down" else round(ratio)
+    digits = max(0, -math.floor(math.log10(step)) + 1)  # 0.83, not 0.8300000000000001
+    return float(round(k * step, digits))
+
+
+def _threshold_step(low: float | None, high: float | None) -> float | None:
+    """The largest readable step at most a quarter of the interval's width (the digits the data supports)."""
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return None
+    width = high - low
+    fitting = [s for s in _STEPS if s <= width / 4]
+    return float(fitting[-1]) if fitting else 1.0
+
+
+def _fraction_step(low: float | None, high: float | None) -> float | None:
+    if low is None or high is None:
+        return None
+    width = high - low
+    return next((s for s in (0.05, 0.01, 0.001) if s <= width / 4), 0.001)
+
+
+def _bootstrap(periods: list[np.ndarray], replications: int, m: int, f0: float, thr0: float,
+               seed: int) -> tuple[tuple[float | None, float | None], tuple[float | None, float | None]]:
+    """95 % percentile intervals of the tightest threshold and highest fraction, resampling whole replications.
+
+    Replications are the independent units (periods of one replication share
+    its backlog), so they are what is resampled; ``m`` stays that of ``n``
+    periods.  Fixed seed: the same results give the same intervals.
+    """
+    if replications < 2 or len(periods) % replications:
+        return (None, None), (None, None)
+    per = len(periods) // replications
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0xF207,)))
+    tight, high = [], []
+    for _ in range(BOOTSTRAP_DRAWS):
+        reps = rng.integers(0, replications, replications)
+        sample = [periods[r * per + j] for r in reps for j in range(per)]
+        t = tightest_threshold(sample, m, f0)
+        h = highest_fraction(sample, m, thr0)
+        tight.append(math.inf if t is None else t)
+        high.append(0.0 if h is None else h)
+    t_arr, h_arr = np.asarray(tight), np.asarray(high)
+    t_lo, t_hi = float(np.quantile(t_arr, 0.025, method="lower")), float(np.quantile(t_arr, 0.975, method="higher"))
+    h_lo, h_hi = float(np.quantile(h_arr, 0.025, method="lower")), float(np.quantile(h_arr, 0.975, method="higher"))
+    return (t_lo, t_hi), (h_lo, h_hi)
+
+
 def allowed_breaches(n: int, confidence: float, criterion: Criterion = "estimate") -> int:
     """Most breached periods out of ``n`` that still defend a target (-1: none suffices)."""
     alpha = 1.0 - confidence
@@ -263,12 +378,7 @@ def frontier(
     thr0, f0 = float(tg.threshold), float(tg.fraction)  # type: ignore[arg-type]
 
     def tightest(f: float) -> float | None:
-        if m < 0:
-            return None
-        if m >= n:
-            return 0.0
-        q = np.sort([_order_stat(v, f) for v in periods])
-        return max(0.0, float(q[n - m - 1]))
+        return tightest_threshold(periods, m, f)
 
     def breach_at(t: float, f: float) -> tuple[int, float, float, float]:
         s = _shares(periods, np.array([t]))[:, 0]
@@ -308,10 +418,23 @@ def frontier(
     })
     grid["defended"] = grid["breach_probability"] * n <= m + 1e-9 if m >= 0 else False
     k0, p0, lo0, hi0 = breach_at(thr0, f0)
-    s0 = np.sort(_shares(periods, np.array([thr0]))[:, 0])
-    highest = None if m < 0 else (1.0 if m >= n else float(s0[m]))
+    replications = int(results.runs["replication"].nunique())
+    tight_ci, high_ci = _bootstrap(periods, replications, m, f0, thr0, int(results.seed))
+    found = [tightest(f0), highest_fraction(periods, m, thr0)]
     return Frontier(
         agreement=ag.name, target=tg.name, metric=tg.metric, period=ag.period, threshold=thr0, fraction=f0,
         confidence=confidence, criterion=criterion, periods=n, breach_probability=p0, breach_ci95=(lo0, hi0),
-        tightest_threshold=tightest(f0), highest_fraction=highest, curve=curve, grid=grid,
+        tightest_threshold=found[0], highest_fraction=found[1], curve=curve, grid=grid,
+        replications=replications, tightest_threshold_ci95=tight_ci, highest_fraction_ci95=high_ci,
+        threshold_step=_threshold_step(*tight_ci), fraction_step=_fraction_step(*high_ci),
+        notes=tuple(_notes(n, replications, periods, f0)),
     )
+
+
+def _notes(n: int, replications: int, periods: list[np.ndarray], fraction: float) -> list[str]:
+    """What limits the frontier's numbers, in words (``simsla.analysis.sample``'s rule)."""
+    per_period = float(np.mean([len(v) for v in periods])) if periods else 0.0
+    notes = [n.reason for n in sample_notes(n, per_period, fraction)]
+    if replications < 2:
+        notes.append("one replication: no interval can be given for the offer; simulate 10 or more")
+    return notes
