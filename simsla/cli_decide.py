@@ -21,45 +21,70 @@ def erlang(
     aht: Optional[str] = typer.Option(None, "--aht", help="mean handling time, e.g. 3m"),
     agents: Optional[list[int]] = typer.Option(None, "--agents", help="agent count(s) to report (repeatable)"),
     threshold: Optional[str] = typer.Option(None, "--threshold", help="answer-time threshold, e.g. 20s"),
-    target: Optional[float] = typer.Option(None, "--target", min=0.0, max=1.0, help="share within the threshold, e.g. 0.8"),
+    target: Optional[str] = typer.Option(None, "--target", help="share within the threshold, e.g. 0.8; with --scenario "
+                                         "also AGREEMENT/TARGET to use one of the scenario's answer-time targets"),
     patience: Optional[str] = typer.Option(None, "--patience", help="callers' mean patience (Erlang A), e.g. 2m"),
     max_abandon: Optional[float] = typer.Option(None, "--max-abandon", help="largest acceptable abandonment share"),
-    scenario: Optional[Path] = typer.Option(None, "--scenario", help="instead: the desk's requirement per hour of week"),
+    abandoned: Optional[str] = typer.Option(None, "--abandoned", help="how abandoned calls count: miss (default), "
+                                            "exclude, grace (with --grace); with --scenario default: the target's rule"),
+    grace: Optional[str] = typer.Option(None, "--grace", help="grace period for --abandoned grace, e.g. 5s"),
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="instead: the desk's phone requirement per interval vs its shifts"),
+    interval: str = typer.Option("60m", "--interval", help="with --scenario: 15m, 30m or 60m"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="with --scenario: write the staff-vs-requirement figure (PNG)"),
 ) -> None:
     """Erlang C/A quick answers: service level for agents, agents for a service level.
 
     Assumes a stationary interval, exponential handling (and patience), one
-    pool and no escalations; simulate for anything beyond that.
+    pool and no escalations; simulate for anything beyond that.  Service levels
+    are stated on an abandoned-call basis (--abandoned), the rule of an
+    answer-time target.
     """
-    from simsla.decide.erlang import desk_requirement
+    from simsla.decide.erlang import choose_targets, week_requirement
     from simsla.decide.erlang import erlang as calculator
+    from simsla.model.units import parse_duration
+    from simsla.report.erlang_table import print_calculator, print_week_requirement
 
+    if abandoned is not None and abandoned not in ("miss", "exclude", "grace"):
+        say(err, f"--abandoned is miss, exclude or grace, got {abandoned!r}", "error", "red")
+        raise typer.Exit(2)
+    fraction, target_name = None, None
+    if target is not None:
+        try:
+            fraction = float(target)
+        except ValueError:
+            target_name = target
+        if fraction is not None and not 0 < fraction <= 1:
+            say(err, f"--target is a share between 0 and 1 (e.g. 0.8), got {target}", "error", "red")
+            raise typer.Exit(2)
     try:
         if scenario is not None:
             model = _load(scenario)
-            table = desk_requirement(model, threshold or "20s", target or 0.8)
-            say(out, table.to_string(index=False))
+            step = parse_duration(interval)
+            if step not in (900.0, 1800.0, 3600.0):
+                raise ValueError(f"--interval is 15m, 30m or 60m, got {interval!r}")
+            targets, how = choose_targets(model, target_name, threshold=threshold, fraction=fraction,
+                                          abandoned=abandoned, grace=grace)
+            week = week_requirement(model, targets, step, how=how)
+            print_week_requirement(week, out)
+            if plot is not None:
+                from simsla.report.figures_load import requirement_figure
+
+                plot.parent.mkdir(parents=True, exist_ok=True)
+                requirement_figure(week, title=f"{model.name}: desk staff vs phone requirement").savefig(
+                    plot, dpi=110, bbox_inches="tight")
+                say(out, f"figure written to {plot}")
             return
         if rate is None or aht is None:
             err.print("give --rate and --aht (or --scenario FILE)", highlight=False)
             raise typer.Exit(2)
-        report = calculator(rate, aht, agents=agents or None, threshold=threshold, target=target,
-                            patience=patience, max_abandon=max_abandon)
-    except ValueError as exc:
-        say(err, exc, "error", "red")
+        if target_name is not None:
+            raise ValueError(f"--target is a share (e.g. 0.8) without --scenario, got {target_name!r}")
+        report = calculator(rate, aht, agents=agents or None, threshold=threshold, target=fraction,
+                            patience=patience, max_abandon=max_abandon, abandoned=abandoned or "miss", grace=grace)
+    except (KeyError, ValueError) as exc:
+        say(err, exc.args[0] if isinstance(exc, KeyError) else exc, "error", "red")
         raise typer.Exit(2) from None
-    inputs = report.inputs
-    out.print(f"{inputs.get('model', 'Erlang C')}: {inputs['rate_per_hour']:g} contacts/h, "
-              f"AHT {format_duration(inputs['aht_seconds'])}", highlight=False)
-    if report.required_agents is not None:
-        out.print(f"agents needed for {100 * target:g} % within {threshold}: [bold]{report.required_agents}[/bold]")
-    table = Table()
-    frame = report.to_frame()
-    for col in frame.columns:
-        table.add_column(str(col), justify="right")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
-    out.print(table)
+    print_calculator(report, out)
 
 
 @app.command()

@@ -30,6 +30,19 @@ _DAY_ALIASES = {
 DAYS_HINT = "days such as mon-fri, sat, mon,wed,fri, weekdays, weekend or all"
 HOURS_HINT = "opening hours such as 08:00-17:00, 08:00-12:00, 13:00-17:00, 22:00-06:00 or 24h"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+#: the dates a scenario may use: time-zone rules and the `holidays` package's public holidays are
+#: known for them (its tables end in 2100), and every engine instant, from the day before the start
+#: on, has a positive POSIX time in every zone
+FIRST_DATE, LAST_DATE = dt.date(1971, 1, 1), dt.date(2100, 12, 31)
+DATE_RANGE_TEXT = f"between {FIRST_DATE} and {LAST_DATE}"
+
+
+def check_date(value: dt.date, what: str) -> dt.date:
+    """``value`` if it lies in [FIRST_DATE, LAST_DATE], else a ``ValueError`` naming the range."""
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{what} {value} is outside the dates simsla can simulate: dates lie {DATE_RANGE_TEXT} "
+                         "(time zones and public holidays are known for them)")
+    return value
 
 
 def parse_days(text: Any) -> tuple[int, ...]:
@@ -87,6 +100,10 @@ def parse_hours(text: Any) -> tuple[tuple[float, float], ...]:
             start, end = (parse_clock(p) for p in part.split("-"))
         except ValueError as exc:
             raise ValueError(f"{exc} in the window {part!r}; expected {HOURS_HINT}") from None
+        if start >= 86400.0:
+            # a window belongs to the day it opens on, so it opens before that day ends (as the clock requires)
+            raise ValueError(f"the window {part!r} opens at the end of the day; a window opens before 24:00 "
+                             "(for the hours after midnight write 00:00-… on the next day)")
         if end == start:
             raise ValueError(f"the window {part!r} is empty")
         windows.append((start, end if end > start else end + 86400.0))
@@ -103,6 +120,15 @@ def _holiday_countries() -> dict[str, list[str]]:
     import holidays
 
     return {code: list(subdivisions) for code, subdivisions in holidays.list_supported_countries().items()}
+
+
+@functools.lru_cache(maxsize=None)
+def holiday_years(country: str) -> tuple[int, int]:
+    """(first, last) year for which the ``holidays`` package knows ``country``'s public holidays."""
+    import holidays
+
+    table = holidays.country_holidays(country.strip().upper())
+    return int(table.start_year), int(table.end_year)
 
 
 class Calendar(BaseModel):
@@ -130,6 +156,13 @@ class Calendar(BaseModel):
                     raise ValueError(f"{DAY_NAMES[day]} is given twice (in {seen[day]!r} and {days!r})")
                 seen[day] = days
             parse_hours(hours)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _holiday_dates(cls, value: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+        for day in value:
+            check_date(day, "the holiday")
         return value
 
     @model_validator(mode="after")

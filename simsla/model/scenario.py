@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simsla.model.agreements import Agreement
-from simsla.model.calendar import ALWAYS, Calendar
+from simsla.model.calendar import ALWAYS, DATE_RANGE_TEXT, LAST_DATE, Calendar, check_date, holiday_years
 from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, When
 from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
 from simsla.model.distributions import Distribution
@@ -59,6 +59,11 @@ class Scenario(BaseModel):
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Stockholm or UTC{hint}") from None
         return value
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: dt.date) -> dt.date:
+        return check_date(value, "the start")
 
     @field_validator("horizon")
     @classmethod
@@ -140,6 +145,7 @@ class Scenario(BaseModel):
         desks = [g.name for g in self.groups if g.role == "desk"]
         if len(desks) != 1:
             out.append((("groups",), f"exactly one group needs role: desk (the 1st line), found {len(desks)}: {desks}"))
+        self._date_problems(out)
         calendars = set(self.calendars) | {"24/7"}
         for i, g in enumerate(self.groups):
             if g.closed_on_holidays is not None and g.closed_on_holidays not in calendars:
@@ -220,6 +226,24 @@ class Scenario(BaseModel):
         if not out:
             out.extend(self._chain_problems())
         return out
+
+    def _date_problems(self, out: list) -> None:
+        """The whole run lies in the dates simsla can simulate, and in each holiday country's known years."""
+        last = self.start + dt.timedelta(seconds=self.end)
+        if last > LAST_DATE:
+            out.append((("horizon",), f"the run (warm-up and horizon from {self.start}) ends on {last}; simulated "
+                                      f"dates lie {DATE_RANGE_TEXT}: start earlier or simulate a shorter span"))
+            return
+        for name, cal in self.calendars.items():
+            if cal.holiday_country is None:
+                continue
+            known = holiday_years(cal.holiday_country)
+            if not (known[0] <= self.start.year and last.year <= known[1]):
+                years = str(last.year) if last.year == self.start.year else f"{self.start.year}-{last.year}"
+                out.append((("calendars", name, "holiday_country"),
+                            f"the `holidays` package knows the public holidays of {cal.holiday_country.upper()} from "
+                            f"{known[0]} to {known[1]} only, and this run covers {years}: they "
+                            "would silently be missing; move the start or list the dates under `holidays`"))
 
     def _check_when(self, out: list, loc: tuple, when: When) -> None:
         for attribute in ATTRIBUTES:
