@@ -93,7 +93,7 @@ def frontier(
     target: str = typer.Option(..., "--target", "-t", help="AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'"),
     confidence: float = typer.Option(0.9, "--confidence", min=0.5, max=0.999, help="probability of meeting it per period"),
     replications: int = typer.Option(20, "--replications", "-r", min=1),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s"),
+    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     out_dir: Path = typer.Option(Path("frontier"), "--out", "-o", help="folder for frontier.csv/json and the figure"),
 ) -> None:
@@ -138,12 +138,19 @@ def report(folder: Path = typer.Argument(..., help="a results folder written by 
     from simsla.experiment import Results
     from simsla.report.html import write_report
 
+    from simsla.cli import _writing
+
     try:
         results = Results.load(folder)
     except FileNotFoundError as exc:
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
-    path = write_report(results, folder)
+    except (OSError, ValueError, KeyError) as exc:  # a damaged folder: unreadable JSON or Parquet, a bad scenario
+        say(err, f"{folder}: not a readable simsla results folder ({type(exc).__name__}: {exc}); run `simsla run` "
+                 "again into it", "error", "red")
+        raise typer.Exit(2) from None
+    with _interruptible(folder), _writing(folder):
+        path = write_report(results, folder)
     say(out, f"report written to {path}")
 
 
@@ -154,21 +161,43 @@ def staff(
                                      help="required probability of meeting each target per period"),
     target: Optional[list[str]] = typer.Option(None, "--target", "-t", help="AGREEMENT/TARGET to meet (repeatable; default all SLA/OLA)"),
     replications: int = typer.Option(6, "--replications", "-r", min=2, help="replications per confirmation"),
-    seed: int = typer.Option(1, "--seed", "-s"),
+    seed: int = typer.Option(1, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
     max_simulations: int = typer.Option(120, "--max-simulations", min=1, help="candidates to evaluate at most"),
-    out_dir: Path = typer.Option(Path("staffing"), "--out", "-o", help="folder: staffing.csv/json and the resumable search log"),
+    max_occupancy: float = typer.Option(0.85, "--max-occupancy", min=0.01, max=1.0,
+                                        help="cap on every party's offered load / capacity (checked before simulating)"),
+    protect: Optional[str] = typer.Option(
+        None, "--protect", help="ticket classes (priority/channel) that may not get slower than today: a tolerance "
+        "('10%', the default, for every class), classes ('P3/email,P4/*', with a tolerance: '15%,P3/*') or 'none'"),
+    out_dir: Path = typer.Option(Path("staffing"), "--out", "-o",
+                                 help="folder: staffing.csv/json, recommended.yaml and the resumable search log"),
 ) -> None:
-    """The least-cost staffing that meets every selected target with the given confidence (checked, not trusted)."""
+    """The least-cost staffing that meets every selected target with the given confidence (checked, not trusted).
+
+    Every party stays within the occupancy cap, and no ticket class gets a
+    median or p90 time to resolution more than 10 % worse than with today's
+    staffing (``--protect``), so work no target measures is not starved.
+    """
     from simsla.cli import _executor
     from simsla.decide.staffing import find_staffing
+    from simsla.decide.staffing_protection import parse_protection
 
     model = _load(scenario)
     targets = [tuple(t.split("/", 1)) for t in target] if target else None
     if targets and any(len(t) != 2 for t in targets):
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
         raise typer.Exit(2)
+    try:
+        protection = parse_protection(protect)
+    except ValueError as exc:
+        say(err, exc, "error", "red")
+        raise typer.Exit(2) from None
+
+    from simsla.cli import _output_folder, _writing
+
+    # claimed before the search: its resumable log goes into the folder as it runs
+    _output_folder(out_dir, "staffing", claim=True)
 
     def progress(line: str) -> None:
         say(err, line)
@@ -178,21 +207,18 @@ def staff(
         with _interruptible(out_dir), _executor(cluster, workers, own_pool=True) as executor:
             result = find_staffing(model, targets=targets, confidence=confidence, replications=replications, seed=seed,
                                    workers=workers, executor=executor, progress=progress,
-                                   max_simulations=max_simulations, out_dir=out_dir)
+                                   max_simulations=max_simulations, out_dir=out_dir,
+                                   max_occupancy=max_occupancy, protection=protection)
     except (KeyError, ValueError) as exc:
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
-    folder = result.save(out_dir)
+    with _interruptible(out_dir), _writing(out_dir):
+        folder = result.save(out_dir)
     d = result.to_dict()
-    table = Table(title=f"Staffing: {d['total_cost_per_week']:,.0f} per week (now {d['current_cost_per_week']:,.0f})",
-                  title_justify="left")
-    frame = result.to_frame()
-    for col in frame.columns:
-        table.add_column(str(col), justify="right" if frame[col].dtype.kind in "if" else "left")
-    for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,.4g}" if isinstance(v, float) else Text(str(v)) for v in row])
-    out.print(table)
+    _print_staffing(result)
     say(out, result.targets.to_string(index=False))
+    _print_occupancy(result, max_occupancy)
+    _print_protection(result, protection.describe())
     check = d["check_independent_seed"]
     out.print(f"check (a), independent seed {check.get('seed')}: "
               f"{'holds' if check.get('holds') else 'does NOT hold'}", highlight=False)
@@ -201,8 +227,68 @@ def staff(
     s = d["search"]
     out.print(f"search: {s.get('candidates_evaluated')} candidates, {s.get('replications_simulated')} replications simulated "
               f"({s.get('replications_read_from_log', 0)} read from the search log), "
-              f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; written to {folder}/",
-              highlight=False)
+              f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; "
+              f"{s.get('candidates_pruned_by_occupancy_cap', 0)} candidates refused by the occupancy cap without "
+              f"simulating; written to {folder}/ (recommended.yaml: the scenario with this staffing)", highlight=False)
+    if not result.meets_all:
+        say(out, "the recommendation does NOT meet everything: see the tables above and staffing.json", "warning", "red")
+
+
+def _print_staffing(result) -> None:
+    """The staffing table: agents on the floor, paid FTE and cost per block."""
+    frame = result.to_frame()
+    table = Table(title=f"Staffing: {result.total_cost:,.0f} per week (now {result.current_cost:,.0f}); "
+                        "staff = agents on the floor, paid FTE = on the floor / (1 − shrinkage), cost per paid hour",
+                  title_justify="left")
+    columns = {"group": "group", "block": "block", "days": "days", "hours": "hours", "current": "now",
+               "staff": "on floor", "shrinkage": "shrinkage", "paid_fte": "paid FTE", "cost_per_week": "cost/week"}
+    for col, head in columns.items():
+        table.add_column(head, justify="right" if frame[col].dtype.kind in "if" else "left")
+    for row in frame[list(columns)].itertuples(index=False):
+        table.add_row(*[(f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}") if isinstance(v, float) else Text(str(v))
+                        for v in row])
+    out.print(table)
+
+
+def _print_occupancy(result, cap: float) -> None:
+    """Offered load per party at the recommendation, against the cap."""
+    table = Table(title=f"Occupancy at the recommendation (offered load / average headcount on the floor; cap {cap:.0%})",
+                  title_justify="left")
+    for col in ("party", "offered Erlang", "capacity", "utilisation", ""):
+        table.add_column(col, justify="left" if col in ("party", "") else "right")
+    for r in result.occupancy.itertuples(index=False):
+        capacity = "unlimited" if r.capacity == float("inf") else f"{r.capacity:.2f}"
+        util = "–" if r.capacity == float("inf") else f"{100 * r.utilization:.0f} %"
+        table.add_row(Text(str(r.party)), f"{r.offered_erlangs:.2f}", capacity, util,
+                      "ok" if r.within_cap else "OVER THE CAP")
+    out.print(table)
+
+
+def _print_protection(result, rule: str) -> None:
+    """What was protected and how each class fared against today's staffing."""
+    from simsla.decide._common import readable_duration
+
+    out.print(f"protected: {escape(rule)}", highlight=False)
+    classes = result.classes
+    if not len(classes):
+        return
+    table = Table(title="Time to resolution per ticket class: recommendation / today (paired ratio, 95 % interval)",
+                  title_justify="left")
+    for col in ("class", "tickets/rep", "median today", "median ratio", "p90 today", "p90 ratio", "verdict"):
+        table.add_column(col, justify="left" if col in ("class", "verdict") else "right")
+
+    def ratio(r) -> str:
+        if r.ratio != r.ratio:
+            return "–"
+        return f"{r.ratio:.2f} [{r.ratio_ci_low:.2f}–{r.ratio_ci_high:.2f}]"
+
+    for cls, rows in classes.groupby("class", sort=True):
+        by = {r.statistic: r for r in rows.itertuples(index=False)}
+        med, p90 = by["median"], by["p90"]
+        verdict = ", ".join(dict.fromkeys(r.status for r in (med, p90) if r.status != "ok")) or "ok"
+        table.add_row(Text(str(cls)), f"{med.tickets_per_replication:.0f}", readable_duration(med.baseline),
+                      ratio(med), readable_duration(p90.baseline), ratio(p90), Text(verdict))
+    out.print(table)
 
 
 @app.command()
@@ -211,7 +297,7 @@ def sweep(
     vary: list[str] = typer.Option(..., "--vary", help="FIELD=V1,V2,... e.g. 'demand[*].volume=x1,x1.2' (repeatable)"),
     points: bool = typer.Option(False, "--points", help="take the i-th values together instead of the full grid"),
     replications: int = typer.Option(10, "--replications", "-r", min=2),
-    seed: int = typer.Option(1, "--seed", "-s"),
+    seed: int = typer.Option(1, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
     out_dir: Path = typer.Option(..., "--out", "-o", help="folder; finished points are kept and skipped on a rerun"),
@@ -229,6 +315,10 @@ def sweep(
             raise typer.Exit(2)
         field, values = item.split("=", 1)
         grid[field.strip()] = [v.strip() for v in values.split(",") if v.strip()]
+    from simsla.cli import _output_folder
+
+    # claimed before sweeping: finished points go into the folder as they come
+    _output_folder(out_dir, "sweep", claim=True)
     progress = _LateProgress("sweeping")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:

@@ -319,6 +319,14 @@ def _independent_seed(seed: int) -> int:
     return int(np.random.SeedSequence([int(seed), 0x5EED]).generate_state(1, dtype=np.uint64)[0] % (2**63))
 
 
+def _first(problems: list[str], shown: int = 3) -> str:
+    """The first few problems, and how many more there are (a table cell, not an essay)."""
+    if not problems:
+        return "none"
+    more = len(problems) - shown
+    return "; ".join(problems[:shown]) + (f"; and {more} more (staffing.json)" if more > 0 else "")
+
+
 def _class_ratio(j: Judgement, cls: str) -> float:
     """The worst (largest) ratio of a class's protected statistics; inf when not simulated."""
     if j.classes is None:
@@ -503,7 +511,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
                 break
             minimal_rows.append({
                 "group": b.group, "block": b.label, "staff": int(x[i]), "one_fewer": int(y[i]),
-                "breaks": "; ".join(jy.problems()) or "none", "replications": int(jy.replications)})
+                "breaks": _first(jy.problems()), "replications": int(jy.replications)})
 
     # 7. check (a): an independent seed
     seed_a = _independent_seed(seed)
