@@ -12,7 +12,7 @@ month.  A period with nothing to count (no P1 that month) is met.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,12 +43,115 @@ def items(results: "Results", agreement: Agreement, target: Target) -> pd.DataFr
     return visit_items(results, clock, agreement, target)
 
 
-def _periods(results: "Results", period: str) -> pd.DataFrame:
-    sc = results.scenario
-    stop = float(results.runs["stopped_at"].min())
-    table = period_table(origin=sc.origin, tz=sc.timezone, period=period, span=(sc.warmup, max(stop, sc.warmup + 1)))
-    table["complete"] = (table["start"] >= sc.warmup - 1e-6) & (table["end"] <= stop + 1e-6)
+def measured_periods(scenario: Scenario, stopped_at: float, period: str) -> pd.DataFrame:
+    """The reporting periods of the measured window, each flagged ``complete`` or not.
+
+    The one definition of a complete period, used by every metric: wholly
+    after the warm-up and before the run stopped (``stopped_at``: the earliest
+    stop over the replications, so every replication has the period whole).
+    Columns: code, label, start, end (engine seconds), complete.
+    """
+    sc = scenario
+    table = period_table(origin=sc.origin, tz=sc.timezone, period=period,
+                         span=(sc.warmup, max(stopped_at, sc.warmup + 1)))
+    table["complete"] = (table["start"] >= sc.warmup - 1e-6) & (table["end"] <= stopped_at + 1e-6)
     return table
+
+
+def _periods(results: "Results", period: str) -> pd.DataFrame:
+    return measured_periods(results.scenario, float(results.runs["stopped_at"].min()), period)
+
+
+def period_counts(found: pd.DataFrame, scenario: Scenario, period: str, by: Sequence[str] = ()) -> pd.DataFrame:
+    """Counted and met items per (``by`` ..., replication, period code): the one per-period aggregation.
+
+    ``found`` has one row per counted item with ``when`` (the engine second
+    that puts it in a period), ``met`` and ``replication`` (and the ``by``
+    columns).
+    """
+    keys = [*by, "replication", "code"]
+    if len(found) == 0:
+        return pd.DataFrame({k: [] for k in keys} | {"counted": [], "met": []})
+    codes = np.asarray(period_index(found["when"].to_numpy(dtype=float), scenario.origin, scenario.timezone, period))
+    return (found.assign(code=codes).groupby(keys, observed=True)
+            .agg(counted=("met", "size"), met=("met", "sum")).reset_index())
+
+
+def fill_attainment(grid: pd.DataFrame, counts: pd.DataFrame, on: Sequence[str], fraction: float) -> pd.DataFrame:
+    """``grid`` (one row per cell that must appear) with counted, met, attainment and breached filled in.
+
+    A cell with nothing counted has attainment NaN and is *met* (no P1 that
+    month breaches no P1 target); the breach rule is ``attainment < fraction``.
+    """
+    grid = grid.merge(counts, on=list(on), how="left") if len(counts) else grid.assign(counted=0, met=0)
+    grid["counted"] = grid["counted"].fillna(0).astype(int)
+    grid["met"] = grid["met"].fillna(0).astype(int)
+    grid["attainment"] = np.where(grid["counted"] > 0, grid["met"] / grid["counted"].clip(lower=1), np.nan)
+    grid["fraction"] = fraction
+    grid["breached"] = breached(grid["attainment"].to_numpy(dtype=float), fraction)
+    return grid
+
+
+def breached(attainment: np.ndarray, fraction: float) -> np.ndarray:
+    """The breach rule: a period whose attainment is below the agreed fraction (NaN, nothing counted: met)."""
+    a = np.asarray(attainment, dtype=float)
+    return ~np.isnan(a) & (np.nan_to_num(a, nan=1.0) < fraction - 1e-12)
+
+
+def per_replication(table: pd.DataFrame) -> pd.DataFrame:
+    """Per target and replication, over complete periods (all periods when a target has none complete).
+
+    ``table`` is ``evaluate``'s (or rows of it).  Columns: agreement, target,
+    metric, fraction, replication, met, counted, breached, periods,
+    attainment (met / counted) and breach_share (breached / periods).
+    """
+    out = []
+    for (ag, tg), part in table.groupby(["agreement", "target"], sort=False):
+        complete = part["complete"].astype(bool)
+        use = part[complete] if complete.any() else part
+        g = use.groupby("replication")
+        frame = pd.DataFrame({"met": g["met"].sum(), "counted": g["counted"].sum(),
+                              "breached": g["breached"].sum(), "periods": g["breached"].size()}).reset_index()
+        frame["attainment"] = frame["met"] / frame["counted"].where(frame["counted"] > 0)
+        frame["breach_share"] = frame["breached"] / frame["periods"]
+        frame.insert(0, "target", tg)
+        frame.insert(0, "agreement", ag)
+        frame["metric"] = part["metric"].iloc[0]
+        frame["fraction"] = part["fraction"].iloc[0]
+        frame["complete_periods_only"] = bool(complete.any())
+        out.append(frame)
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(
+        columns=["agreement", "target", "replication", "met", "counted", "breached", "periods", "attainment",
+                 "breach_share", "metric", "fraction", "complete_periods_only"])
+
+
+def service_attainment(results: "Results", agreement: Agreement, target: Target,
+                       period: str | None = None) -> pd.DataFrame:
+    """Attainment of one ticket target per service, replication and period (tidy).
+
+    The target's counted items joined with their ticket's service and counted
+    per period (the agreement's period unless ``period`` is given: e.g.
+    ``week`` for an operational view of a monthly target).  Columns: service,
+    replication, period, period_start, period_end, complete, counted, met,
+    attainment, fraction, warning_margin, breached.  Every service in the
+    target's scope appears in every period, with ``counted`` 0 where it had
+    no tickets.
+    """
+    if target.metric == "availability":
+        raise ValueError("service_attainment needs a ticket target; availability has no tickets")
+    sc = results.scenario
+    period = period or agreement.period
+    found = items(results, agreement, target).merge(results.tickets[["replication", "ticket", "service"]],
+                                                    on=["replication", "ticket"], how="left")
+    found["service"] = found["service"].astype(str)
+    services = list(target.when.values("service") or sc.levels("service"))
+    grid = (pd.DataFrame({"service": services}).merge(_grid(results, _periods(results, period)), how="cross"))
+    grid = fill_attainment(grid, period_counts(found, sc, period, by=("service",)),
+                           ("service", "replication", "code"), target.fraction)
+    grid["warning_margin"] = target.warning_margin
+    grid = grid.rename(columns={"label": "period", "start": "period_start", "end": "period_end"})
+    return grid[["service", "replication", "period", "period_start", "period_end", "complete", "counted", "met",
+                 "attainment", "fraction", "warning_margin", "breached"]]
 
 
 def evaluate(results: "Results") -> pd.DataFrame:
@@ -76,23 +179,13 @@ def _finish(grid: pd.DataFrame, agreement: Agreement, target: Target) -> pd.Data
     grid = grid.rename(columns={"label": "period", "start": "period_start", "end": "period_end"})
     grid["agreement"], grid["kind"], grid["target"], grid["metric"] = agreement.name, agreement.kind, target.name, target.metric
     grid["fraction"] = target.fraction
-    grid["breached"] = grid["attainment"].notna() & (grid["attainment"] < target.fraction - 1e-12)
+    grid["breached"] = breached(grid["attainment"].to_numpy(dtype=float), target.fraction)
     return grid
 
 
 def _ticket_attainment(results: "Results", agreement: Agreement, target: Target, periods: pd.DataFrame) -> pd.DataFrame:
-    found = items(results, agreement, target)
-    sc = results.scenario
-    grid = _grid(results, periods)
-    if len(found):
-        found = found.assign(code=np.asarray(period_index(found["when"].to_numpy(dtype=float), sc.origin, sc.timezone, agreement.period)))
-        agg = found.groupby(["replication", "code"]).agg(counted=("met", "size"), met=("met", "sum")).reset_index()
-        grid = grid.merge(agg, on=["replication", "code"], how="left")
-    else:
-        grid["counted"], grid["met"] = 0, 0
-    grid["counted"] = grid["counted"].fillna(0).astype(int)
-    grid["met"] = grid["met"].fillna(0).astype(int)
-    grid["attainment"] = np.where(grid["counted"] > 0, grid["met"] / grid["counted"].where(grid["counted"] > 0, 1), np.nan)
+    counts = period_counts(items(results, agreement, target), results.scenario, agreement.period)
+    grid = fill_attainment(_grid(results, periods), counts, ("replication", "code"), target.fraction)
     return _finish(grid, agreement, target)
 
 
@@ -178,13 +271,12 @@ def target_summary(results: "Results", table: pd.DataFrame | None = None) -> lis
     for agreement in results.scenario.agreements:
         for target in agreement.targets:
             rows = table[(table["agreement"] == agreement.name) & (table["target"] == target.name)]
-            complete = rows[rows["complete"]]
-            used = complete if len(complete) else rows
-            per_rep = used.groupby("replication")[["met", "counted"]].sum()
-            rep_att = (per_rep["met"] / per_rep["counted"].where(per_rep["counted"] > 0)).to_numpy()
-            m, lo, hi = mean_ci(rep_att)
-            pooled = float(used["met"].sum() / used["counted"].sum()) if used["counted"].sum() > 0 else None
-            p, plo, phi = wilson_ci(int(used["breached"].sum()), len(used))
+            reps = per_replication(rows)
+            m, lo, hi = mean_ci(reps["attainment"].to_numpy(dtype=float))
+            pooled = float(reps["met"].sum() / reps["counted"].sum()) if reps["counted"].sum() > 0 else None
+            n_periods = int(reps["periods"].sum())
+            p, plo, phi = wilson_ci(int(reps["breached"].sum()), n_periods)
+            complete_only = bool(reps["complete_periods_only"].all()) if len(reps) else False
             out.append({
                 "agreement": agreement.name,
                 "kind": agreement.kind,
@@ -195,9 +287,9 @@ def target_summary(results: "Results", table: pd.DataFrame | None = None) -> lis
                 "period": agreement.period,
                 "attainment": pooled,
                 "attainment_ci95": [_num(lo), _num(hi)],
-                "periods_evaluated": int(len(used)),
-                "complete_periods_only": bool(len(complete) > 0),
-                "counted": int(used["counted"].sum()) if target.metric != "availability" else None,
+                "periods_evaluated": n_periods,
+                "complete_periods_only": complete_only,
+                "counted": int(reps["counted"].sum()) if target.metric != "availability" else None,
                 "breach_probability": _num(p),
                 "breach_probability_ci95": [_num(plo), _num(phi)],
             })

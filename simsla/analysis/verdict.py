@@ -24,9 +24,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
 
 from simsla.analysis.sample import SampleNote, sample_notes
+from simsla.analysis.stats import wilson_ci
 
 #: default confidence: a target is defensible when a breach in more than 1 period in 10 is ruled out
 DEFAULT_CONFIDENCE = 0.9
@@ -158,3 +162,39 @@ def judge(targets: Iterable[dict[str, Any]], confidence: float = DEFAULT_CONFIDE
             advice = (f"at least {need} complete periods are needed to show a breach risk under {1 - confidence:.0%}; "
                       f"run about {math.ceil(need / per_rep)} replications (now {replications})")
     return Verdict(confidence=confidence, targets=judged, advice=advice)
+
+
+def complete_rows(table: pd.DataFrame, complete_only: bool = True) -> pd.DataFrame:
+    """The rows of an attainment table in complete periods (all rows when none is complete)."""
+    if complete_only and "complete" in table.columns and table["complete"].any():
+        return table[table["complete"].astype(bool)]
+    return table
+
+
+def row_label(table: pd.DataFrame, rows: Sequence[str]) -> pd.Series:
+    """The label of a grid row: its ``rows`` columns joined by `` · ``."""
+    return table[list(rows)].astype(str).agg(" · ".join, axis=1)
+
+
+def period_risk(table: pd.DataFrame, rows: Sequence[str] = ("agreement", "target"), complete_only: bool = True,
+                line: float = 1.0 - DEFAULT_CONFIDENCE) -> pd.DataFrame:
+    """Per (row, period): the share of replications breached, its Wilson 95 % CI and its light.
+
+    ``table`` is ``evaluate(results)`` or ``service_attainment(...)``.  The
+    light follows ``risk_light`` (from the interval).  A period with nothing
+    counted counts as met (as in ``evaluate``), but a cell with nothing
+    counted in *any* replication has no probability (light ``none``).
+    """
+    used = complete_rows(table, complete_only).copy()
+    used["row"] = row_label(used, rows)
+    out = []
+    for (row, period), g in used.groupby(["row", "period"], sort=False):
+        if "attainment" in g.columns and g["attainment"].isna().all():  # nothing counted in any replication
+            out.append({"row": row, "period": period, "breach_probability": np.nan, "ci_low": np.nan,
+                        "ci_high": np.nan, "replications": len(g), "light": "none"})
+            continue
+        p, lo, hi = wilson_ci(int(g["breached"].sum()), len(g))
+        out.append({"row": row, "period": period, "breach_probability": p, "ci_low": lo, "ci_high": hi,
+                    "replications": len(g), "light": risk_light(p, lo, hi, line)})
+    return pd.DataFrame(out, columns=["row", "period", "breach_probability", "ci_low", "ci_high", "replications",
+                                      "light"])

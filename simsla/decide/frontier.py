@@ -39,9 +39,9 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from simsla.analysis.attainment import items
+from simsla.analysis.attainment import items, measured_periods
 from simsla.analysis.measures import EPS
-from simsla.analysis.periods import period_index, period_table
+from simsla.analysis.periods import period_index
 from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import wilson_ci
 from simsla.decide._common import jsonable, readable_duration, write_csv_atomic, write_json_atomic
@@ -201,9 +201,8 @@ def period_values(results: "Results", agreement: str | Agreement, target: str | 
     met = found["met"].to_numpy(dtype=bool)
     threshold = float(tg.threshold)  # type: ignore[arg-type]
     values[~met & (values <= threshold + EPS)] = np.inf  # missed although within the threshold: a forced miss
-    stop = float(results.runs["stopped_at"].min())
-    table = period_table(origin=sc.origin, tz=sc.timezone, period=ag.period, span=(sc.warmup, max(stop, sc.warmup + 1)))
-    table = table[(table["start"] >= sc.warmup - 1e-6) & (table["end"] <= stop + 1e-6)]
+    table = measured_periods(sc, float(results.runs["stopped_at"].min()), ag.period)
+    table = table[table["complete"]]
     codes = np.asarray(period_index(found["when"].to_numpy(dtype=float), sc.origin, sc.timezone, ag.period)) if len(found) else np.zeros(0, dtype=np.int64)
     reps = found["replication"].to_numpy()
     out = []

@@ -82,6 +82,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
+from simsla.analysis.attainment import per_replication
 from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import mean_ci, wilson_ci
 from simsla.decide._common import digest, jsonable, read_json, scenario_digest, write_csv_atomic, write_json_atomic
@@ -367,25 +368,6 @@ def _label(changes: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in changes.items()) or "baseline"
 
 
-def _per_replication(rows: pd.DataFrame) -> pd.DataFrame:
-    """Per target and replication: attainment and breach share over complete periods (all periods if none)."""
-    out = []
-    for (ag, tg), part in rows.groupby(["agreement", "target"], sort=False):
-        use = part[part["complete"]] if part["complete"].any() else part
-        g = use.groupby("replication")
-        frame = pd.DataFrame({
-            "met": g["met"].sum(), "counted": g["counted"].sum(),
-            "breached": g["breached"].sum(), "periods": g["breached"].size()}).reset_index()
-        frame["attainment"] = frame["met"] / frame["counted"].where(frame["counted"] > 0)
-        frame["breach_share"] = frame["breached"] / frame["periods"]
-        frame.insert(0, "target", tg)
-        frame.insert(0, "agreement", ag)
-        frame["metric"] = part["metric"].iloc[0]
-        frame["fraction"] = part["fraction"].iloc[0]
-        out.append(frame)
-    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
-
-
 def _welch(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     a, b = a[~np.isnan(a)], b[~np.isnan(b)]
     if len(a) < 2 or len(b) < 2:
@@ -510,7 +492,7 @@ def sweep(
     for i in range(len(ids)):
         reps = stored[i]["replications"]
         rows = pd.concat([pd.DataFrame(rep["rows"]) for rep in reps], ignore_index=True)
-        per_point[i] = _per_replication(rows) if len(rows) else pd.DataFrame()
+        per_point[i] = per_replication(rows) if len(rows) else pd.DataFrame()
         point_info.append({"point": i, "id": ids[i], "code": codes[i],
                            "label": _label(changes_list[i]), "changes": changes_list[i],
                            "replications": len(reps), "unstable_replications": int(sum(bool(r["unstable"]) for r in reps)),

@@ -24,10 +24,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from simsla.analysis.attainment import items
-from simsla.analysis.periods import period_index, period_table
-from simsla.analysis.stats import wilson_ci
-from simsla.analysis.verdict import risk_light
+from simsla.analysis.attainment import service_attainment  # noqa: F401  (re-exported for report callers)
+from simsla.analysis.verdict import complete_rows, period_risk, risk_light, row_label
 from simsla.model import Agreement, Scenario, Target
 from simsla.report.figures_style import (LIGHTS, MEANINGS, OKABE_ITO, RISK_LEVELS, RISK_LINE, SYMBOLS, colour, new_figure,
                                          percent_axis)
@@ -78,58 +76,6 @@ def with_margins(table: pd.DataFrame, scenario: Scenario | None) -> pd.DataFrame
     return table
 
 
-def service_attainment(results: "Results", agreement: Agreement, target: Target,
-                       period: str | None = None) -> pd.DataFrame:
-    """Attainment of one ticket target per service, replication and period (tidy).
-
-    The target's counted items (``simsla.analysis.attainment.items``) are
-    joined with their ticket's service and counted per period (the
-    agreement's period unless ``period`` is given: e.g. ``week`` for an
-    operational view of a monthly target).  Columns: service, replication,
-    period, period_start, period_end, complete, counted, met, attainment,
-    fraction, warning_margin, breached.  Every service in the target's scope
-    appears in every period, with ``counted`` 0 where it had no tickets.
-    """
-    if target.metric == "availability":
-        raise ValueError("service_attainment needs a ticket target; availability has no tickets")
-    sc = results.scenario
-    period = period or agreement.period
-    found = items(results, agreement, target)
-    tk = results.tickets[["replication", "ticket", "service"]]
-    found = found.merge(tk, on=["replication", "ticket"], how="left")
-    stop = float(results.runs["stopped_at"].min())
-    periods = period_table(origin=sc.origin, tz=sc.timezone, period=period, span=(sc.warmup, max(stop, sc.warmup + 1)))
-    periods["complete"] = (periods["start"] >= sc.warmup - 1e-6) & (periods["end"] <= stop + 1e-6)
-    services = list(target.when.values("service") or sc.levels("service"))
-    grid = (pd.DataFrame({"service": services}).merge(pd.DataFrame({"replication": np.arange(results.replications)}), how="cross")
-            .merge(periods, how="cross"))
-    if len(found):
-        found = found.assign(code=np.asarray(period_index(found["when"].to_numpy(dtype=float), sc.origin, sc.timezone, period)),
-                             service=found["service"].astype(str))
-        agg = found.groupby(["service", "replication", "code"]).agg(counted=("met", "size"), met=("met", "sum")).reset_index()
-        grid = grid.merge(agg, on=["service", "replication", "code"], how="left")
-    else:
-        grid["counted"], grid["met"] = 0, 0
-    grid["counted"] = grid["counted"].fillna(0).astype(int)
-    grid["met"] = grid["met"].fillna(0).astype(int)
-    grid["attainment"] = np.where(grid["counted"] > 0, grid["met"] / grid["counted"].clip(lower=1), np.nan)
-    grid["fraction"], grid["warning_margin"] = target.fraction, target.warning_margin
-    grid["breached"] = grid["attainment"].notna() & (grid["attainment"] < target.fraction - _EPS)
-    grid = grid.rename(columns={"label": "period", "start": "period_start", "end": "period_end"})
-    return grid[["service", "replication", "period", "period_start", "period_end", "complete", "counted", "met",
-                 "attainment", "fraction", "warning_margin", "breached"]]
-
-
-def _used(table: pd.DataFrame, complete_only: bool) -> pd.DataFrame:
-    if complete_only and "complete" in table.columns and table["complete"].any():
-        return table[table["complete"].astype(bool)]
-    return table
-
-
-def _row_label(table: pd.DataFrame, rows: Sequence[str]) -> pd.Series:
-    return table[list(rows)].astype(str).agg(" · ".join, axis=1)
-
-
 def _ordered(table: pd.DataFrame, column: str) -> list:
     return list(dict.fromkeys(table[column].tolist()))
 
@@ -137,38 +83,18 @@ def _ordered(table: pd.DataFrame, column: str) -> list:
 def grid_lights(table: pd.DataFrame, replication: int = 0, rows: Sequence[str] = ("agreement", "target"),
                 complete_only: bool = True) -> pd.DataFrame:
     """One replication's lights: one row per (row label, period) with attainment, fraction, margin, counted, light."""
-    used = _used(table, complete_only)
+    used = complete_rows(table, complete_only)
     used = used[used["replication"] == replication].copy()
     margin = used["warning_margin"] if "warning_margin" in used.columns else pd.Series(DEFAULT_MARGIN, index=used.index)
-    used["row"] = _row_label(used, rows)
+    used["row"] = row_label(used, rows)
     used["light"] = [light(a, f, m) for a, f, m in zip(used["attainment"], used["fraction"], margin)]
     return used[["row", "period", "attainment", "fraction", "counted", "light"]].reset_index(drop=True)
 
 
 def risk_table(table: pd.DataFrame, rows: Sequence[str] = ("agreement", "target"), complete_only: bool = True,
                line: float = RISK_LINE) -> pd.DataFrame:
-    """Per (row, period): the share of replications breached, its Wilson 95 % CI and a risk light.
-
-    The light comes from the interval (``simsla.analysis.verdict.risk_light``):
-    green only when its upper end is below ``line``, red when its lower end is
-    above, amber between.
-
-    A period with nothing counted counts as met (as in ``evaluate``), but a
-    cell with nothing counted in *any* replication has no probability (light
-    ``none``).
-    """
-    used = _used(table, complete_only).copy()
-    used["row"] = _row_label(used, rows)
-    out = []
-    for (row, period), g in used.groupby(["row", "period"], sort=False):
-        if "attainment" in g.columns and g["attainment"].isna().all():  # nothing counted in any replication
-            out.append({"row": row, "period": period, "breach_probability": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-                        "replications": len(g), "light": "none"})
-            continue
-        p, lo, hi = wilson_ci(int(g["breached"].sum()), len(g))
-        out.append({"row": row, "period": period, "breach_probability": p, "ci_low": lo, "ci_high": hi,
-                    "replications": len(g), "light": risk_light(p, lo, hi, line)})
-    return pd.DataFrame(out, columns=["row", "period", "breach_probability", "ci_low", "ci_high", "replications", "light"])
+    """``simsla.analysis.verdict.period_risk`` (kept here for the figures' callers)."""
+    return period_risk(table, rows, complete_only, line)
 
 
 # ------------------------------------------------------------------ grids
@@ -233,11 +159,11 @@ def attainment_distribution_figure(table: pd.DataFrame, kinds: Sequence[str] = (
     Each dot is one period of one replication, coloured and shaped by its
     traffic light; the black bar is the agreed fraction.
     """
-    used = _used(table, complete_only)
+    used = complete_rows(table, complete_only)
     if kinds and "kind" in used.columns:
         used = used[used["kind"].isin(kinds)]
     used = used.copy()
-    used["row"] = _row_label(used, ("agreement", "target"))
+    used["row"] = row_label(used, ("agreement", "target"))
     rows = _ordered(used, "row")
     fig, ax = new_figure(10.0, 1.8 + 0.34 * max(len(rows), 1))
     rng = np.random.default_rng(0)  # jitter only: fixed so the figure is reproducible
