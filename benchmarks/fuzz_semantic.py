@@ -52,6 +52,7 @@ OK: exit 2 with at least one ``file[:line]: field: message`` line; exit 0 after 
 completed run; exit 3 with an explanation.  FINDING (the class names):
 
 * ``traceback`` -- a Python traceback on stderr (``validate`` or ``run``);
+* ``import-error`` -- simsla itself does not import (a half-edited work tree: rerun later);
 * ``hang`` -- no exit within the time limit (the process group is killed);
 * ``memory`` -- a MemoryError / failed allocation under the memory limit;
 * ``signal`` -- the process died by a signal (segfault, abort);
@@ -81,7 +82,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import re
 import resource
@@ -907,10 +907,20 @@ print(json.dumps(data, default=str))
 """
 
 
-def gate_estimate(path: Path, cwd: Path, memory: int) -> dict | None:
-    """``preflight(scenario).estimate`` as a dict of numbers (None when the gate is missing or fails)."""
+_DESCRIBED = re.compile(r"([\d,.]+) events.*?([\d,.]+) MiB per replication")
+
+
+def gate_estimate(path: Path, cwd: Path, memory: int, said: str = "") -> dict | None:
+    """``preflight(scenario).estimate`` as a dict of numbers (None when the gate is missing or fails).
+
+    Read from ``said`` (validate's output) when it prints the estimate (``ResourceEstimate.describe``),
+    else computed in a subprocess.
+    """
     if not GATE.exists():
         return None
+    m = _DESCRIBED.search(said)
+    if m:
+        return {"events": float(m.group(1).replace(",", "")), "memory_mib": float(m.group(2).replace(",", ""))}
     p = execute([sys.executable, "-c", ESTIMATE_CODE, str(path)], 30, memory, cwd)
     if p.code != 0:
         return None
@@ -1013,6 +1023,9 @@ def crash(stage: str, p: Proc) -> Finding | None:
                        detail=_last_line(p.stderr))
     if "MemoryError" in p.stderr or "Unable to allocate" in p.stderr or "std::bad_alloc" in p.stderr:
         return Finding("memory", stage, _last_line(p.stderr), _top_frame(p.stderr))
+    if TRACEBACK in p.stderr and re.search(r"^(ModuleNotFoundError|ImportError|SyntaxError|IndentationError): ",
+                                           _last_line(p.stderr)):
+        return Finding("import-error", stage, _last_line(p.stderr), _top_frame(p.stderr))  # simsla itself does not load
     if TRACEBACK in p.stderr or TRACEBACK in p.stdout:
         return Finding("traceback", stage, _last_line(p.stderr) or _last_line(p.stdout), _top_frame(p.stderr))
     if p.signal:
@@ -1091,7 +1104,7 @@ def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None
         if expect == "warn" and r.code == 0 and "warn" not in (v.stdout + v.stderr + r.stdout + r.stderr).lower():
             res.findings.append(Finding("silent-warning", "run", f"validate and run exit 0 without a warning for "
                                         f"{oracle.op}: {oracle.desc}"[:300], key=okey))
-        est = gate_estimate(path, case_dir, limits.memory)
+        est = gate_estimate(path, case_dir, limits.memory, v.stdout + v.stderr)
         res.estimate = est
         if est and r.code is not None:
             mem, events = _estimate_numbers(est)
