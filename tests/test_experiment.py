@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import pandas as pd
 import pytest
 
 import simsla
-from simsla.experiment.results import TABLES
+from simsla.experiment.results import (MANIFEST, TABLES, OutputFolderError, check_output_file, check_output_folder,
+                                      claim_output_folder, release_output_folder)
 
 ERLANG_C = Path(__file__).resolve().parent.parent / "scenarios" / "erlang-c.yaml"
 H, DAY = 3600.0, 86400.0
@@ -179,7 +181,7 @@ def test_save_load_round_trip(tmp_path, short, results):
     folder = results.save(tmp_path / "out")
     assert folder == tmp_path / "out"
     files = {p.name for p in folder.iterdir()}
-    assert files == {"summary.json", "scenario.json"} | {f"{t}.parquet" for t in ALL_TABLES}
+    assert files == {"summary.json", "scenario.json", MANIFEST} | {f"{t}.parquet" for t in ALL_TABLES}
     loaded = simsla.Results.load(folder)
     for name in ("tickets", "segments", "utilization", "runs"):
         assert_frames_equal(getattr(results, name), getattr(loaded, name), obj=name)
@@ -210,15 +212,36 @@ def test_save_load_round_trip_of_an_empty_outages_table(tmp_path, results):
     pd.testing.assert_frame_equal(results.outages, loaded.outages)
 
 
-def test_save_replaces_an_existing_folder_atomically(tmp_path, results):
+def test_save_replaces_an_earlier_result_atomically(tmp_path, results):
     target = tmp_path / "out"
-    target.mkdir()
-    (target / "stale.txt").write_text("from an older run")
+    target.mkdir()  # an empty folder may be written
     results.save(target)
-    assert not (target / "stale.txt").exists()
+    (target / "report.html").write_text("the earlier run's report")  # simsla writes it there later
+    results.save(target)  # again, over a complete results folder with its report
+    assert not (target / "report.html").exists()  # the earlier run's report went with the earlier run
     assert (target / "summary.json").is_file()
-    results.save(target)  # and again, over a complete results folder
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no temporary or old folders left
+
+
+def test_save_refuses_a_folder_of_someone_elses_files(tmp_path, results):
+    target = tmp_path / "mydocs"
+    target.mkdir()
+    (target / "thesis.docx").write_bytes(b"four years of work")
+    with pytest.raises(OutputFolderError, match=r"mydocs: .*did not write \(thesis.docx\).*choose a new or empty folder"):
+        results.save(target)
+    assert [p.name for p in target.iterdir()] == ["thesis.docx"]
+    assert (target / "thesis.docx").read_bytes() == b"four years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mydocs"]  # no temporary folder either
+
+
+def test_save_refuses_a_results_folder_with_a_file_added(tmp_path, results):
+    target = results.save(tmp_path / "out")
+    (target / "notes.txt").write_text("mine")
+    (target / "sub").mkdir()
+    with pytest.raises(OutputFolderError, match=r"did not write there \(notes.txt, sub/\)"):
+        results.save(target)
+    assert (target / "notes.txt").read_text() == "mine"
+    assert simsla.Results.load(target).seed == results.seed
 
 
 def test_a_failed_save_leaves_the_old_folder_alone(tmp_path, results, monkeypatch):
@@ -273,3 +296,131 @@ def test_a_save_killed_between_its_renames_is_recovered(tmp_path):
     os.replace(folder, tmp_path / ".res.old-12345")  # as if killed right after the first rename
     again = simsla.Results.load(tmp_path / "res")
     assert again.tickets.equals(results.tickets) and not (tmp_path / ".res.old-12345").exists()
+
+
+# ------------------------------------------------------------ output folders
+
+
+def test_the_current_folder_is_refused_for_results(tmp_path, results, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for here in (".", str(tmp_path), ".."):
+        with pytest.raises(OutputFolderError, match="is the current folder .* e.g. -o results"):
+            check_output_folder(here, "results")
+    assert check_output_folder("results", "results") == tmp_path / "results"
+    # a folder written piece by piece may be the current one, when it is empty or simsla's own
+    assert check_output_folder(".", "staffing") == tmp_path
+
+
+def test_a_file_where_a_folder_is_expected(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(OutputFolderError, match="f: is a file, not a folder"):
+        check_output_folder(tmp_path / "f", "sweep")
+    with pytest.raises(OutputFolderError, match=r"/f is a file, not a folder"):
+        check_output_folder(tmp_path / "f" / "deeper" / "out", "results")
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_an_unwritable_folder(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(OutputFolderError, match="cannot write in .*locked"):
+            check_output_folder(locked / "out", "results")
+        with pytest.raises(OutputFolderError, match="cannot write in .*locked"):
+            check_output_folder(locked, "frontier")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_folder_kinds_do_not_mix(tmp_path, results):
+    results.save(tmp_path / "out")
+    with pytest.raises(OutputFolderError, match="holds `simsla run` results, not a `simsla staff` answer"):
+        check_output_folder(tmp_path / "out", "staffing")
+    staffing = claim_output_folder(tmp_path / "st", "staffing")
+    (staffing / "staffing.json").write_text("{}")
+    with pytest.raises(OutputFolderError, match="holds a `simsla staff` answer, not `simsla run` results"):
+        results.save(staffing)
+    assert (staffing / "staffing.json").read_text() == "{}"
+    claim_output_folder(tmp_path / "unused", "staffing")  # claimed, nothing written: as good as empty
+    assert (results.save(tmp_path / "unused") / "summary.json").is_file()
+
+
+def test_a_claimed_folder_accepts_what_simsla_writes_there(tmp_path):
+    folder = claim_output_folder(tmp_path / "st", "staffing")
+    assert json.loads((folder / MANIFEST).read_text())["kind"] == "staffing"
+    (folder / "search").mkdir()
+    (folder / "search" / "abc.json").write_text("{}")
+    (folder / "search" / ".abc.json.x1y2z3w4.tmp").write_text("{")  # a write killed half-way
+    (folder / "staffing.json").write_text("{}")
+    assert check_output_folder(folder, "staffing") == folder
+    (folder / "search" / "mine.txt").write_text("x")
+    with pytest.raises(OutputFolderError, match=r"search/mine.txt"):
+        check_output_folder(folder, "staffing")
+
+
+def test_release_removes_only_an_unused_claim(tmp_path):
+    folder = claim_output_folder(tmp_path / "sw", "sweep")
+    assert release_output_folder(folder) and not folder.exists()
+    folder = claim_output_folder(tmp_path / "sw", "sweep")
+    (folder / "sweep.json").write_text("{}")
+    assert not release_output_folder(folder) and (folder / "sweep.json").exists()
+    (tmp_path / "plain").mkdir()
+    assert not release_output_folder(tmp_path / "plain") and (tmp_path / "plain").exists()
+
+
+def test_a_results_folder_from_before_manifests_is_recognised(tmp_path, results):
+    folder = results.save(tmp_path / "out")
+    (folder / MANIFEST).unlink()  # as written by an earlier version: summary.json lists the files
+    assert check_output_folder(folder, "results") == folder
+    results.save(folder)
+    (folder / MANIFEST).unlink()
+    (folder / "summary.json").write_text(json.dumps({"my": "own summary"}))
+    with pytest.raises(OutputFolderError, match="not write"):
+        check_output_folder(folder, "results")
+
+
+def _dead_pid() -> int:
+    """A process id no process has (a child that has been waited for)."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_temporary_folders_of_a_killed_save_are_removed_by_the_next(tmp_path, results):
+    folder = results.save(tmp_path / "out")
+    dead = _dead_pid()
+    killed = tmp_path / f".out.simsla-tmp-{dead}-k1ll3d"  # killed while writing the tables
+    killed.mkdir()
+    (killed / MANIFEST).write_text("{}")
+    (killed / "tickets.parquet").write_bytes(b"half")
+    swapped = tmp_path / f".out.simsla-old-{dead}"  # killed after the swap, before removing the earlier result
+    swapped.mkdir()
+    (swapped / "summary.json").write_text("{}")
+    legacy = tmp_path / ".out.ab12cd34"  # an earlier version's temporary folder, long untouched
+    legacy.mkdir()
+    (legacy / "segments.parquet").write_bytes(b"half")
+    os.utime(legacy, (0, 0))
+    running = tmp_path / f".out.simsla-tmp-{os.getpid()}-busy"  # a save still running: left alone
+    running.mkdir()
+    foreign = tmp_path / f".out.simsla-tmp-{dead}-notours"  # a simsla-like name holding someone's file
+    foreign.mkdir()
+    (foreign / "diary.txt").write_text("x")
+    results.save(folder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["out", running.name, foreign.name])
+
+
+def test_check_output_file(tmp_path):
+    ours = tmp_path / "fitted.yaml"
+    ours.write_text("# Fitted by `simsla fit` from calls.csv\nname: x\n")
+    assert check_output_file(ours, "Fitted by `simsla fit`") == ours
+    assert check_output_file(tmp_path / "new.yaml", "Fitted by `simsla fit`") == tmp_path / "new.yaml"
+    theirs = tmp_path / "desk.yaml"
+    theirs.write_text("name: my hand-written desk\n")
+    with pytest.raises(OutputFolderError, match="desk.yaml: exists and was not written by simsla"):
+        check_output_file(theirs, "Fitted by `simsla fit`")
+    with pytest.raises(OutputFolderError, match="is a folder, not a file"):
+        check_output_file(tmp_path, "Fitted by `simsla fit`")
