@@ -94,6 +94,22 @@ def _output_folder(path: Path, kind: str, *, claim: bool = False) -> Path:
 
 
 @contextlib.contextmanager
+def _claimed(path: Path, kind: str):
+    """Claim ``path`` as simsla's ``kind`` of folder for a command that writes into it as it goes;
+    if the command fails or is stopped before writing anything, a folder made here is removed again."""
+    from simsla.experiment.results import release_output_folder
+
+    existed = Path(path).exists()
+    _output_folder(path, kind, claim=True)
+    try:
+        yield
+    except BaseException:
+        if not existed:
+            release_output_folder(path)
+        raise
+
+
+@contextlib.contextmanager
 def _writing(path: Path):
     """A folder simsla must not or cannot write into ends the command with one line and exit 2."""
     from simsla.experiment.results import OutputFolderError

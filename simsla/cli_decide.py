@@ -194,17 +194,16 @@ def staff(
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
 
-    from simsla.cli import _output_folder, _writing
-
-    # claimed before the search: its resumable log goes into the folder as it runs
-    _output_folder(out_dir, "staffing", claim=True)
+    from simsla.cli import _claimed, _writing
 
     def progress(line: str) -> None:
         say(err, line)
 
     try:
         # our pool, not find_staffing's own: its workers die with this process
-        with _interruptible(out_dir), _executor(cluster, workers, own_pool=True) as executor:
+        # claimed before the search: its resumable log goes into the folder as it runs
+        with _interruptible(out_dir), _claimed(out_dir, "staffing"), \
+                _executor(cluster, workers, own_pool=True) as executor:
             result = find_staffing(model, targets=targets, confidence=confidence, replications=replications, seed=seed,
                                    workers=workers, executor=executor, progress=progress,
                                    max_simulations=max_simulations, out_dir=out_dir,
@@ -315,13 +314,13 @@ def sweep(
             raise typer.Exit(2)
         field, values = item.split("=", 1)
         grid[field.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    from simsla.cli import _output_folder
+    from simsla.cli import _claimed, _output_folder
 
-    # claimed before sweeping: finished points go into the folder as they come
-    _output_folder(out_dir, "sweep", claim=True)
+    _output_folder(out_dir, "sweep")  # before any work
     progress = _LateProgress("sweeping")
     try:
-        with _interruptible(out_dir), _executor(cluster) as executor:
+        # claimed before sweeping: finished points go into the folder as they come
+        with _interruptible(out_dir), _claimed(out_dir, "sweep"), _executor(cluster) as executor:
             result = run_sweep(model, grid, grid=not points, replications=replications, seed=seed, workers=workers,
                                out_dir=out_dir, progress=progress, executor=executor)
     except ValueError as exc:

@@ -9,6 +9,9 @@ import typer
 
 from simsla.cli import _interruptible, app, err, out, say
 
+#: every scenario `simsla fit` writes says so near its start; an existing -o file without it is not overwritten
+FITTED_BY = "Fitted by `simsla fit`"
+
 
 def _mapping(path: Optional[Path]):
     if path is None:
@@ -38,6 +41,13 @@ def fit(
     if not log.is_file():
         say(err, f"{log}: no such file", "error", "red")
         raise typer.Exit(2)
+    from simsla.cli import _output_folder, _writing
+    from simsla.experiment.results import check_output_file
+
+    folder = report_dir or output.with_suffix("").with_name(output.stem + "-fit")
+    with _writing(output):  # before fitting: never overwrite a file or folder simsla did not write
+        check_output_file(output, FITTED_BY)
+    _output_folder(folder, "fit")
     try:
         with _interruptible(output):
             result = fit_log(log, format, _mapping(mapping))
@@ -45,12 +55,13 @@ def fit(
         say(err, f"{log}: {exc}", "error", "red")
         raise typer.Exit(2) from None
     text = result.scenario_yaml()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)
-    folder = report_dir or output.with_suffix("").with_name(output.stem + "-fit")
-    written = result.write_report(folder)
+    with _interruptible(output), _writing(output):
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(f".{output.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(output)
+        _output_folder(folder, "fit", claim=True)
+        written = result.write_report(folder)
     quality = result.quality_frame()
     say(out, f"scenario written to {output}; fit report in {folder}/ ({len(written)} files)")
     if len(quality):
@@ -65,7 +76,7 @@ def backtest(
     format: str = typer.Option(..., "--format", "-f", help="servicenow | calls | csv"),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="csv: YAML file mapping columns to fields"),
     replications: int = typer.Option(5, "--replications", "-r", min=1),
-    seed: int = typer.Option(1, "--seed", "-s"),
+    seed: int = typer.Option(1, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for backtest.csv/json"),
 ) -> None:
@@ -73,6 +84,10 @@ def backtest(
     from simsla.cli import _load
     from simsla.fit import backtest as run_backtest
 
+    from simsla.cli import _output_folder, _writing
+
+    if out_dir is not None:
+        _output_folder(out_dir, "backtest")  # before simulating
     model = _load(scenario) if scenario is not None else None
     try:
         with _interruptible(out_dir or Path(".")):
@@ -83,5 +98,7 @@ def backtest(
         raise typer.Exit(2) from None
     say(out, result.to_frame().to_string(index=False))
     if out_dir is not None:
-        result.write(out_dir)
+        with _interruptible(out_dir), _writing(out_dir):
+            _output_folder(out_dir, "backtest", claim=True)
+            result.write(out_dir)
         say(out, f"written to {out_dir}/")

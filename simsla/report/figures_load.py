@@ -166,23 +166,36 @@ def answer_target(scenario: Scenario) -> tuple[float, float, str]:
     return -threshold, fraction, source
 
 
+def _answer_rule(scenario: Scenario, source: str) -> tuple[str, float | None]:
+    """The abandoned-call rule of the target named ``source`` (``miss`` for the default)."""
+    from simsla.decide.erlang import target_rule
+
+    for a in scenario.agreements:
+        for t in a.targets:
+            if f"{a.name} / {t.name}" == source:
+                return target_rule(t)
+    return "miss", None
+
+
 def staffing_table(scenario: Scenario, threshold: float | None = None, fraction: float | None = None,
                    erlang_a: bool = False) -> pd.DataFrame:
     """The desk's phone line per hour of the week: offered calls, load and the Erlang requirement beside the schedule.
 
     A view of ``simsla.decide.erlang.desk_requirement`` for the phone streams
     (the metric is computed there): the requirement for the answer-time
-    target (``answer_target`` unless given), Erlang C, or Erlang A with the
-    scenario's mean patience if ``erlang_a``.  The requirement counts phone
-    work only: written tickets come on top, in the gaps.
+    target (``answer_target`` unless given; abandoned calls counted by that
+    target's rule), Erlang C, or Erlang A with the callers' mean patience if
+    ``erlang_a``.  The requirement counts phone work only: written tickets
+    come on top, in the gaps.
     """
-    from simsla.decide.erlang import desk_requirement
+    from simsla.decide.erlang import abandoned_text, desk_requirement
 
     src_threshold, src_fraction, source = answer_target(scenario)
+    rule, grace = _answer_rule(scenario, source)
     threshold = src_threshold if threshold is None else threshold
     fraction = src_fraction if fraction is None else fraction
-    req = desk_requirement(scenario, threshold, fraction, patience="scenario" if erlang_a else None,
-                           channels=("phone",))
+    req = desk_requirement(scenario, threshold, min(fraction, 0.999999), patience="scenario" if erlang_a else None,
+                           channels=("phone",), basis=rule, grace=grace)
     calls = req["rate_per_hour"].to_numpy()
     load = req["offered_load"].to_numpy()
     mean_service = float(load.sum() * 3600.0 / calls.sum()) if calls.sum() > 0 else float(
@@ -190,8 +203,35 @@ def staffing_table(scenario: Scenario, threshold: float | None = None, fraction:
     out = pd.DataFrame({"hour_of_week": HOURS, "calls_per_hour": calls, "load_erlangs": load,
                         "required": req["required"].to_numpy(), "scheduled": req["scheduled"].to_numpy(dtype=float)})
     out.attrs.update({"group": scenario.desk.name, "mean_handling": mean_service, "threshold": threshold,
-                      "fraction": fraction, "target": source, "model": req.attrs["model"]})
+                      "fraction": fraction, "target": source, "model": req.attrs["model"],
+                      "abandoned": req.attrs["abandoned"], "abandoned_text": abandoned_text(rule, grace),
+                      "interval_seconds": 3600.0})
     return out
+
+
+def _requirement_axes(ax, hours: float, scheduled: np.ndarray, required: np.ndarray, load: np.ndarray,
+                      uncovered: np.ndarray, group: str, model: str) -> None:
+    """Staff on shift, the requirement and the offered load as steps over the week; gaps and uncovered intervals shaded."""
+    x = np.arange(len(scheduled) + 1) * hours
+
+    def step(values: np.ndarray, **kwargs) -> None:
+        ax.step(x, np.append(values, values[-1]), where="post", **kwargs)
+
+    step(scheduled, color=OKABE_ITO["blue"], linewidth=2, label=f"on shift ({group})")
+    step(required.astype(float), color=OKABE_ITO["vermillion"], linewidth=1.6, linestyle="--",
+         label=f"required for the phone line ({model})")
+    step(load, color=OKABE_ITO["orange"], linewidth=1, label="offered phone load (Erlangs)")
+    short = required > scheduled + 1e-9
+    if short.any():
+        ax.fill_between(x[:-1], 0, 1, where=short & ~uncovered, step="post", color=OKABE_ITO["vermillion"], alpha=0.22,
+                        transform=ax.get_xaxis_transform(), label="on shift below the requirement")
+    if uncovered.any():
+        ax.fill_between(x[:-1], 0, 1, where=uncovered, step="post", color=OKABE_ITO["black"], alpha=0.25,
+                        transform=ax.get_xaxis_transform(), label="calls arrive, nobody on shift")
+    _week_axis(ax)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("agents")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
 def staffing_figure(scenario: Scenario, table: pd.DataFrame | None = None, title: str | None = None) -> Figure:
@@ -199,21 +239,33 @@ def staffing_figure(scenario: Scenario, table: pd.DataFrame | None = None, title
     t = table if table is not None else staffing_table(scenario)
     a = t.attrs
     fig, ax = new_figure(12.0, 4.8)
-    _step(ax, t["scheduled"], color=OKABE_ITO["blue"], linewidth=2, label=f"scheduled ({a.get('group', 'desk')})")
-    _step(ax, t["required"].astype(float), color=OKABE_ITO["vermillion"], linewidth=1.6, linestyle="--",
-          label=f"required for the phone line ({a.get('model', 'Erlang C')})")
-    _step(ax, t["load_erlangs"], color=OKABE_ITO["orange"], linewidth=1, label="offered phone load (Erlangs)")
-    short = (t["required"] > t["scheduled"]).to_numpy()
-    if short.any():
-        ax.fill_between(np.arange(168), 0, 1, where=short, step="post", color=OKABE_ITO["vermillion"], alpha=0.12,
-                        transform=ax.get_xaxis_transform(), label="hours scheduled below the requirement")
-    _week_axis(ax)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("agents")
+    scheduled = t["scheduled"].to_numpy(dtype=float)
+    calls = t["calls_per_hour"].to_numpy(dtype=float)
+    _requirement_axes(ax, float(a.get("interval_seconds", 3600.0)) / 3600.0, scheduled, t["required"].to_numpy(),
+                      t["load_erlangs"].to_numpy(dtype=float), (calls > 0) & (scheduled <= 1e-9),
+                      a.get("group", "desk"), a.get("model", "Erlang C"))
     thr = a.get("threshold", DEFAULT_ANSWER[0])
     frac = a.get("fraction", DEFAULT_ANSWER[1])
     handling = a.get("mean_handling", float("nan")) / 60.0
-    ax.set_title(title or f"Desk staff vs requirement: {frac:.0%} of calls answered in {thr:.0f} s "
-                          f"(mean handling {handling:.1f} min; phone work only)", loc="left")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(title or f"Desk staff vs requirement: {frac:.0%} of calls answered in {thr:.0f} s, "
+                          f"abandoned: {a.get('abandoned', 'miss')} (mean handling {handling:.1f} min; phone work only)",
+                 loc="left")
+    return fig
+
+
+def requirement_figure(week, title: str | None = None) -> Figure:
+    """``simsla erlang --scenario --plot``: staff on shift vs the phone requirement by interval of the week.
+
+    ``week`` is a ``simsla.decide.erlang.WeekRequirement``; the figure draws
+    its frame (computed there) and states the target and abandoned-call basis.
+    """
+    f = week.frame
+    first = week.targets[0]
+    fig, ax = new_figure(12.0, 4.8)
+    _requirement_axes(ax, week.interval_seconds / 3600.0, f["scheduled"].to_numpy(dtype=float), f["required"].to_numpy(),
+                      f["offered_load"].to_numpy(dtype=float), f["uncovered"].to_numpy(dtype=bool), week.group, week.model)
+    more = f" and {len(week.targets) - 1} more target(s)" if len(week.targets) > 1 else ""
+    ax.set_title(f"{first.label}{more}; abandoned calls: {first.abandoned} ({first.abandoned_text}); "
+                 f"{week.interval_seconds / 60:g}-minute intervals, phone calls only", loc="left", fontsize=9)
+    fig.suptitle(title or f"Desk staff vs phone requirement — {week.group}", x=0.01, ha="left")
     return fig
