@@ -310,7 +310,10 @@ def _is_branch_tag(x: str) -> bool:
 def _path(loc: tuple) -> str:
     text = ""
     for x in loc:
-        text += f"[{x}]" if isinstance(x, int) else (f".{x}" if text else str(x))
+        if isinstance(x, str) and not x.isprintable():
+            text += f"[{x!r}]"  # a key with control characters: escaped, so that it cannot act on the terminal
+        else:
+            text += f"[{x}]" if isinstance(x, int) else (f".{x}" if text else str(x))
     return text
 
 

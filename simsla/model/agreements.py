@@ -29,10 +29,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simsla.model.chain import When
-from simsla.model.units import Duration, Number
+from simsla.model.distributions import MAX_MEAN
+from simsla.model.units import Duration, Number, format_duration
 
 Metric = Literal["answer_time", "first_response", "resolution", "availability"]
 Period = Literal["week", "month", "quarter", "year"]
@@ -56,6 +57,14 @@ class Target(BaseModel):
         None, description="answer_time: calls abandoned within this time are left out (the rest count as misses)"
     )
     warning_margin: Number = Field(0.02, ge=0, lt=1, description="amber when attainment is within this of the fraction")
+
+    @field_validator("threshold", "abandoned_grace")
+    @classmethod
+    def _at_most_ten_years(cls, value: float | None) -> float | None:
+        if value is not None and value > MAX_MEAN:
+            raise ValueError(f"{format_duration(value)} is longer than 3650d (10 years), the longest threshold a "
+                             "target may have (no period is that long)")
+        return value
 
     @model_validator(mode="after")
     def _metric_fields(self) -> "Target":

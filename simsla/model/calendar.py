@@ -35,6 +35,8 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 #: on, has a positive POSIX time in every zone
 FIRST_DATE, LAST_DATE = dt.date(1971, 1, 1), dt.date(2100, 12, 31)
 DATE_RANGE_TEXT = f"between {FIRST_DATE} and {LAST_DATE}"
+#: the most people on duty in one group at one instant (a shift block, constant staff or overlapping blocks)
+MAX_STAFF = 10_000
 
 
 def check_date(value: dt.date, what: str) -> dt.date:
@@ -240,7 +242,7 @@ class Shift(WeeklyWindow):
     """
 
     name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
-    staff: int = Field(ge=0, le=10_000, strict=True, description="people on duty in this block")
+    staff: int = Field(ge=0, le=MAX_STAFF, strict=True, description="people on duty in this block")
 
     @property
     def label(self) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from simsla.model.calendar import Shift
+from simsla.model.calendar import MAX_STAFF, Shift
 from simsla.model.distributions import Distribution
 from simsla.model.units import Number, Probability
 
@@ -14,6 +14,25 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 #: the routing destination that ends a ticket's journey.
 RESOLVED = "resolved"
+#: the highest cost of one agent-hour (any currency): keeps staffing costs far from overflow
+MAX_COST = 1e6
+WEEK = 7 * 86400.0
+
+
+def peak_staff(shifts: tuple[Shift, ...]) -> int:
+    """The most people on duty at one instant of the week (overlapping blocks add up; nights wrap into Monday)."""
+    changes: list[tuple[float, int]] = []
+    for shift in shifts:
+        for day, start, end in shift.windows():
+            a, b = day * 86400.0 + start, day * 86400.0 + end
+            pieces = [(a, b)] if b <= WEEK else [(a, WEEK), (0.0, b - WEEK)]  # Sunday night runs into Monday
+            for lo, hi in pieces:
+                changes += [(lo, shift.staff), (hi, -shift.staff)]
+    peak = level = 0
+    for _, delta in sorted(changes, key=lambda c: (c[0], c[1])):  # ends before starts at the same instant
+        level += delta
+        peak = max(peak, level)
+    return peak
 
 
 def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
@@ -32,6 +51,15 @@ class When(BaseModel):
     type: str | tuple[str, ...] | None = None
     channel: str | tuple[str, ...] | None = None
     priority: str | tuple[str, ...] | None = None
+
+    @field_validator("service", "customer", "type", "channel", "priority")
+    @classmethod
+    def _not_empty(cls, value: str | tuple[str, ...] | None, info: ValidationInfo) -> str | tuple[str, ...] | None:
+        # an empty list matches no ticket: the rule or target would silently never apply
+        if isinstance(value, tuple) and not value:
+            raise ValueError(f"an empty list matches no ticket, so this would never apply; list the {info.field_name} "
+                             f"values to match, or leave `{info.field_name}` out to match any")
+        return value
 
     def values(self, attribute: str) -> tuple[str, ...] | None:
         """Accepted values of an attribute, or None for any."""
@@ -136,7 +164,7 @@ class Group(BaseModel):
 
     name: str = Field(min_length=1)
     role: Literal["desk", "resolver"] = "resolver"
-    staff: int | None = Field(None, ge=0, le=10_000, strict=True, description="constant headcount, 24/7 (instead of shifts)")
+    staff: int | None = Field(None, ge=0, le=MAX_STAFF, strict=True, description="constant headcount, 24/7 (instead of shifts)")
     shifts: tuple[Shift, ...] | None = Field(None, description="shift blocks; staff at an instant is their sum")
     closed_on_holidays: str | None = Field(None, description="a calendar whose holidays this group does not work")
     handling: Handling = Field(description="work time per ticket")
@@ -150,7 +178,7 @@ class Group(BaseModel):
         "finish", description="finish: an agent completes the ticket in hand; handover: it goes back to the queue"
     )
     customer_wait: CustomerWait | None = Field(None, description="tickets that wait on the customer mid-work")
-    cost_per_hour: Number | None = Field(None, ge=0, description="cost of one paid agent-hour (staffing search)")
+    cost_per_hour: Number | None = Field(None, ge=0, le=MAX_COST, description="cost of one paid agent-hour (staffing search)")
     shrinkage: Number = Field(0.0, ge=0, lt=1, description="share of paid time not on the floor (breaks, training, "
                               "absence); `staff` counts agents on the floor")
 
@@ -158,6 +186,10 @@ class Group(BaseModel):
     def _staffing(self) -> "Group":
         if (self.staff is None) == (self.shifts is None):
             raise ValueError(f"group {self.name!r}: give either `staff` (constant) or `shifts` (a list of blocks)")
+        peak = peak_staff(self.shifts or ())
+        if peak > MAX_STAFF:
+            raise ValueError(f"group {self.name!r}: its shift blocks put up to {peak:,} people on duty at once; a group "
+                             f"has at most {MAX_STAFF:,} at any instant (blocks that overlap add up)")
         if self.first_contact_resolution is not None and self.role != "desk":
             raise ValueError(f"group {self.name!r}: first_contact_resolution applies to the desk only")
         return self

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import zoneinfo
 from collections.abc import Iterable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -136,6 +138,7 @@ class Scenario(BaseModel):
     def problems(self) -> list[tuple[tuple[str | int, ...], str]]:
         """Cross-references that a single field cannot check: (field path, message)."""
         out: list[tuple[tuple[str | int, ...], str]] = []
+        _control_characters(out, (), self)
         _unique(out, ("services",), (s.name for s in self.services))
         _unique(out, ("customers",), self.customers)
         _unique(out, ("demand",), (d.name for d in self.demand))
@@ -300,6 +303,40 @@ class ScenarioProblems(ValueError):
     def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]):
         self.problems = problems
         super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
+
+
+#: characters that act instead of showing: C0 and C1 controls (newline, ESC, NUL, …), DEL, line and
+#: paragraph separators and the bidirectional overrides (they reorder what a terminal shows)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "ESC (it starts terminal escape sequences)",
+                  "\x00": "NUL", "\x7f": "DEL"}
+#: free text, which may span lines; every other text in a scenario is a name or label
+_FREE_TEXT = {"description"}
+
+
+def _control_characters(out: list, loc: tuple, value: Any) -> None:
+    """Report names and labels (anywhere in the scenario, mapping keys included) that hold control characters.
+
+    They would reach terminals, logs and reports as commands (ANSI escape
+    sequences) or split one message over several lines.
+    """
+    if isinstance(value, str):
+        found = _CONTROL.search(value)
+        if found:
+            char = found.group()
+            what = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
+            out.append((loc, f"{value!r} contains {what}; names and labels are plain text on one line: remove it"))
+    elif isinstance(value, BaseModel):
+        for name, info in type(value).model_fields.items():
+            if name not in _FREE_TEXT:
+                _control_characters(out, (*loc, info.alias or name), getattr(value, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _control_characters(out, (*loc, key), key)
+            _control_characters(out, (*loc, key), item)
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            _control_characters(out, (*loc, i), item)
 
 
 def _unique(out: list, loc: tuple, names: Iterable[str]) -> None:
