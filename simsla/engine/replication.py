@@ -217,14 +217,24 @@ class Replication:
             yield req
         clock = self.supplier_clocks[si]
         # with a calendar, the supplier's times run in its business hours
-        wait = response() if clock is None else clock.deadline_scalar(env.now, response()) - env.now
+        wait = response() if clock is None else self._business_wait(clock, response())
         yield env.timeout(wait)
         self.start_work(tid, env.now)
-        work = resolution() if clock is None else clock.deadline_scalar(env.now, resolution()) - env.now
+        work = resolution() if clock is None else self._business_wait(clock, resolution())
         yield env.timeout(work)
         if req is not None:
             res.release(req)
         self.finish(tid, self.n_groups + si)
+
+    def _business_wait(self, clock, business_seconds: float) -> float:
+        """Engine seconds from now until ``business_seconds`` of a calendar's open time have passed."""
+        now = self.env.now
+        try:
+            return clock.deadline_scalar(now, business_seconds) - now
+        except ValueError:
+            # not reached within the clock's range (the run's end plus a margin of months), e.g. a
+            # calendar open one minute a week: the work outlasts the run and the ticket stays open
+            return self.scenario.end - now + 1.0
 
     def split_for_customer(self, tid: int, gi: int, work: float) -> float:
         """Fresh work at a group: maybe stop half-way to wait on the customer."""

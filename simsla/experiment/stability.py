@@ -3,37 +3,69 @@
 Traffic equations per ticket kind: tickets of each attribute combination (a
 *key*) enter at the desk and move between parties with the routing
 probabilities that apply to that key, so the expected visits per ticket are
-``e_desk (I - P)^-1``.  Offered work (agent-seconds per second, i.e. Erlang)
-is visits x arrival rate x mean work per visit; the capacity is the group's
-average headcount over the run.  A group whose offered load reaches its
-capacity cannot keep up on average: its queue grows without bound, and a
-simulation of it says nothing but "more staff".  Phone callers who hang up
-shed load, so the desk with impatient callers is only warned about.
+``e_desk (I - P)^-1``.  Keys that every party routes alike (the same rule at
+every party and the same first-contact resolution) share one transition
+matrix, a *routing signature*; the equations are solved once per signature,
+as a sparse system over the parties its tickets can reach, so the work and
+memory grow with the routes, not with keys x parties x parties.
+
+Before solving, each signature's reachable parties are checked for a *trap*:
+parties its tickets can reach but never leave (every rule that applies to them
+leads back among them; a rule that would resolve them matches none of these
+tickets).  Such tickets circulate until they pass the engine's hop limit, so a
+trap is reported instead of solved (the system would be singular).
+
+Offered work (agent-seconds per second, i.e. Erlang) is visits x arrival rate
+x mean work per visit; the capacity is the group's average headcount over the
+run.  A group whose offered load reaches its capacity cannot keep up on
+average: its queue grows without bound.  Phone callers who hang up shed load,
+so the desk's impatient callers are left out of its refusal (their share is
+reported as expected abandonment instead).
+
+Contacts raised by outages (major incidents and users' surge calls) are
+included at their long-run average rate.
+
+The public entry point for commands is :func:`simsla.experiment.gate.preflight`,
+which runs these checks together with the resource estimate.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+import scipy.sparse as sparse
+import scipy.sparse.linalg as splinalg
 
 from simsla.engine.shifts import staff_steps
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
-from simsla.model.chain import RESOLVED
+from simsla.model.chain import ATTRIBUTES, RESOLVED
 
 
-def key_rates(scenario: Scenario, space: KeySpace) -> np.ndarray:
-    """Expected arrivals per second of each key, averaged over the week."""
+def key_rates(scenario: Scenario, space: KeySpace, *, patient_only: bool = False,
+              outages: bool = True) -> np.ndarray:
+    """Expected arrivals per second of each key, averaged over the run.
+
+    ``patient_only`` counts only contacts that never hang up (written ones
+    and phone streams without patience); ``outages`` adds the average rate of
+    the contacts that outages raise.
+    """
     pm = scenario.priority_matrix
     rates = np.zeros(space.shape)
     services = scenario.levels("service")
     customers = scenario.levels("customer")
     for d in scenario.demand:
+        if patient_only and (d.patience or (scenario.patience if d.channel == "phone" else None)) is not None:
+            continue
         ps = _weights(services, d.services)
         joint = d.cells(pm)
         t = scenario.levels("type").index(d.type)
         ch = scenario.levels("channel").index(d.channel)
         for si, s in enumerate(scenario.services):
+            if ps[si] <= 0:
+                continue
             pc = _weights(customers, d.customers)
             if s.customers is not None:
                 pc = pc * np.isin(np.asarray(customers), np.asarray(s.customers))
@@ -44,7 +76,35 @@ def key_rates(scenario: Scenario, space: KeySpace) -> np.ndarray:
                 for ui, urgency in enumerate(pm.urgencies):
                     p = pm.priorities.index(pm.priority(impact, urgency))
                     rates[si, :, t, ch, p] += d.volume * ps[si] * pc * joint[ii, ui]
+    if outages:
+        _outage_rates(scenario, rates, patient_only)
     return rates.ravel()
+
+
+def outage_cycle(failures) -> float:
+    """Mean seconds from one outage's start to the next (up + down)."""
+    return float(failures.time_between.expected + failures.time_to_restore.expected)
+
+
+def _outage_rates(scenario: Scenario, rates: np.ndarray, patient_only: bool) -> None:
+    """Add the long-run rate of major incidents (high/high) and surge calls (low impact, high urgency)."""
+    pm = scenario.priority_matrix
+    customers = scenario.levels("customer")
+    t = scenario.levels("type").index("incident")
+    ch = scenario.levels("channel").index("phone")
+    top = pm.priorities.index(pm.priority(pm.impacts[0], pm.urgencies[0]))
+    surge_p = pm.priorities.index(pm.priority(pm.impacts[-1], pm.urgencies[0]))
+    for si, sv in enumerate(scenario.services):
+        f = sv.failures
+        cycle = outage_cycle(f) if f is not None else 0.0
+        if f is None or not cycle > 0:
+            continue
+        allowed = np.ones(len(customers)) if sv.customers is None else np.isin(np.asarray(customers), np.asarray(sv.customers)).astype(float)
+        share = allowed / allowed.sum()
+        if f.major_incident:
+            rates[si, :, t, ch, top] += share / cycle
+        if f.surge and not (patient_only and scenario.patience is not None):
+            rates[si, :, t, ch, surge_p] += share * f.surge * f.time_to_restore.expected / cycle
 
 
 def _weights(levels: tuple[str, ...], weights: dict[str, float] | None) -> np.ndarray:
@@ -54,45 +114,168 @@ def _weights(levels: tuple[str, ...], weights: dict[str, float] | None) -> np.nd
     return w / w.sum()
 
 
-def offered_load(scenario: Scenario) -> pd.DataFrame:
-    """Per party: visits per hour, mean work per visit, offered load, capacity and utilisation.
+@dataclass(frozen=True)
+class Trap:
+    """Tickets of some keys that reach parties they can never leave."""
 
-    Outage surges are not included (they are rare bursts, not a steady load).
+    parties: tuple[str, ...]
+    keys: np.ndarray
+    rate: float
+
+    def describe(self, scenario: Scenario, space: KeySpace) -> str:
+        """A one-line explanation naming the tickets and the parties."""
+        return (f"tickets of {describe_keys(scenario, space, self.keys)} ({self.rate * 3600:.3g}/h) can never leave "
+                f"{', '.join(repr(p) for p in self.parties)}: every routing rule that applies to them there leads back "
+                "among these parties (a rule that would resolve them or send them on matches none of these tickets); "
+                "add a catch-all rule with `resolved`, or widen the `when` of the rule that should let them out")
+
+
+@dataclass(frozen=True)
+class Flow:
+    """The traffic equations of a scenario, per routing signature.
+
+    ``keys`` are the keys with a positive arrival rate ``rate``; ``signature``
+    maps each to a row of ``visits`` (signatures x parties; zero rows for the
+    trapped signatures, which ``traps`` lists).
     """
-    space = KeySpace(scenario)
+
+    space: KeySpace
+    keys: np.ndarray
+    rate: np.ndarray
+    signature: np.ndarray
+    visits: np.ndarray
+    traps: tuple[Trap, ...]
+
+    def visits_per_key(self, party: int) -> np.ndarray:
+        """Expected visits to one party of a ticket of each key (aligned with ``keys``)."""
+        return self.visits[self.signature, party]
+
+    @property
+    def visits_per_ticket(self) -> float:
+        """Mean visits per ticket over all parties (segments a ticket leaves in the log)."""
+        total = self.rate.sum()
+        return float((self.rate * self.visits[self.signature].sum(axis=1)).sum() / total) if total > 0 else 1.0
+
+
+def flow(scenario: Scenario, space: KeySpace | None = None) -> Flow:
+    """Solve the traffic equations: expected visits of each party per ticket, per routing signature."""
+    space = space or KeySpace(scenario)
     parties = list(scenario.parties)
     n = len(parties)
     index = {p: i for i, p in enumerate(parties)}
     desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
     lam = key_rates(scenario, space)
     keys = np.flatnonzero(lam > 0)
-    # per party: key -> rule, rule -> (destination vector)
-    trans = np.zeros((len(keys), n, n))
-    for pi, p in enumerate(parties):
-        rules = [r for r in scenario.routing if r.source == p]
-        rule_of = space.first_match([r.when for r in rules])[keys]
-        for k, rule in enumerate(rule_of):
-            if rule < 0:
-                continue
-            for dest, prob in rules[rule].to.items():
-                if dest != RESOLVED:
-                    trans[k, pi, index[dest]] += prob
+    by_source: dict[str, list] = {p: [] for p in parties}
+    for r in scenario.routing:
+        by_source[r.source].append(r)
+    rules_of = [by_source[p] for p in parties]
+    # which rule each party applies to each key (-1: none, the party resolves it)
+    rule = np.full((len(keys), n), -1, dtype=np.int32)
+    for pi, rules in enumerate(rules_of):
+        if rules:
+            rule[:, pi] = space.first_match([r.when for r in rules])[keys]
     fcr = scenario.desk.resolution_probability
     fcr_p = np.array([r.probability for r in fcr.by] + [fcr.default])[
         space.first_match([r.when for r in fcr.by], default=len(fcr.by))][keys]
-    trans[:, desk, :] *= (1 - fcr_p)[:, None]
-    start = np.zeros(n)
-    start[desk] = 1.0
-    visits = np.stack([np.linalg.solve((np.eye(n) - trans[k]).T, start) for k in range(len(keys))])  # keys x parties
+    fcr_code = np.unique(fcr_p, return_inverse=True)[1].reshape(-1, 1).astype(np.int32)
+    table = np.ascontiguousarray(np.hstack([rule, fcr_code]))
+    # unique rows through a bytes view of each row: much faster than np.unique(axis=0) on wide tables
+    rows_as_bytes = table.view(np.dtype((np.void, table.dtype.itemsize * table.shape[1]))).ravel()
+    _, first, signature = np.unique(rows_as_bytes, return_index=True, return_inverse=True)
+    signatures, signature = table[first], signature.ravel()
+    visits = np.zeros((len(signatures), n))
+    traps = []
+    for s, row in enumerate(signatures):
+        mine = signature == s
+        p_desk_escalates = 1.0 - float(fcr_p[mine][0])
+        rows, cols, probs = [], [], []
+        for pi in range(n):
+            if row[pi] < 0:
+                continue
+            scale = p_desk_escalates if pi == desk else 1.0
+            for dest, prob in rules_of[pi][row[pi]].to.items():
+                if dest != RESOLVED and prob * scale > 0:
+                    rows.append(pi)
+                    cols.append(index[dest])
+                    probs.append(prob * scale)
+        trans = sparse.csr_matrix((probs, (rows, cols)), shape=(n, n))
+        reach = _reachable(trans, desk)
+        trapped = _trapped(trans, reach)
+        if trapped:
+            traps.append(Trap(tuple(parties[i] for i in sorted(trapped)), keys[mine], float(lam[keys][mine].sum())))
+            continue
+        sub = np.array(sorted(reach))
+        a = sparse.identity(len(sub), format="csc") - trans[sub][:, sub].T.tocsc()
+        start = (sub == desk).astype(float)
+        visits[s, sub] = np.atleast_1d(splinalg.spsolve(a, start))
+    return Flow(space, keys, lam[keys], signature, visits, tuple(traps))
+
+
+def _reachable(trans: sparse.csr_matrix, start: int) -> set[int]:
+    seen, todo = {start}, [start]
+    while todo:
+        i = todo.pop()
+        for j in trans.indices[trans.indptr[i]:trans.indptr[i + 1]]:
+            if int(j) not in seen:
+                seen.add(int(j))
+                todo.append(int(j))
+    return seen
+
+
+def _trapped(trans: sparse.csr_matrix, reach: set[int]) -> set[int]:
+    """Reachable parties from which no path leads out of the chain (to resolution)."""
+    leaks = {i for i in reach if trans[i].sum() < 1 - 1e-9}  # some probability of resolving there
+    back: dict[int, list[int]] = {}
+    for i in reach:
+        for j in trans.indices[trans.indptr[i]:trans.indptr[i + 1]]:
+            back.setdefault(int(j), []).append(i)
+    free, todo = set(leaks), list(leaks)
+    while todo:
+        for i in back.get(todo.pop(), ()):
+            if i not in free:
+                free.add(i)
+                todo.append(i)
+    return reach - free
+
+
+def describe_keys(scenario: Scenario, space: KeySpace, keys: np.ndarray, limit: int = 4) -> str:
+    """Attribute values shared by some keys, e.g. "service 'payroll', priority P1/P2" (all values: left out)."""
+    codes = np.unravel_index(np.asarray(keys, dtype=np.int64), space.shape)
+    parts = []
+    for axis, attribute in enumerate(ATTRIBUTES):
+        levels = space.levels[attribute]
+        used = sorted(set(codes[axis].tolist()))
+        if len(used) == len(levels):
+            continue
+        names = [levels[i] for i in used]
+        shown = "/".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+        parts.append(f"{attribute} {shown}")
+    return ", ".join(parts) or "every kind"
+
+
+def offered_load(scenario: Scenario, traffic: Flow | None = None) -> pd.DataFrame:
+    """Per party: visits per hour, mean work per visit, offered load, capacity and utilisation.
+
+    Columns: party, kind, visits_per_hour, mean_work_seconds, offered_erlangs,
+    capacity, utilization, stable, note, and ``patient_erlangs`` (the part of
+    the offered load from contacts that never hang up: at the desk only that
+    part has to fit its capacity).
+    """
+    traffic = traffic or flow(scenario)
+    space, keys, lam = traffic.space, traffic.keys, traffic.rate
+    desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
+    patient = key_rates(scenario, space, patient_only=True)[keys]
     rows = []
-    for pi, p in enumerate(parties):
-        rate = float((lam[keys] * visits[:, pi]).sum())
+    for pi, p in enumerate(scenario.parties):
+        v = traffic.visits_per_key(pi)
+        rate = float((lam * v).sum())
         if pi < len(scenario.groups):
             g = scenario.groups[pi]
             h = g.handling_times
             specs = [r.time for r in h.by] + [h.default]
-            rule = space.first_match([r.when for r in h.by], default=len(h.by))[keys]
-            work = np.array([specs[r].expected for r in rule])
+            means = np.array([spec.expected for spec in specs])
+            work = means[space.first_match([r.when for r in h.by], default=len(h.by))[keys]]
             times, levels = staff_steps(scenario, pi)
             ends = np.append(times[1:], scenario.end)
             capacity = float(((ends - times) * levels).sum() / scenario.end)
@@ -102,27 +285,27 @@ def offered_load(scenario: Scenario) -> pd.DataFrame:
             work = np.full(len(keys), s.response.expected + s.resolution.expected)
             capacity = float(s.capacity) if s.capacity else np.inf
             kind = "supplier"
-        offered = float((lam[keys] * visits[:, pi] * work).sum())
+        offered = float((lam * v * work).sum())
+        # only the desk's first visit can end in a hang-up; later visits and other parties keep every ticket
+        patient_offered = offered if pi != desk else float(((patient * v + (lam - patient) * np.maximum(v - 1, 0)) * work).sum())
         mean_work = offered / rate if rate > 0 else 0.0
         util = offered / capacity if capacity > 0 else (np.inf if offered > 0 else 0.0)
-        impatient = pi == desk and (scenario.patience is not None or any(d.patience for d in scenario.demand))
-        stable = util < 1 or (impatient and rate > 0)
+        patient_util = patient_offered / capacity if capacity > 0 else (np.inf if patient_offered > 0 else 0.0)
+        impatient = pi == desk and patient_offered < offered
+        stable = util < 1 or (impatient and patient_util < 1)
         rows.append({"party": p, "kind": kind, "visits_per_hour": rate * 3600, "mean_work_seconds": mean_work,
-                     "offered_erlangs": offered, "capacity": capacity, "utilization": util, "stable": bool(stable),
+                     "offered_erlangs": offered, "patient_erlangs": patient_offered, "capacity": capacity,
+                     "utilization": util, "stable": bool(stable),
                      "note": ("callers hang up, so the queue is bounded by abandonment" if impatient and util >= 1 else "")})
     return pd.DataFrame(rows)
 
 
 def overloaded(scenario: Scenario) -> list[str]:
-    """Messages for the parties whose offered load reaches their capacity (empty: all can keep up)."""
-    from simsla.engine.arrivals import MAX_ARRIVALS
+    """Messages of everything that stops a run before it starts (empty: it may run).
 
-    expected = sum(d.volume for d in scenario.demand) * scenario.end
-    if expected > MAX_ARRIVALS:
-        return [f"about {expected:,.0f} contacts per replication: more than the {MAX_ARRIVALS:,} simsla holds in "
-                "memory; shorten the horizon or lower the volume"]
-    table = offered_load(scenario)
-    return [f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang ({r.visits_per_hour:.1f} visits/h x "
-            f"{r.mean_work_seconds / 60:.1f} min of work) against a capacity of {r.capacity:.2f} "
-            f"(average headcount over the run): utilisation {r.utilization:.0%}"
-            for r in table.itertuples() if not r.stable]
+    Kept for callers of the earlier API: the gate (:func:`simsla.experiment.gate.preflight`)
+    makes these checks and more.
+    """
+    from simsla.experiment.gate import preflight
+
+    return [r.message for r in preflight(scenario).refusals]

@@ -1,0 +1,426 @@
+"""One gate before simulating: everything ``validate`` and ``run`` check after loading a scenario.
+
+``preflight(scenario)`` is the only entry point; ``simsla validate``,
+``simsla run`` and the deciding commands (``staff``, ``sweep``, ``frontier``)
+all call it, so whatever ``run`` refuses, ``validate`` refuses too, with the
+same words.  It returns a :class:`Preflight`:
+
+``refusals``
+    what stops a run (exit 3).  Each :class:`Refusal` says whether ``--force``
+    may override it (``forceable``): an overloaded queue may be simulated
+    anyway (the run then reports it unstable); too much work for the machine,
+    tickets trapped in a routing loop, outages that never end and a supplier
+    that never works may not, since such a run could not end or could not mean
+    anything.
+``warnings``
+    named :class:`Caution` s that may be intended but usually are not: a party
+    near capacity, demand arriving while the desk has nobody on shift, calls
+    that can never be answered, targets whose scope matches no demand, a
+    supplier whose calendar is open so little that its tickets outlast the run.
+``estimate``
+    the :class:`ResourceEstimate` of one replication (tickets, segments,
+    events, agent processes, memory), checked against a :class:`Budget`.
+
+The order keeps the gate cheap and safe: first the resource estimate from the
+scenario's own numbers (volumes x horizon including the warm-up, outage rates
+and surges, shift blocks x staff, groups x hours, keys x parties), without
+building anything large; only a scenario that fits goes on to the traffic
+equations (:mod:`simsla.experiment.stability`), whose visits per ticket then
+refine the estimate.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simsla.engine.arrivals import MAX_ARRIVALS, MAX_OUTAGES, hour_of_week_weights
+from simsla.engine.tables import KeySpace
+from simsla.experiment.stability import Flow, flow, offered_load, outage_cycle
+from simsla.model import Scenario
+
+HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: share of the machine's available memory one replication may use
+MEMORY_SHARE = 0.5
+#: most simulation events one replication may take (the engine runs about 400 000 a second on one
+#: core: this is about four minutes per replication)
+MAX_EVENTS = 100_000_000
+#: most agent processes (seats at the peak headcount, over all groups) in one replication
+MAX_AGENTS = 200_000
+#: memory per unit, measured on the example scenarios (engine state, log columns, tables, with headroom)
+TICKET_BYTES = 300
+SEGMENT_BYTES = 120
+#: fixed memory of a replication (clocks, calendars, key tables, SimPy)
+BASE_BYTES = 48 * 2**20
+AGENT_BYTES = 2_500
+UTILIZATION_ROW_BYTES = 160
+KEY_PARTY_BYTES = 32
+OUTAGE_BYTES = 120
+#: SimPy events per visit of a ticket to a party (arrival or hand-over, work timeout, completion)
+EVENTS_PER_SEGMENT = 3
+#: utilisation at which a party is reported as near capacity
+NEAR_CAPACITY = 0.9
+#: share of a stream's volume on a day without anybody at the desk that is worth a warning
+UNSTAFFED_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A reason not to simulate (exit 3): ``kind`` is overload, resources, routing, outages or closed."""
+
+    kind: str
+    message: str
+    forceable: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Caution:
+    """A named warning about a party, stream or target (``subject``)."""
+
+    kind: str
+    subject: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one replication may use: bytes of memory and simulation events."""
+
+    memory_bytes: float
+    events: float = MAX_EVENTS
+    agents: float = MAX_AGENTS
+
+    @classmethod
+    def of_machine(cls) -> "Budget":
+        """``MEMORY_SHARE`` of the available memory (``/proc/meminfo`` MemAvailable, else ``os.sysconf``)."""
+        return cls(memory_bytes=MEMORY_SHARE * available_memory())
+
+
+def available_memory() -> float:
+    """Bytes of memory available to new processes (4 GiB when the system does not say)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return float(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 4.0 * 2**30
+
+
+@dataclass(frozen=True)
+class ResourceEstimate:
+    """Expected work and memory of one replication (the warm-up included)."""
+
+    tickets: float
+    segments: float
+    events: float
+    agents: int
+    outages: float
+    utilization_rows: float
+    memory_bytes: float
+    visits_per_ticket: float = 1.0
+
+    def describe(self) -> str:
+        """The estimate in one line."""
+        return (f"about {self.tickets:,.0f} tickets, {self.segments:,.0f} visits, {self.events:,.0f} events, "
+                f"{self.agents:,} agent processes and {self.memory_bytes / 2**20:,.0f} MiB per replication")
+
+
+@dataclass(frozen=True)
+class Preflight:
+    """What the gate found: refusals (exit 3), named warnings, and the resource estimate."""
+
+    refusals: list[Refusal]
+    warnings: list[Caution]
+    estimate: ResourceEstimate
+    flow: Flow | None = field(default=None, repr=False, compare=False)
+
+    def blocking(self, force: bool = False) -> list[Refusal]:
+        """The refusals that stop a run (``force`` lifts the forceable ones)."""
+        return [r for r in self.refusals if not (force and r.forceable)]
+
+
+def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
+    """Every check ``run`` makes before simulating, for ``validate`` and ``run`` alike.
+
+    Parameters
+    ----------
+    scenario
+        a validated scenario.
+    budget
+        what one replication may use; default :meth:`Budget.of_machine`.
+
+    Returns
+    -------
+    Preflight
+        refusals, warnings and the estimate; never raises for a valid scenario.
+    """
+    budget = budget or Budget.of_machine()
+    refusals: list[Refusal] = []
+    refusals += _outage_refusals(scenario)
+    estimate = estimate_resources(scenario)
+    refusals += _resource_refusals(scenario, estimate, budget)
+    if refusals:
+        # too big, or never ends: solving the traffic equations could itself be too much
+        return Preflight(refusals, [], estimate)
+    traffic = flow(scenario)
+    estimate = estimate_resources(scenario, traffic)
+    refusals += _resource_refusals(scenario, estimate, budget)
+    space = traffic.space
+    refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
+    load = offered_load(scenario, traffic)
+    refusals += _load_refusals(scenario, load)
+    warnings = _load_warnings(load) + _shift_warnings(scenario) + _target_warnings(scenario, traffic)
+    closed, slow = _supplier_calendars(scenario, load)
+    return Preflight(refusals + closed, warnings + slow, estimate, traffic)
+
+
+# ---------------------------------------------------------------- resources
+def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> ResourceEstimate:
+    """Expected tickets, visits, events, agent processes and memory of one replication.
+
+    Without ``traffic`` a ticket is taken to visit one party (the desk); with
+    it, the traffic equations give the mean visits per ticket.
+    """
+    end = scenario.end
+    tickets = sum(d.volume for d in scenario.demand) * end
+    outages = 0.0
+    for sv in scenario.services:
+        f = sv.failures
+        if f is None:
+            continue
+        cycle = outage_cycle(f)
+        count = end / cycle if cycle > 0 else 0.0  # no cycle at all: refused on its own (_outage_refusals)
+        outages += count
+        tickets += count * (1.0 if f.major_incident else 0.0) + (f.surge or 0.0) * f.time_to_restore.expected * count
+    visits = traffic.visits_per_ticket if traffic is not None else 1.0
+    waits = max((g.customer_wait.probability for g in scenario.groups if g.customer_wait), default=0.0)
+    segments = tickets * visits * (1.0 + 2.0 * waits)  # a customer wait adds its own visit and a second one
+    agents, shift_events = 0, 0.0
+    weeks = end / WEEK + 1
+    for g in scenario.groups:
+        peak, changes = _weekly_peak(g)
+        agents += peak
+        shift_events += changes * weeks * peak  # each change wakes up to the peak number of seats
+    hours = end / HOUR + 1
+    util_rows = len(scenario.groups) * hours
+    space = KeySpace(scenario)
+    events = tickets + EVENTS_PER_SEGMENT * segments + shift_events + outages
+    memory = (BASE_BYTES + tickets * TICKET_BYTES + segments * SEGMENT_BYTES + agents * AGENT_BYTES
+              + util_rows * UTILIZATION_ROW_BYTES + space.size * len(scenario.parties) * KEY_PARTY_BYTES
+              + outages * OUTAGE_BYTES)
+    return ResourceEstimate(tickets=tickets, segments=segments, events=events, agents=int(agents), outages=outages,
+                            utilization_rows=util_rows, memory_bytes=memory, visits_per_ticket=visits)
+
+
+def _weekly_peak(group) -> tuple[int, int]:
+    """The most people on duty at once in a group's week, and its number of headcount changes a week."""
+    if group.staff is not None:
+        return group.staff, 0
+    changes: dict[float, float] = {}
+    for shift in group.shifts or ():
+        if shift.staff <= 0:
+            continue
+        for day, start, end in shift.windows():
+            a, b = day * DAY + start, day * DAY + end
+            for lo, hi in ((a, min(b, WEEK)), (0.0, b - WEEK)):  # a block past Sunday midnight wraps to Monday
+                if hi > lo:
+                    changes[lo] = changes.get(lo, 0.0) + shift.staff
+                    changes[hi] = changes.get(hi, 0.0) - shift.staff
+    level, peak = 0.0, 0.0
+    for t in sorted(changes):
+        level += changes[t]
+        peak = max(peak, level)
+    return int(round(peak)), len(changes)
+
+
+def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget) -> list[Refusal]:
+    span = f"{scenario.end / WEEK:,.1f} weeks (warm-up included)"
+    out = []
+    if e.tickets > MAX_ARRIVALS:
+        out.append(f"about {e.tickets:,.0f} contacts per replication over {span}: more than the {MAX_ARRIVALS:,} "
+                   "simsla holds in memory; shorten the horizon or the warm-up, or lower the volume or the outage surge")
+    if e.agents > budget.agents:
+        out.append(f"{e.agents:,} people on duty at the peak over all groups: more than {budget.agents:,.0f} agent "
+                   "processes; lower the shifts' staff (blocks that overlap add up)")
+    if e.events > budget.events:
+        out.append(f"about {e.events:,.0f} simulation events per replication ({e.describe()}): more than the "
+                   f"{budget.events:,.0f} a replication may take; shorten the horizon or the warm-up, lower the volume, "
+                   "or use fewer and simpler shift blocks")
+    if e.memory_bytes > budget.memory_bytes:
+        out.append(f"about {e.memory_bytes / 2**30:,.1f} GiB per replication ({e.describe()}): more than the "
+                   f"{budget.memory_bytes / 2**30:,.1f} GiB available to it ({MEMORY_SHARE:.0%} of the free memory); "
+                   f"shorten the horizon ({span}), lower the volume, or use fewer groups")
+    return [Refusal("resources", m) for m in out]
+
+
+def _outage_refusals(scenario: Scenario) -> list[Refusal]:
+    out = []
+    for sv in scenario.services:
+        f = sv.failures
+        if f is None:
+            continue
+        cycle = outage_cycle(f)
+        if not cycle > 0:
+            out.append(Refusal("outages", f"service {sv.name!r}: outages with zero up-time and zero restore time "
+                                          "would follow each other without end; give failures.time_between a positive mean"))
+        elif scenario.end / cycle > MAX_OUTAGES:
+            out.append(Refusal("outages", f"service {sv.name!r}: about {scenario.end / cycle:,.0f} outages per "
+                                          f"replication (one every {cycle:g} s): more than {MAX_OUTAGES:,}; "
+                                          "lengthen failures.time_between"))
+    return out
+
+
+# --------------------------------------------------------------------- load
+def _load_refusals(scenario: Scenario, load) -> list[Refusal]:
+    out = []
+    for r in load.itertuples():
+        if r.stable:
+            continue
+        if r.capacity == 0:
+            what = "nobody is on shift" if r.kind == "group" else "it has no capacity"
+            message = (f"{r.party}: receives {r.visits_per_hour:.3g} visits/h but {what} during the run "
+                       "(capacity 0): its tickets would wait until the end; staff it, or route its tickets elsewhere")
+        else:
+            message = (f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang ({r.visits_per_hour:.1f} visits/h x "
+                       f"{r.mean_work_seconds / 60:.1f} min of work) against a capacity of {r.capacity:.2f} "
+                       f"(average headcount over the run): utilisation {r.utilization:.0%}")
+        out.append(Refusal("overload", message, forceable=True))
+    return out
+
+
+def _load_warnings(load) -> list[Caution]:
+    out = []
+    for r in load.itertuples():
+        if r.stable and NEAR_CAPACITY <= r.utilization < 1:
+            out.append(Caution("near-capacity", r.party,
+                               f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang against a capacity of "
+                               f"{r.capacity:.2f}: utilisation {r.utilization:.0%}, close to what it can do; "
+                               "queues will be long and sensitive to small changes in demand"))
+        if r.note and r.capacity > 0:
+            abandoned = 1 - min(1.0, r.capacity / r.offered_erlangs)
+            out.append(Caution("abandonment", r.party,
+                               f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang against a capacity of "
+                               f"{r.capacity:.2f} ({r.utilization:.0%}): only callers hanging up keep its queue "
+                               f"bounded; expect at least {abandoned:.0%} of its calls to be abandoned"))
+    return out
+
+
+# ------------------------------------------------------------------- shifts
+def _hourly_staff(group) -> np.ndarray:
+    """Agent-seconds on duty in each of the 168 hours of a group's week (holidays aside)."""
+    out = np.zeros(168)
+    if group.staff is not None:
+        return out + group.staff * HOUR
+    for shift in group.shifts or ():
+        for day, start, end in shift.windows():
+            a, b = day * DAY + start, day * DAY + end
+            for h in range(int(a // HOUR), int(math.ceil(b / HOUR))):
+                cover = min(b, (h + 1) * HOUR) - max(a, h * HOUR)
+                if cover > 0:
+                    out[h % 168] += shift.staff * cover
+    return out
+
+
+def _shift_warnings(scenario: Scenario) -> list[Caution]:
+    """Demand that arrives while the desk has nobody on shift, and calls that can never be answered."""
+    desk = scenario.desk
+    staffed = _hourly_staff(desk) > 0
+    day_staffed = staffed.reshape(7, 24).any(axis=1)
+    out = []
+    for d in scenario.demand:
+        if d.volume <= 0:
+            continue
+        share = hour_of_week_weights(scenario.profile(d)) / 168.0
+        patience = d.patience or (scenario.patience if d.channel == "phone" else None)
+        unstaffed = float(share[~staffed].sum())
+        if patience is not None and unstaffed > 0.999:
+            out.append(Caution("never-answered", d.name,
+                               f"demand {d.name!r}: its calls can never be answered: they arrive only while "
+                               f"{desk.name!r} has nobody on shift, and callers hang up after about "
+                               f"{patience.expected / 60:.1f} min"))
+            continue
+        days = [DAYS[k] for k in range(7) if not day_staffed[k] and share.reshape(7, 24)[k].sum() >= UNSTAFFED_SHARE]
+        if days:
+            on_days = float(sum(share.reshape(7, 24)[DAYS.index(k)].sum() for k in days))
+            fate = "hang up unanswered" if patience is not None else "wait for the next shift"
+            out.append(Caution("nobody-on-shift", d.name,
+                               f"demand {d.name!r}: {on_days:.0%} of its contacts arrive on {', '.join(days)}, when "
+                               f"{desk.name!r} has nobody on shift all day; they {fate} (add a shift, or give the "
+                               "stream a profile without those days)"))
+        elif patience is not None and unstaffed >= 0.05:
+            out.append(Caution("never-answered", d.name,
+                               f"demand {d.name!r}: {unstaffed:.0%} of its calls arrive in hours when {desk.name!r} has "
+                               f"nobody on shift; their callers hang up after about {patience.expected / 60:.1f} min "
+                               "and can never be answered"))
+    return out
+
+
+# ------------------------------------------------------------------ targets
+def _target_warnings(scenario: Scenario, traffic: Flow) -> list[Caution]:
+    """Targets whose scope matches no ticket that can arrive (they would report no breach)."""
+    space = traffic.space
+    index = {p: i for i, p in enumerate(scenario.parties)}
+    customers = scenario.levels("customer")
+    out = []
+    for a in scenario.agreements:
+        for t in a.targets:
+            if t.metric == "availability":
+                continue
+            mask = space.mask(t.when)[traffic.keys]
+            if a.customer is not None:
+                codes = np.unravel_index(traffic.keys, space.shape)
+                mask &= codes[1] == customers.index(a.customer)
+            if t.metric == "answer_time":
+                mask &= np.unravel_index(traffic.keys, space.shape)[3] == scenario.levels("channel").index("phone")
+            weight = traffic.rate[mask]
+            if a.party is not None:
+                weight = weight * traffic.visits_per_key(index[a.party])[mask]
+            if not weight.sum() > 0:
+                where = f" that reaches {a.party!r}" if a.party is not None else ""
+                out.append(Caution("target-no-demand", f"{a.name} / {t.name}",
+                                   f"target {a.name} / {t.name}: no demand{where} matches its scope, so it would be "
+                                   "measured on no tickets and report no breach; check its `when` (and the "
+                                   "agreement's customer) against the demand streams"))
+    return out
+
+
+# ---------------------------------------------------------------- suppliers
+def _supplier_calendars(scenario: Scenario, load) -> tuple[list[Refusal], list[Caution]]:
+    """Suppliers that hold work but never work, or work so little that their tickets outlast the run."""
+    refusals, cautions = [], []
+    visits = load.set_index("party")["visits_per_hour"]
+    for s in scenario.suppliers:
+        if s.calendar is None or visits.get(s.name, 0.0) <= 0:
+            continue
+        weekly = scenario.calendar(s.calendar).weekly()
+        open_share = sum(b - a for windows in weekly.values() for a, b in windows) / WEEK
+        if open_share <= 0:
+            refusals.append(Refusal("closed", f"supplier {s.name!r} receives {visits[s.name]:.3g} tickets/h but its "
+                                              f"calendar {s.calendar!r} is never open: none of them would ever be "
+                                              "worked and its contract would report no breach; give the calendar hours"))
+            continue
+        real = (s.response.expected + s.resolution.expected) / open_share
+        if real > scenario.horizon / 4:
+            cautions.append(Caution("slow-calendar", s.name,
+                                    f"supplier {s.name!r}: its calendar {s.calendar!r} is open "
+                                    f"{open_share * WEEK / HOUR:.3g} h a week, so a visit takes about "
+                                    f"{real / DAY:,.0f} days of real time against a horizon of "
+                                    f"{scenario.horizon / DAY:,.0f} days: most of its tickets will still be open "
+                                    "at the end"))
+    return refusals, cautions
