@@ -43,7 +43,8 @@ The mutation operators (``OPERATORS``):
 
 Each case runs ``simsla validate FILE`` and, only when that exits 0, ``simsla run
 FILE -r 2 -s 1 -w 1 -o DIR``, each as a subprocess in its own session with a
-wall-time limit (``--validate-timeout``, ``--run-timeout``) and an address-space
+time limit (``--validate-timeout``, ``--run-timeout``: CPU seconds of the process
+tree, or four times that in wall time) and an address-space
 limit (``RLIMIT_AS``, ``--memory-gib``, default 3).  Peak RSS comes from
 ``wait4`` of the child (its own and its descendants') and from polling
 ``/proc/PID/status`` (VmHWM) of the process tree.  Outcomes:
@@ -832,8 +833,33 @@ def _hwm(pid: int) -> int:
     return 0
 
 
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds of the processes (their reaped children included)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / _TICK
+
+
+#: a case is a hang when it passes its CPU limit, or this many times the limit in wall time (a loaded machine)
+WALL_FACTOR = 4.0
+
+
 def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
-    """Run ``argv`` in its own session under an address-space limit and a wall-time limit."""
+    """Run ``argv`` in its own session under an address-space limit and a time limit.
+
+    ``timeout`` is CPU seconds of the process tree, so that a machine shared with
+    other work does not turn slow runs into hangs; ``WALL_FACTOR`` x ``timeout`` of
+    wall time is the limit for a process that waits instead of computing.
+    """
     def limits() -> None:  # runs in the child between fork and exec
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -853,8 +879,9 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
             if pid:
                 status, ru = st, usage
                 break
-            peak = max(peak, sum(_hwm(p) for p in _tree_pids(proc.pid)))
-            if time.monotonic() - t0 > timeout:
+            pids = _tree_pids(proc.pid)
+            peak = max(peak, sum(_hwm(p) for p in pids))
+            if _cpu(pids) > timeout or time.monotonic() - t0 > WALL_FACTOR * timeout:
                 killed = True
                 _killpg(proc.pid)
                 _, status, ru = os.wait4(proc.pid, 0)
@@ -1019,7 +1046,8 @@ def field_lines(stderr: str, path: Path) -> tuple[int, int]:
 def crash(stage: str, p: Proc) -> Finding | None:
     """The finding in a process's result that is wrong whatever the exit code means (or None)."""
     if p.code is None:
-        return Finding("hang", stage, f"no exit within {p.wall:.0f} s (peak RSS {p.peak_rss / 2**20:.0f} MiB)",
+        return Finding("hang", stage, f"no exit within {p.cpu:.0f} s CPU, {p.wall:.0f} s wall (peak RSS "
+                       f"{p.peak_rss / 2**20:.0f} MiB)",
                        detail=_last_line(p.stderr))
     if "MemoryError" in p.stderr or "Unable to allocate" in p.stderr or "std::bad_alloc" in p.stderr:
         return Finding("memory", stage, _last_line(p.stderr), _top_frame(p.stderr))
@@ -1327,6 +1355,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quiet", action="store_true", help="only findings and the summary")
     args = ap.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (None if args.cases else 60.0)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds: the case's process group is killed too
     limits = Limits(args.validate_timeout, args.run_timeout, int(args.memory_gib * 2**30), args.rss_base_mib * 2**20, args.rss_factor)
 
     def log(line: str) -> None:
