@@ -14,19 +14,99 @@ runner = CliRunner()
 def test_erlang_reproduces_the_published_example():
     result = runner.invoke(app, ["erlang", "--rate", "200/h", "--aht", "3m", "--threshold", "20s", "--target", "0.8"])
     assert result.exit_code == 0, result.output
-    assert "agents needed for 80 % within 20s: 14" in result.output
-    assert "0.8884" in result.output and "0.1741" in result.output
+    assert "agents needed for 80 % within 20s (miss): 14" in result.output
+    assert "88.84 %" in result.output and "17.41 %" in result.output
+    assert "abandoned-call basis: miss" in result.output  # stated even when nobody hangs up
+
+
+def _service_level_of(output: str, agents: int) -> float:
+    """The service-level cell (4th column) of the calculator's row for ``agents``."""
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.split("│") if c.strip()]
+        if cells and cells[0] == str(agents):
+            return float(cells[3].rstrip(" %"))
+    raise AssertionError(f"no row for {agents} agents in\n{output}")
+
+
+def test_erlang_abandoned_basis_is_an_option_and_printed():
+    base = ["erlang", "--rate", "200/h", "--aht", "3m", "--threshold", "20s", "--patience", "2m", "--agents", "10"]
+    default = runner.invoke(app, base)
+    assert default.exit_code == 0, default.output
+    assert "abandoned-call basis: miss — abandoned calls count as misses" in default.output
+    levels = {}
+    for rule, extra in (("miss", []), ("grace", ["--grace", "15s"]), ("exclude", [])):
+        result = runner.invoke(app, base + ["--abandoned", rule] + extra)
+        assert result.exit_code == 0, result.output
+        assert f"answered in 20s ({rule})" in result.output and f"abandoned-call basis: {rule}" in result.output
+        levels[rule] = _service_level_of(result.output, 10)
+    assert levels == {"miss": 63.99, "grace": 67.49, "exclude": 74.19}
+    assert _service_level_of(default.output, 10) == levels["miss"]
+    assert "hang up within 15s" in runner.invoke(app, base + ["--abandoned", "grace", "--grace", "15s"]).output
+    for bad in (["--abandoned", "sometimes"], ["--abandoned", "grace"], ["--abandoned", "exclude", "--grace", "5s"]):
+        result = runner.invoke(app, base + bad)
+        assert result.exit_code == 2 and "Traceback" not in result.output, bad
 
 
 def test_erlang_bad_input_is_a_clear_error():
     result = runner.invoke(app, ["erlang", "--rate", "fast", "--aht", "3m"])
     assert result.exit_code == 2 and "expected a rate" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["erlang", "--rate", "200/h", "--aht", "3m", "--threshold", "20s", "--target", "1.5"])
+    assert result.exit_code == 2 and "between 0 and 1" in result.output
+
+
+THREE = "tests/fixtures/erlang-three-channels.yaml"
+
+
+def test_erlang_scenario_reads_its_targets_and_prints_a_readable_table():
+    result = runner.invoke(app, ["erlang", "--scenario", THREE])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    # which targets, with their thresholds and abandoned-call rules
+    assert "[1] 85 % within 30s (abandoned calls left out): SLA A / calls in 30 s" in out
+    assert "[2] 80 % within 2m (calls abandoned within 10s left out" in out
+    assert "abandoned calls: exclude" in out and "answered in 30s*" in out
+    # e-mail and portal are not calls; nights and weekends are not listed; Mon-Fri rows merged
+    assert "not calls: mails (email), web (portal)" in out and "5,000 calls a week" in out
+    assert "Mon–Fri" in out and "Tue" not in out and "00:00" not in out
+    assert "08:00–17:00" in out and "not shown: 118 intervals" in out
+    assert "NOBODY ON SHIFT" in out and "calls arrive with nobody on shift in 5 intervals" in out
+    assert "required 300.0, on shift 360.0" in out
+    # no DataFrame dump
+    assert "rate_per_hour" not in out and "aht_seconds" not in out and len(out.splitlines()) < 40
+
+
+def test_erlang_scenario_target_threshold_and_interval_options():
+    one = runner.invoke(app, ["erlang", "--scenario", THREE, "--target", "SLA A/calls in 30 s"])
+    assert one.exit_code == 0, one.output
+    assert "the target chosen with --target" in one.output and "SLA B" not in one.output
+    at20 = runner.invoke(app, ["erlang", "--scenario", THREE, "--target", "SLA A/calls in 30 s", "--threshold", "20s"])
+    assert at20.exit_code == 0, at20.output
+    assert "85 % within 20s" in at20.output and "given on the command line" in at20.output
+    assert "required 350.0" in at20.output and "required 300.0" in one.output  # 7 agents at 20 s, 6 at 30 s
+    miss = runner.invoke(app, ["erlang", "--scenario", THREE, "--target", "SLA A/calls in 30 s", "--abandoned", "miss"])
+    assert "abandoned calls: miss" in miss.output and "required 350.0" in miss.output
+    quarter = runner.invoke(app, ["erlang", "--scenario", THREE, "--interval", "15m"])
+    assert quarter.exit_code == 0 and "15-minute intervals" in quarter.output and "08:00–17:00" in quarter.output
+    for bad in (["--interval", "20m"], ["--target", "SLA A/nope"]):
+        result = runner.invoke(app, ["erlang", "--scenario", THREE] + bad)
+        assert result.exit_code == 2 and "Traceback" not in result.output, bad
+
+
+def test_erlang_scenario_plot_writes_a_png(tmp_path):
+    path = tmp_path / "fig" / "staff.png"
+    result = runner.invoke(app, ["erlang", "--scenario", THREE, "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    assert f"figure written to {path}" in result.output.replace("\n", "")
 
 
 def test_erlang_scenario_requirement_per_hour():
-    result = runner.invoke(app, ["erlang", "--scenario", "scenarios/erlang-c.yaml", "--threshold", "20s", "--target", "0.8"])
+    result = runner.invoke(app, ["erlang", "--scenario", "scenarios/erlang-c.yaml"])
     assert result.exit_code == 0, result.output
-    assert "required" in result.output and "scheduled" in result.output
+    assert "required" in result.output and "on shift" in result.output
+    assert "80 % within 20s (abandoned calls count as misses): SLA / calls in 20 s" in result.output
+    assert "Mon–Sun" in result.output and "00:00–24:00" in result.output  # 24/7, flat: one row for the week
 
 
 def test_run_with_report_and_report_command(tmp_path):
@@ -43,15 +123,9 @@ def test_run_with_report_and_report_command(tmp_path):
 
 def test_frontier_command(tmp_path):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(open("scenarios/erlang-c.yaml").read().replace("horizon: 28d", "horizon: 14d") + """
-agreements:
-  - name: SLA
-    kind: SLA
-    period: week
-    targets:
-      - {name: calls, metric: answer_time, threshold: 20s, fraction: 0.8}
-""")
-    result = runner.invoke(app, ["frontier", str(scenario), "-t", "SLA/calls", "-r", "3", "-s", "1", "-w", "1",
+    # the smallest example carries the classic 80 % in 20 s phone target itself
+    scenario.write_text(open("scenarios/erlang-c.yaml").read().replace("horizon: 28d", "horizon: 14d"))
+    result = runner.invoke(app, ["frontier", str(scenario), "-t", "SLA/calls in 20 s", "-r", "3", "-s", "1", "-w", "1",
                                  "-o", str(tmp_path / "f")])
     assert result.exit_code == 0, result.output
     assert "tightest threshold" in result.output and (tmp_path / "f" / "frontier.png").is_file()
