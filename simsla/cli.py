@@ -46,6 +46,37 @@ def _load(path: Path):
         raise typer.Exit(2) from None
 
 
+def gate(model, *, force: bool = False):
+    """The pre-simulation gate (``simsla.experiment.gate.preflight``), shared by every command that simulates.
+
+    Prints each warning and each refusal on one line (stderr) and ends the
+    command with exit 3 when a refusal stands.  ``force`` (``run --force``;
+    the staffing search and sweeps, which change staff and volumes themselves)
+    lifts the overload refusals only: too much work, trapped tickets, endless
+    outages and a supplier that never works stop every command.
+    """
+    from simsla.experiment.gate import preflight
+
+    checked = preflight(model)
+    for caution in checked.warnings:
+        say(err, caution, "warning", "yellow")
+    for refusal in checked.refusals:
+        say(err, refusal, "overloaded" if refusal.kind == "overload" else "refused", "red")
+    blocking = checked.blocking(force)
+    if blocking:
+        if any(r.forceable for r in blocking):
+            err.print("These queues would grow for as long as the run lasts; add staff or lower the volume.",
+                      highlight=False)
+        if all(r.forceable for r in blocking):
+            err.print("Nothing was simulated (`simsla run --force` simulates anyway: the run is then marked "
+                      "unstable when a queue keeps growing).", highlight=False)
+        else:
+            err.print("Nothing was simulated: this scenario cannot be simulated as it stands (--force does not "
+                      "change that).", highlight=False)
+        raise typer.Exit(3)
+    return checked
+
+
 class _LateProgress:
     """A progress bar on stderr that appears only once a run has taken a couple of seconds."""
 
@@ -163,26 +194,22 @@ def run(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run replications on a Dask cluster: tcp://HOST:PORT, or 'local'"),
 ) -> None:
     """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle)."""
+    from simsla.engine.arrivals import ResourceLimit
     from simsla.experiment import simulate
-    from simsla.experiment.stability import overloaded
     from simsla.report.tables import print_summary
 
     _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
     model = _load(scenario)
-    problems = overloaded(model)
-    if problems:
-        for message in problems:
-            say(err, message, "overloaded", "red")
-        if not force:
-            err.print("These queues would grow for as long as the run lasts; add staff or lower the volume. "
-                      "Nothing was simulated (use --force to simulate anyway: the run stops when a queue "
-                      "passes its bound and is marked unstable).", highlight=False)
-            raise typer.Exit(3)
+    gate(model, force=force)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
             results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
                                executor=executor)
+    except ResourceLimit as exc:  # a draw far above the gate's estimate: stop cleanly, nothing written
+        say(err, exc, "refused", "red")
+        err.print("Nothing was written.", highlight=False)
+        raise typer.Exit(3) from None
     finally:
         progress.close()
     with _interruptible(out_dir), _writing(out_dir):
@@ -232,8 +259,9 @@ def schema() -> None:
 
 @app.command()
 def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
-    """Check a scenario file without simulating it (exit 2 when it is invalid)."""
+    """Check a scenario file without simulating it: every check `run` makes (exit 2 invalid, 3 cannot settle)."""
     model = _load(scenario)
+    gate(model)
     say(out, f"{scenario}: valid — {model.name}")
 
 
