@@ -151,8 +151,7 @@ def _writing(path: Path):
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     except OSError as exc:
-        where = exc.filename or path
-        say(err, f"{where}: cannot write there ({exc.strerror or exc}); choose another folder", "error", "red")
+        say(err, f"{path}: cannot be written ({exc.strerror or exc}); choose another folder", "error", "red")
         raise typer.Exit(2) from None
 
 

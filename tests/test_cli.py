@@ -71,15 +71,149 @@ def test_validate_the_example_file(runner):
     assert "valid" in result.stdout and "Erlang C" in result.stdout
 
 
-def test_run_replaces_the_output_folder(runner, short, tmp_path):
+def test_run_replaces_an_earlier_result(runner, short, tmp_path):
     out = tmp_path / "results"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
-    result = runner.invoke(app, ["run", str(short), "--replications", "1", "--seed", "2", "--workers", "1",
-                                 "--out", str(out)])
-    assert result.exit_code == 0, result.stderr
-    assert not (out / "old.txt").exists()
+    for seed in ("1", "2"):
+        result = runner.invoke(app, ["run", str(short), "--replications", "1", "--seed", seed, "--workers", "1",
+                                     "--out", str(out)])
+        assert result.exit_code == 0, result.stderr
     assert json.loads((out / "summary.json").read_text())["seed"] == 2
+
+
+def test_run_refuses_a_folder_of_someone_elses_files_before_simulating(runner, short, tmp_path):
+    out = tmp_path / "mydocs"
+    out.mkdir()
+    (out / "old.txt").write_text("mine")
+    result = runner.invoke(app, ["run", str(short), "-r", "1", "-s", "2", "-w", "1", "--out", str(out)])
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert f"{out}: this folder already holds files that simsla did not write (old.txt)" in result.stderr
+    assert "choose a new or empty folder" in result.stderr
+    assert result.stdout == ""  # nothing was simulated, nothing printed
+    assert [p.name for p in out.iterdir()] == ["old.txt"] and (out / "old.txt").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["mydocs", short.name])
+
+
+def test_run_into_the_current_folder_is_refused_cleanly(runner, short, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    result = runner.invoke(app, ["run", str(short), "-r", "1", "-s", "1", "-w", "1", "-o", "."])
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert "is the current folder" in result.stderr and "-o results" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_run_into_a_file_is_refused(runner, short, tmp_path):
+    result = runner.invoke(app, ["run", str(short), "-r", "1", "-w", "1", "-o", str(short)])
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert f"{short}: is a file, not a folder" in result.stderr
+    assert short.read_text(encoding="utf-8").startswith(TEXT[:20])
+
+
+def test_run_removes_the_temporary_folder_of_a_killed_save(runner, short, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "results"
+    first = runner.invoke(app, ["run", str(short), "-r", "1", "-s", "1", "-w", "1", "-o", str(out)])
+    assert first.exit_code == 0, first.stderr
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # its process id now belongs to no process: as a save killed mid-way
+    left = tmp_path / f".results.simsla-tmp-{child.pid}-x7k2q9pa"
+    left.mkdir()
+    (left / ".simsla.json").write_text("{}")
+    (left / "tickets.parquet").write_bytes(b"half a table")
+    again = runner.invoke(app, ["run", str(short), "-r", "1", "-s", "2", "-w", "1", "-o", str(out)])
+    assert again.exit_code == 0, again.stderr
+    assert not left.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["results", short.name])
+
+
+# every command that takes a seed, a count or workers refuses the same slips the same way (exit 2, no traceback)
+SLIPS = [
+    (["run", "{s}", "-s", "-1"], "--seed"),
+    (["frontier", "{s}", "-t", "a/b", "-s", "-1"], "--seed"),
+    (["staff", "{s}", "-s", "-1"], "--seed"),
+    (["sweep", "{s}", "--vary", "demand[*].volume=x1", "-o", "{o}", "-s", "-1"], "--seed"),
+    (["backtest", "{s}", "-f", "calls", "-s", "-1"], "--seed"),
+    (["run", "{s}", "-r", "0"], "--replications"),
+    (["run", "{s}", "-w", "0"], "--workers"),
+    (["run", "{s}", "-w", "-2"], "--workers"),
+    (["frontier", "{s}", "-t", "a/b", "-r", "0"], "--replications"),
+    (["frontier", "{s}", "-t", "a/b", "-w", "0"], "--workers"),
+    (["staff", "{s}", "-r", "1"], "--replications"),
+    (["staff", "{s}", "-w", "0"], "--workers"),
+    (["staff", "{s}", "--max-simulations", "0"], "--max-simulations"),
+    (["sweep", "{s}", "--vary", "demand[*].volume=x1", "-o", "{o}", "-r", "1"], "--replications"),
+    (["sweep", "{s}", "--vary", "demand[*].volume=x1", "-o", "{o}", "-w", "0"], "--workers"),
+    (["backtest", "{s}", "-f", "calls", "-r", "0"], "--replications"),
+    (["backtest", "{s}", "-f", "calls", "-w", "0"], "--workers"),
+    (["check", "{s}", "--min-share", "-0.5"], "--min-share"),
+]
+
+
+@pytest.mark.parametrize("args, option", SLIPS, ids=[" ".join(a[:1] + a[2:]) for a, _ in SLIPS])
+def test_option_slips_are_usage_errors(runner, short, tmp_path, args, option):
+    out = tmp_path / "out"
+    result = runner.invoke(app, [a.format(s=short, o=out) for a in args])
+    assert result.exit_code == 2, result.output
+    _no_traceback(result)
+    assert option in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["staff", "{s}", "-r", "2", "-w", "1", "-o", "{o}"],
+    ["sweep", "{s}", "--vary", "demand[*].volume=x1,x2", "-r", "2", "-w", "1", "-o", "{o}"],
+    ["frontier", "{s}", "-t", "SLA/calls in 20 s", "-r", "1", "-w", "1", "-o", "{o}"],
+    ["backtest", str(Path(__file__).parent / "fixtures" / "bank_calls_sample.csv"), "-f", "calls", "-r", "1", "-w", "1",
+     "-o", "{o}"],
+], ids=["staff", "sweep", "frontier", "backtest"])
+def test_every_output_folder_refuses_someone_elses_files(runner, short, tmp_path, command):
+    out = tmp_path / "mydocs"
+    out.mkdir()
+    (out / "sweep.csv").write_text("my own sweep, by hand")  # even a name simsla would write
+    result = runner.invoke(app, [a.format(s=short, o=out) for a in command])
+    assert result.exit_code == 2, result.output
+    _no_traceback(result)
+    assert f"{out}: this folder already holds files that simsla did not write (sweep.csv)" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["sweep.csv"]
+    assert (out / "sweep.csv").read_text() == "my own sweep, by hand"
+
+
+def test_fit_never_overwrites_a_scenario_it_did_not_write(runner, tmp_path):
+    calls = Path(__file__).parent / "fixtures" / "bank_calls_sample.csv"
+    mine = tmp_path / "desk.yaml"
+    mine.write_text(TEXT, encoding="utf-8")
+    result = runner.invoke(app, ["fit", str(calls), "-f", "calls", "-o", str(mine)])
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert f"{mine}: exists and was not written by simsla" in result.stderr
+    assert mine.read_text(encoding="utf-8") == TEXT
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["desk.yaml"]
+    folder = runner.invoke(app, ["fit", str(calls), "-f", "calls", "-o", str(tmp_path)])
+    assert folder.exit_code == 2 and "is a folder, not a file" in folder.stderr
+
+
+def test_fit_replaces_its_own_scenario_and_report(runner, tmp_path):
+    calls = Path(__file__).parent / "fixtures" / "bank_calls_sample.csv"
+    out = tmp_path / "calls.yaml"
+    for _ in range(2):
+        result = runner.invoke(app, ["fit", str(calls), "-f", "calls", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "calls-fit" / "fit.json").is_file()
+
+
+def test_report_on_a_damaged_folder_is_a_clear_error(runner, short, tmp_path):
+    out = tmp_path / "results"
+    assert runner.invoke(app, ["run", str(short), "-r", "1", "-s", "1", "-w", "1", "-o", str(out)]).exit_code == 0
+    (out / "summary.json").write_text("{ not json")
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 2
+    _no_traceback(result)
+    assert f"{out}: not a readable simsla results folder" in result.stderr
 
 
 def test_run_invalid_file_exits_2_with_located_problems(runner, bad, tmp_path):
