@@ -120,4 +120,21 @@ def summarize(results: "Results", confidence: float = DEFAULT_CONFIDENCE) -> dic
         "targets": targets,
         "attribution": attribution,
         "unstable": results.unstable,
+        **_abandonment(channels),
     }
+
+
+#: share of phone contacts abandoned above which a run is flagged: most callers hung up
+MOSTLY_ABANDONED = 0.5
+
+
+def _abandonment(channels: list[dict[str, Any]]) -> dict[str, Any]:
+    """``mostly_abandoned`` and its warning: the desk's numbers then describe the few callers who stayed."""
+    phone = next((c for c in channels if c["channel"] == "phone"), None)
+    share = phone["abandonment"]["mean"] if phone else None
+    if share is None or share <= MOSTLY_ABANDONED:
+        return {"mostly_abandoned": False, "warnings": []}
+    return {"mostly_abandoned": True,
+            "warnings": [f"most callers hung up: {100 * share:.1f} % of the {phone['contacts']:,} phone contacts were "
+                         "abandoned; the desk is far short of its demand, and its answer times describe only the "
+                         "few callers who waited"]}

@@ -156,6 +156,7 @@ def _header(results: "Results", summary: dict[str, Any]) -> str:
             ("measured", format_duration(sc.horizon)), ("replications", results.replications), ("seed", results.seed)]
     spans = "".join(f"<span><b>{_e(k)}</b> {_e(v)}</span>" for k, v in meta)
     warn = "".join(f'<p class="warning"><b>Unstable run:</b> {_e(m)}</p>' for m in summary.get("unstable", []))
+    warn += "".join(f'<p class="warning"><b>Warning:</b> {_e(m)}</p>' for m in summary.get("warnings", []))
     return f"<h1>{_e(sc.name)}</h1>{desc}<p class=\"meta\">{spans}</p>{warn}"
 
 

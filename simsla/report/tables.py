@@ -71,6 +71,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     t = summary["tickets"]
     console.print(f"[bold]{escape(summary['scenario'])}[/bold] — seed {summary['seed']}, {summary['replications']} replication(s), "
                   f"{format_duration(summary['horizon_seconds'])} after a {format_duration(summary['warmup_seconds'])} warm-up")
+    _print_flags(summary, console)
     print_verdict(summary, console)
     per = t["per_replication"]
     tickets = Table(title="Tickets (total; per replication: mean [95 % CI])", title_justify="left")
@@ -140,3 +141,14 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                       f"[bold]{escape(row['party'])}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
     for message in summary.get("unstable", []):
         console.print(f"[bold red]unstable:[/bold red] {escape(message)}")
+
+
+def _print_flags(summary: dict[str, Any], console: Console) -> None:
+    """Before any number: an unstable run and a run where most callers hung up say so first."""
+    unstable = summary.get("unstable", [])
+    if unstable:
+        console.print(f"[bold red]unstable run:[/bold red] {len(unstable)} of {summary['replications']} replication(s) "
+                      "had a queue that kept growing or passed its bound (details at the end); the numbers below "
+                      "describe a desk that cannot keep up")
+    for message in summary.get("warnings", []):
+        console.print(f"[bold yellow]warning:[/bold yellow] {escape(message)}")
