@@ -160,6 +160,38 @@ def test_staff_finds_the_erlang_c_answer_and_reports_both_checks(tmp_path):
     assert saved["staffing"][0]["staff"] == 7  # Erlang C: 7 agents give 88.6 %, 6 give 74.5 %
 
 
+def test_staff_writes_a_recommended_scenario_that_run_accepts_without_force(tmp_path):
+    import simsla
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY.replace("cost_per_hour: 2.0}", "cost_per_hour: 2.0, shrinkage: 0.3}"))
+    folder = tmp_path / "st"
+    result = runner.invoke(app, ["staff", str(path), "-r", "3", "-s", "5", "-w", "1", "--protect", "15%",
+                                 "--max-occupancy", "0.8", "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "on floor" in result.output and "paid FTE" in result.output
+    assert "protected: every ticket class" in result.output and "15 % worse" in result.output
+    assert "Occupancy at the recommendation" in result.output and "cap 80%" in result.output
+    saved = json.loads((folder / "staffing.json").read_text())
+    row = saved["staffing"][0]
+    assert row["staff"] == 7 and abs(row["paid_fte"] - 10) < 1e-9  # 7 on the floor / (1 - 0.3)
+    assert abs(saved["total_cost_per_week"] - 7 * 168 * 2.0 / 0.7) < 1e-6 and saved["protection"]["tolerance"] == 0.15
+    recommended = folder / "recommended.yaml"
+    model = simsla.load_scenario(recommended)
+    assert model.groups[0].staff == 7 and model.groups[0].shrinkage == 0.3
+    run = runner.invoke(app, ["run", str(recommended), "-r", "1", "-s", "1", "-w", "1", "-o", str(tmp_path / "res")])
+    assert run.exit_code == 0, run.output
+    assert json.loads((tmp_path / "res" / "summary.json").read_text())["seed"] == 1
+
+
+def test_staff_refuses_a_bad_protect_option(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    result = runner.invoke(app, ["staff", str(path), "--protect", "P3", "-w", "1", "-o", str(tmp_path / "st")])
+    assert result.exit_code == 2 and "--protect" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "st").exists()
+
+
 def test_sweep_compares_points_and_resumes(tmp_path):
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
