@@ -1,7 +1,9 @@
 """Decisions on top of simulation results: Erlang calculators, staffing search, frontiers, sweeps.
 
-* :mod:`.erlang` -- ``erlang`` (the ``simsla erlang`` calculator) and
-  ``desk_requirement`` (agents needed per interval of the week).
+* :mod:`.erlang` -- ``erlang`` (the ``simsla erlang`` calculator),
+  ``desk_requirement`` (agents needed per interval of the week) and
+  ``week_requirement`` (``erlang --scenario``: the phone line's requirement for
+  the scenario's answer-time targets against the shifts).
 * :mod:`.staffing` -- ``find_staffing``: least-cost staffing meeting SLA/OLA targets.
 * :mod:`.frontier` -- ``frontier``: which (threshold, fraction) pairs one set of results defends.
 * :mod:`.sweep` -- ``sweep``: what-ifs over scenario fields with common random numbers.
@@ -19,6 +21,10 @@ _WHERE = {
     "ErlangReport": "erlang",
     "erlang": "erlang",
     "desk_requirement": "erlang",
+    "WeekRequirement": "erlang",
+    "week_requirement": "erlang",
+    "answer_targets": "erlang",
+    "choose_targets": "erlang",
     "Frontier": "frontier",
     "frontier": "frontier",
     "StaffingResult": "staffing",
