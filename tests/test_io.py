@@ -275,3 +275,81 @@ def test_json_schema():
     for field in ("name", "start", "horizon", "services", "demand", "groups", "routing", "suppliers"):
         assert field in props
     assert set(schema["required"]) >= {"name", "start", "horizon", "services", "demand", "groups"}
+
+
+# ------------------------------------------------- YAML 1.1 traps (issue 10)
+
+
+@pytest.mark.parametrize(
+    "old, new, field, message",
+    [
+        ("threshold: 20s", "threshold: 4:00", "agreements[0].targets[0].threshold",
+         '4:00 is read by YAML as the number 240 (base 60: 4:00 = 240); write a duration with its unit, e.g. "4m" or "4h"'),
+        ("threshold: 20s", "threshold: 1:30", "agreements[0].targets[0].threshold", 'e.g. "1m30s" or "1h30m"'),
+        ("horizon: 28d", "horizon: 1:30:00", "horizon", "the number 5400 (base 60"),
+        ("mean: 3m", "mean: 3:00.5", "groups[0].handling.mean", "the number 180.5 (base 60"),
+        ("staff: 14", "staff: 010", "groups[0].staff", "010 is read as the octal number 8 by YAML (a leading zero means base 8); write 10"),
+        ("staff: 14", "staff: -010", "groups[0].staff", "write -10"),
+        ("- name: helpdesk", "- name: 0755", "services[0].name", 'write 755, or quote it ("0755") if you mean text'),
+        ("- name: helpdesk", "- name: 4:00", "services[0].name", 'quote it ("4:00") if you mean text'),
+    ],
+)
+def test_base_60_and_octal_numbers_are_refused_with_the_fix(tmp_path, old, new, field, message):
+    text = BASE.replace(old, new, 1)
+    assert text != BASE
+    found = problems(write(tmp_path, text))
+    assert [(p.line, p.field) for p in found if message in p.message] == [(line_of(text, new), field)], found
+    assert not any("found 8" in p.message or "found 240" in p.message for p in found), found
+
+
+@pytest.mark.parametrize("value", ['"4:00"', "'010'", "08:00", "10", "0", "0.5", "1_000", "0x10"])
+def test_quoted_decimal_and_clock_like_text_is_not_a_trap(tmp_path, value):
+    # quoted text is text; 08:00 is not base 60 in YAML 1.1 (a leading zero), 0 and 0x10 are what they say
+    text = BASE.replace("name: Erlang C — one phone queue", f"name: Erlang C\ndescription: {value}", 1)
+    try:
+        load_scenario(write(tmp_path, text))
+    except ScenarioError as exc:
+        assert not any("base 60" in p.message or "octal" in p.message for p in exc.problems), exc
+
+
+@pytest.mark.parametrize(
+    "old, new, field, word",
+    [
+        ("- name: helpdesk", "- name: NO", "services[0].name", "NO"),
+        ("- name: calls", "- name: yes", "demand[0].name", "yes"),
+        ("- name: desk", "- name: off", "groups[0].name", "off"),
+        ("name: Erlang C — one phone queue", "name: On", "name", "On"),
+        ("- {name: calls in 20 s,", "- {name: TRUE,", "agreements[0].targets[0].name", "TRUE"),
+    ],
+)
+def test_a_name_read_as_a_boolean_gets_the_quote_it_hint(tmp_path, old, new, field, word):
+    text = BASE.replace(old, new, 1)
+    assert text != BASE
+    found = problems(write(tmp_path, text))
+    truth = "true" if word.lower() in ("yes", "on", "true") else "false"
+    want = f'`{word}` is read as the boolean {truth} by YAML; quote it: "{word}"'
+    assert any(p.field == field and p.message == want and p.line == line_of(text, new) for p in found), found
+
+
+def test_a_mapping_key_read_as_a_boolean_is_named_as_written(tmp_path):
+    text = BASE.replace("  - name: helpdesk", '  - name: helpdesk\n  - name: "no"', 1).replace(
+        "    type: incident", "    type: incident\n    services: {helpdesk: 1, no: 2}", 1)
+    found = problems(write(tmp_path, text))
+    want = '`no` is read as the boolean false by YAML; quote it: "no"'
+    assert [(p.line, p.field, p.message) for p in found] == [(line_of(text, "services: {"), "demand[0].services.no", want)]
+
+
+def test_booleans_stay_booleans_where_a_field_is_on_off(tmp_path):
+    text = BASE.replace("discipline: fifo", "discipline: fifo\n    preemptive: no\n    phone_first: yes", 1)
+    assert load_scenario(write(tmp_path, text)).desk.phone_first is True
+
+
+def test_a_control_character_in_a_key_is_escaped_in_the_field_path(tmp_path):
+    text = BASE.replace("  - name: helpdesk", '  - name: helpdesk\n  - name: "he\\e[2Jlp"', 1)
+    found = problems(write(tmp_path, text))
+    assert [p.field for p in found] == ["services[1].name"]
+    assert "\x1b" not in str(found[0]) and "'he\\x1b[2Jlp' contains ESC" in found[0].message
+    text = BASE.replace("    type: incident", '    type: incident\n    services: {"help\\e[2Jdesk": 1}', 1)
+    found = problems(write(tmp_path, text))
+    assert all("\x1b" not in str(p) for p in found), found
+    assert any(p.field == "demand[0].services['help\\x1b[2Jdesk']" for p in found), found

@@ -419,3 +419,87 @@ def test_scenario_round_trips_through_json():
     s = build()
     again = simsla.Scenario.model_validate_json(s.model_dump_json(by_alias=True))
     assert again == s
+
+
+# ------------------------------------------------- domains that can be simulated (issue 10)
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        (_set(("start",), "0001-01-01"), ("start",), "dates lie between 1971-01-01 and 2100-12-31"),
+        (_set(("start",), "9999-01-04"), ("start",), "the start 9999-01-04 is outside"),
+        (_set(("start",), "1970-12-31"), ("start",), "outside the dates simsla can simulate"),
+        (lambda d: d.update(start="2100-12-01", horizon="5w"), ("horizon",), "ends on 2101-01-05"),
+        (lambda d: d.update(start="1985-01-07", calendars={"office": {"hours": {"mon-fri": "08:00-17:00"},
+                                                                       "holiday_country": "DE"}}),
+         ("calendars", "office", "holiday_country"), "public holidays of DE from 1991 to 2100 only, and this run covers 1985"),
+        (_set(("demand", 0, "volume"), "0/h"), ("demand",), "every demand stream has volume 0"),
+        (_set(("groups", 1, "name"), "l2\n"), ("groups", 1, "name"), "'l2\\n' contains a newline"),
+        (_set(("name",), "\x1b[2Junit"), ("name",), "contains ESC"),
+        (_set(("services", 0, "name"), "ma\x9bil"), ("services", 0, "name"), "the control character U+009B"),
+        (_set(("services", 0, "name"), "mail\u202e"), ("services", 0, "name"), "the control character U+202E"),
+        (_set(("demand", 0, "services"), {"mail\x00": 1}), ("demand", 0, "services", "mail\x00"), "contains NUL"),
+        (_set(("routing", 0, "from"), "desk\x7f"), ("routing", 0, "from"), "contains DEL"),
+    ],
+)
+def test_values_outside_the_domain_are_refused_naming_the_field(change, field, message):
+    found = problems_of(change)
+    assert any(loc == field and message in msg for loc, msg in found), found
+
+
+@pytest.mark.parametrize("start", ["1971-01-01", "2026-01-05", "2100-12-30"])
+def test_dates_inside_the_range_are_kept(start):
+    assert build(_set(("start",), start)).start == dt.date.fromisoformat(start)
+
+
+def test_descriptions_may_span_lines():
+    assert build(_set(("description",), "line one\nline two\ttabbed")).description.count("\n") == 1
+
+
+def test_demand_from_failures_alone_is_something_to_simulate():
+    def change(d):
+        d["demand"][0]["volume"] = "0/h"
+        d["services"][0]["failures"] = {"time_between": {"dist": "exponential", "mean": "1w"},
+                                        "time_to_restore": {"dist": "exponential", "mean": "1h"}}
+    assert build(change).demand[0].volume == 0
+
+
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        (_set(("routing", 0, "when"), {"service": []}), ("routing", 0, "when", "service"), "an empty list matches no ticket"),
+        (_set(("routing", 0, "when"), {"priority": ()}), ("routing", 0, "when", "priority"), "leave `priority` out"),
+        (_set(("groups", 1, "staff"), 10_001), ("groups", 1, "staff"), "less than or equal to 10000"),
+        (_set(("groups", 1, "cost_per_hour"), 1e308), ("groups", 1, "cost_per_hour"), "less than or equal to 1000000"),
+        (lambda d: d["groups"][1].pop("staff") and d["groups"][1].update(shifts=[
+            {"days": "all", "hours": "24h", "staff": 10_000}, {"days": "sun", "hours": "23:00-01:00", "staff": 1}]),
+         ("groups", 1), "up to 10,001 people on duty at once"),
+        (_set(("demand", 0, "services"), {"mail": 1e10}), ("demand", 0, "services", "mail"), "a weight is 0 or lies between"),
+        (_set(("profiles",), {"p": {"hour_of_week": [1e308] * 168}}), ("profiles", "p", "hour_of_week", 0),
+         "a weight is 0 or lies between"),
+        (_set(("demand", 0, "volume"), "1e7/s"), ("demand", 0, "volume"), "more than 1e+06/s"),
+    ],
+)
+def test_field_values_outside_the_domain_are_refused(change, field, message):
+    found = problems_of(change)
+    assert any(loc == field and message in msg for loc, msg in found), found
+
+
+def test_overlapping_blocks_count_at_the_instant_they_overlap():
+    from simsla.model.chain import peak_staff
+
+    def shift(days, hours, staff):
+        return Shift(days=days, hours=hours, staff=staff)
+
+    assert peak_staff(()) == 0
+    assert peak_staff((shift("mon-fri", "08:00-12:00", 3), shift("mon-fri", "12:00-20:00", 2))) == 3  # back to back
+    assert peak_staff((shift("mon-fri", "08:00-17:00", 3), shift("mon-fri", "12:00-20:00", 2))) == 5
+    # Sunday night runs into Monday morning, where it meets Monday's early block
+    assert peak_staff((shift("sun", "22:00-06:00", 7), shift("mon", "05:00-09:00", 4))) == 11
+
+
+@pytest.mark.parametrize("text", ["24:00-08:00", "24:00-24:00", "08:00-12:00, 24:00-02:00"])
+def test_a_window_opens_before_the_end_of_the_day(text):
+    with pytest.raises(ValueError, match="a window opens before 24:00"):
+        parse_hours(text)
