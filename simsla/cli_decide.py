@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.markup import escape
 from rich.text import Text
 
-from simsla.cli import _interruptible, _LateProgress, _load, app, err, out, say
+from simsla.cli import _interruptible, _LateProgress, _load, app, err, gate, out, say
 from simsla.model.units import format_duration
 
 
@@ -105,6 +105,7 @@ def frontier(
     from simsla.report.frontier_text import print_frontier
 
     model = _load(scenario)
+    gate(model)  # the frontier simulates the scenario as it is: what `run` refuses, it refuses
     if "/" not in target:
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
         raise typer.Exit(2)
@@ -184,6 +185,7 @@ def staff(
     from simsla.decide.staffing_protection import parse_protection
 
     model = _load(scenario)
+    gate(model, force=True)  # the search adds staff itself: an overloaded start is reported, not refused
     targets = [tuple(t.split("/", 1)) for t in target] if target else None
     if targets and any(len(t) != 2 for t in targets):
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
@@ -229,6 +231,10 @@ def staff(
               f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; "
               f"{s.get('candidates_pruned_by_occupancy_cap', 0)} candidates refused by the occupancy cap without "
               f"simulating; written to {folder}/ (recommended.yaml: the scenario with this staffing)", highlight=False)
+    for line in s.get("run_would_refuse", []):
+        say(out, f"simsla run would refuse the recommendation: {line}", "warning", "red")
+    for line in s.get("run_warnings", []):
+        say(out, f"simsla run would warn: {line}", "note", "yellow")
     if not result.meets_all:
         say(out, "the recommendation does NOT meet everything: see the tables above and staffing.json", "warning", "red")
 
@@ -307,6 +313,7 @@ def sweep(
     from simsla.decide.sweep import sweep as run_sweep
 
     model = _load(scenario)
+    gate(model, force=True)  # the points change staff and volumes: an overloaded base is reported, not refused
     grid: dict[str, list[str]] = {}
     for item in vary:
         if "=" not in item:
