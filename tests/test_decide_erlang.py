@@ -213,3 +213,15 @@ def test_week_requirement_counts_phone_calls_only_and_reports_open_hours() -> No
     assert len(quarter.frame) == 672 and len(quarter.shown()) == 4 * 50
     assert quarter.totals()["required_agent_hours"] == pytest.approx(tot["required_agent_hours"])
     assert np.allclose(quarter.frame["rate_per_hour"].to_numpy().reshape(168, 4), f["rate_per_hour"].to_numpy()[:, None])
+
+
+def test_week_requirement_counts_agents_on_the_floor_and_paid_hours() -> None:
+    sc = simsla.load_scenario(THREE)
+    desk = sc.groups[0].model_copy(update={"shrinkage": 0.2})
+    shrunk = week_requirement(sc.model_copy(update={"groups": (desk,)}))
+    plain = week_requirement(sc).totals()
+    tot = shrunk.totals()
+    assert shrunk.shrinkage == 0.2 and plain["paid_required_hours"] == plain["required_agent_hours"]
+    assert tot["required_agent_hours"] == plain["required_agent_hours"]  # the floor needs the same agents
+    assert tot["paid_required_hours"] == pytest.approx(plain["required_agent_hours"] / 0.8)
+    assert tot["paid_scheduled_hours"] == pytest.approx(plain["scheduled_agent_hours"] / 0.8)

@@ -687,6 +687,10 @@ class WeekRequirement:
     written : list of dict
         The streams left out because they are not calls: name, channel,
         contacts_per_week, desk_agent_hours_per_week.
+    shrinkage : float
+        The desk's share of paid time off the floor: ``required`` and
+        ``scheduled`` count agents on the floor, paid hours are those over
+        ``1 - shrinkage``.
     """
 
     frame: pd.DataFrame
@@ -697,13 +701,14 @@ class WeekRequirement:
     interval_seconds: float
     group: str
     written: list[dict[str, Any]]
+    shrinkage: float = 0.0
 
     def shown(self) -> pd.DataFrame:
         """The intervals in which calls arrive or someone is on shift."""
         return self.frame[self.frame["shown"]]
 
     def totals(self) -> dict[str, float]:
-        """Agent-hours per week: required vs scheduled, short (required above scheduled) and idle for calls."""
+        """Agent-hours per week on the floor: required vs scheduled, short (required above scheduled); paid hours."""
         f = self.frame
         hours = self.interval_seconds / HOUR
         short = np.clip(f["required"] - f["scheduled"], 0, None)
@@ -716,6 +721,8 @@ class WeekRequirement:
             "calls_per_week": float((f["rate_per_hour"] * hours).sum()),
             "calls_uncovered_per_week": float((f["rate_per_hour"] * hours)[f["uncovered"]].sum()),
             "written_agent_hours": float(sum(w["desk_agent_hours_per_week"] for w in self.written)),
+            "paid_required_hours": float(f["required"].sum() * hours / (1.0 - self.shrinkage)),
+            "paid_scheduled_hours": float(f["scheduled"].sum() * hours / (1.0 - self.shrinkage)),
         }
 
     def worst_gaps(self, n: int = 5) -> pd.DataFrame:
@@ -729,7 +736,8 @@ class WeekRequirement:
 
         return jsonable({"targets": [t.__dict__ for t in self.targets], "how": self.how, "model": self.model,
                          "patience_seconds": self.patience_seconds, "interval_seconds": self.interval_seconds,
-                         "group": self.group, "written": self.written, "totals": self.totals(),
+                         "group": self.group, "written": self.written, "shrinkage": self.shrinkage,
+                         "totals": self.totals(),
                          "intervals": self.shown().to_dict(orient="records")})
 
 
@@ -810,4 +818,5 @@ def week_requirement(
     base["shown"] = calls | base["open"].to_numpy()
     return WeekRequirement(frame=base, targets=targets, how=how or "the targets given", model=base.attrs["model"],
                            patience_seconds=pat, interval_seconds=float(base.attrs["interval_seconds"]),
-                           group=scenario.desk.name, written=written_work(scenario))
+                           group=scenario.desk.name, written=written_work(scenario),
+                           shrinkage=float(getattr(scenario.desk, "shrinkage", 0.0) or 0.0))

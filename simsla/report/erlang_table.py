@@ -203,11 +203,17 @@ def print_week_requirement(week, console: Console) -> None:
         console.print(f"not shown: {hidden} intervals with no calls and nobody on shift"
                       + (f" (all of {', '.join(closed)})" if closed else "") + ".", highlight=False)
     surplus = tot["scheduled_agent_hours"] - tot["required_agent_hours"] + tot["short_agent_hours"]
-    console.print(f"agent-hours a week for calls: required {tot['required_agent_hours']:,.1f}, on shift "
+    console.print(f"agent-hours a week on the floor for calls: required {tot['required_agent_hours']:,.1f}, on shift "
                   f"{tot['scheduled_agent_hours']:,.1f}; short {tot['short_agent_hours']:,.1f} in "
                   f"{tot['intervals_short']} intervals; {surplus:,.1f} on shift beyond the calls' need"
                   + (f", against {tot['written_agent_hours']:,.1f} of written work" if week.written else "") + ".",
                   highlight=False)
+    if week.shrinkage > 0:
+        console.print(f"paid hours at the desk's {100 * week.shrinkage:g} % shrinkage: required "
+                      f"{tot['paid_required_hours']:,.1f}, on shift {tot['paid_scheduled_hours']:,.1f} "
+                      f"(hours on the floor / {1 - week.shrinkage:g}).", highlight=False)
+    else:
+        console.print("no shrinkage stated for the desk: paid hours = hours on the floor.", highlight=False)
     worst = same_gaps(week, hours)[:4]
     if worst:
         items = [f"{day_span(days)} {run['start']}–{run['end']}: {_agents(r['scheduled'])} on shift, {int(r['required'])} "
