@@ -256,6 +256,7 @@ def test_staff_refuses_the_cut_by_the_occupancy_cap(servers_cut) -> None:
     assert res.search["candidates_pruned_by_occupancy_cap"] >= 1
     util = dict(zip(res.occupancy["party"], res.occupancy["utilization"]))
     assert util["servers"] <= 0.85
+    assert res.search["run_would_refuse"] == []  # the gate of `simsla run` passes the recommendation
 
 
 def test_with_the_cap_relaxed_the_protection_of_ticket_classes_refuses_it(servers_cut) -> None:

@@ -80,8 +80,9 @@ from simsla.decide.staffing_blocks import (  # noqa: F401  (re-exported: the sea
     staffing_blocks,
 )
 from simsla.decide.staffing_evaluate import Evaluator, Judgement, Progress, TargetStatus
-from simsla.decide.staffing_occupancy import DEFAULT_MAX_OCCUPANCY, occupancy_check, raise_to_cap
+from simsla.decide.staffing_occupancy import DEFAULT_MAX_OCCUPANCY, raise_to_cap
 from simsla.decide.staffing_protection import Protection
+from simsla.experiment.gate import preflight
 from simsla.model import Scenario
 
 YEAR = 365.25 * 86400.0
@@ -160,10 +161,10 @@ class StaffingResult:
 
     @property
     def meets_all(self) -> bool:
-        """Every attainable target met at full size, every party within the cap, no protected class worse."""
+        """Every attainable target met, every party within the cap, no protected class worse, nothing ``run`` refuses."""
         t = self.targets
         targets_met = bool((t.loc[t["status"] != "not attainable by staffing", "status"] == "met").all())
-        return targets_met and self.occupancy_ok and not self.worse_classes
+        return targets_met and self.occupancy_ok and not self.worse_classes and not self.search.get("run_would_refuse")
 
     def to_frame(self) -> pd.DataFrame:
         """The staffing table."""
@@ -356,7 +357,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         x, start_info = list(current), {"method": "current staffing"}
     else:
         raise ValueError("start must be 'analytic' or 'current'")
-    raised, occ = raise_to_cap(scenario, blocks, x, ev.cap)
+    raised, _ = raise_to_cap(scenario, blocks, x, ev.cap, ev.traffic)
     if raised != x:
         start_info = {**start_info, "raised_to_occupancy_cap": {b.name: int(v - u) for b, u, v in zip(blocks, x, raised) if v != u}}
     x = raised
@@ -365,7 +366,8 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
     note("start", x, None, method=start_info["method"])
 
     # 2. what staffing can fix
-    generous, _ = raise_to_cap(scenario, blocks, [2 * max(a, b.current) + 1 for a, b in zip(x, blocks)], ev.cap)
+    generous, _ = raise_to_cap(scenario, blocks, [2 * max(a, b.current) + 1 for a, b in zip(x, blocks)], ev.cap,
+                               ev.traffic)
     st_gen, _ = ev.evaluate(generous, seed, replications, None, label="generous")
     unattainable = [k for k in keys if not st_gen[k].met]
     active = [k for k in keys if k not in unattainable]
@@ -571,7 +573,9 @@ def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         "paid_hours_per_week": b.paid_hours_per_agent * int(v), "cost_per_hour": b.cost_per_hour,
         "cost_per_week": b.cost_per_agent * int(v)} for b, v in zip(blocks, x)])
     recommended = apply_staffing(scenario, blocks, x)
-    occupancy = occupancy_check(recommended, ev.cap)
+    occupancy = ev.occupancy(x)
+    # the same gate `simsla run` applies: what it would refuse or warn about, the answer says
+    gate = preflight(recommended)
     search = {
         "seed": seed, "confidence": confidence, "replications": replications,
         "search_replications": search_reps, "max_occupancy": ev.cap, "protection": ev.protection.to_dict(),
@@ -584,6 +588,7 @@ def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         "targets_not_attainable": unattainable + list(dropped),
         "classes_worse_without_a_cut": sorted(ev.excused),
         "scenario_years_per_replication": (scenario.warmup + scenario.horizon) / YEAR,
+        "run_would_refuse": [str(r) for r in gate.refusals], "run_warnings": [str(w) for w in gate.warnings],
     }
     return StaffingResult(table=table, total_cost=_cost(blocks, x), current_cost=_cost(blocks, [b.current for b in blocks]),
                           targets=targets_frame, check_independent=check_a, check_minimal=minimal, search=search,

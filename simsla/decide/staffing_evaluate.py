@@ -29,6 +29,7 @@ from simsla.decide._replicate import run_tasks, target_key, target_replication
 from simsla.decide.staffing_blocks import Block, apply_staffing
 from simsla.decide.staffing_occupancy import OccupancyCheck, occupancy_check
 from simsla.decide.staffing_protection import Protection, compare_classes, worse_classes
+from simsla.experiment.stability import Flow, flow
 from simsla.model import Scenario
 
 Progress = Callable[[str], None]
@@ -133,6 +134,8 @@ class Evaluator:
         self.active: list[str] | None = None
         #: classes found worse even where no block is below today's staffing: not a staffing cut's doing
         self.excused: set[str] = set()
+        self._traffic: Flow | None = None
+        self._occupancy: dict[tuple[int, ...], OccupancyCheck] = {}
 
     # ------------------------------------------------------------ storage
     def _hash(self, staff: Sequence[int], seed: int, horizon: float) -> str:
@@ -222,6 +225,21 @@ class Evaluator:
         return st, done
 
     # ------------------------------------------------------------ the whole judgement
+    @property
+    def traffic(self) -> Flow:
+        """The traffic equations, solved once: routing and demand do not change with staffing."""
+        if self._traffic is None:
+            self._traffic = flow(self.scenario)
+        return self._traffic
+
+    def occupancy(self, staff: Sequence[int]) -> OccupancyCheck:
+        """The occupancy check of a staffing (remembered: the search asks again and again)."""
+        key = tuple(int(v) for v in staff)
+        if key not in self._occupancy:
+            sc = apply_staffing(self.scenario, self.blocks, key)
+            self._occupancy[key] = occupancy_check(sc, self.cap, self.traffic)
+        return self._occupancy[key]
+
     def classes(self, staff: Sequence[int], seed: int, horizon: float, replications: int) -> pd.DataFrame:
         """Ticket classes of a staffing against today's, paired over its first ``replications``."""
         cand = self._ensure(staff, seed, horizon, replications)
@@ -232,7 +250,7 @@ class Evaluator:
     def judge(self, staff: Sequence[int], seed: int, replications: int, horizon: float | None = None,
               stop_when_fails: bool = False, label: str = "") -> Judgement:
         """Occupancy cap (no simulation; a candidate over it is not simulated), then targets and ticket classes."""
-        occupancy = occupancy_check(apply_staffing(self.scenario, self.blocks, staff), self.cap)
+        occupancy = self.occupancy(staff)
         if not occupancy.ok:
             self.pruned += 1
             self._report(label, staff, f"not simulated: over the occupancy cap ({occupancy.describe()})")

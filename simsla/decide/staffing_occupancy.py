@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from simsla.decide.staffing_blocks import Block, apply_staffing
-from simsla.experiment.stability import offered_load
+from simsla.experiment.stability import Flow, offered_load
 from simsla.model import Scenario
 
 #: the default cap on offered load / capacity for every party
@@ -74,7 +74,7 @@ class OccupancyCheck:
         return "; ".join(f"{r.party} {r.utilization:.0%} of its capacity {r.capacity:.2f}" for r in rows.itertuples())
 
 
-def occupancy_check(scenario: Scenario, cap: float = DEFAULT_MAX_OCCUPANCY) -> OccupancyCheck:
+def occupancy_check(scenario: Scenario, cap: float = DEFAULT_MAX_OCCUPANCY, traffic: Flow | None = None) -> OccupancyCheck:
     """Check every party's offered load against ``cap`` x its capacity (no simulation).
 
     Parameters
@@ -82,6 +82,10 @@ def occupancy_check(scenario: Scenario, cap: float = DEFAULT_MAX_OCCUPANCY) -> O
     scenario : Scenario
     cap : float
         Largest accepted offered load / capacity, 0 < cap <= 1.
+    traffic : Flow, optional
+        The scenario's traffic equations (``simsla.experiment.stability.flow``),
+        when already solved: they depend on demand and routing, not on
+        staffing, so one solution serves every candidate of a search.
 
     Returns
     -------
@@ -89,13 +93,13 @@ def occupancy_check(scenario: Scenario, cap: float = DEFAULT_MAX_OCCUPANCY) -> O
     """
     if not 0 < cap <= 1:
         raise ValueError(f"the occupancy cap must lie in (0, 1], got {cap!r}")
-    table = offered_load(scenario)[["party", "kind", "offered_erlangs", "capacity", "utilization"]].copy()
+    table = offered_load(scenario, traffic)[["party", "kind", "offered_erlangs", "capacity", "utilization"]].copy()
     table["within_cap"] = table["utilization"].to_numpy(dtype=float) <= cap + 1e-12
     return OccupancyCheck(table, cap)
 
 
 def raise_to_cap(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int],
-                 cap: float = DEFAULT_MAX_OCCUPANCY) -> tuple[list[int], OccupancyCheck]:
+                 cap: float = DEFAULT_MAX_OCCUPANCY, traffic: Flow | None = None) -> tuple[list[int], OccupancyCheck]:
     """Add agents, analytically, until every varied group's offered load is within the cap.
 
     Each step adds one agent to the block of an over-cap group that gives the
@@ -104,7 +108,7 @@ def raise_to_cap(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[in
     search) are not changed; they stay in the returned check's ``over``.
     """
     x = [int(v) for v in staff]
-    check = occupancy_check(apply_staffing(scenario, blocks, x), cap)
+    check = occupancy_check(apply_staffing(scenario, blocks, x), cap, traffic)
     # bounded: each step adds an agent, and enough agents always fit the cap
     for _ in range(10_000):
         fixable = [g for g in check.over if any(b.group == g for b in blocks)]
@@ -120,5 +124,5 @@ def raise_to_cap(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[in
         # several agents at once when the gap is large (capacity of one agent: its share of the week)
         step = max(1, int(need / (blocks[best].hours_per_week / 168.0) * 0.5))
         x[best] += step
-        check = occupancy_check(apply_staffing(scenario, blocks, x), cap)
+        check = occupancy_check(apply_staffing(scenario, blocks, x), cap, traffic)
     return x, check
