@@ -866,7 +866,8 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
 
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "PYTHONSTARTUP")}
     env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "160", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
-                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg"})
+                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
+                "TYPER_STANDARD_TRACEBACK": "1", "_TYPER_STANDARD_TRACEBACK": "1"})  # plain tracebacks: one frame a line
     out_f, err_f = tempfile.TemporaryFile(dir=cwd), tempfile.TemporaryFile(dir=cwd)
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
@@ -978,7 +979,8 @@ def _estimate_numbers(est: dict) -> tuple[float | None, float | None]:
 TRACEBACK = "Traceback (most recent call last)"
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FIELD = re.compile(r"^[A-Za-z_][\w\-]*(\[[^\]\n]*\]|\.[^\s.\[\]]+)*$")
-_FRAME = re.compile(r'File "([^"]*simsla/[^"]+)", line \d+, in (\S+)')
+_FRAME = re.compile(r'File "([^"]*simsla/[^"]+)", line \d+, in (\S+)|(\S*simsla/[\w/]+\.py):\d+ in (\w+)')
+_EXCEPTION = re.compile(r"^(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failure|Limit)\b")
 
 
 @dataclass
@@ -1014,11 +1016,21 @@ def _last_line(text: str) -> str:
     return lines[-1][:300] if lines else ""
 
 
+def _exception_line(text: str) -> str:
+    """The exception line of a traceback (the last line that starts with an exception's name), else the last line."""
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if _EXCEPTION.match(lines[i]):
+            return lines[i][:300]
+    return lines[-1][:300] if lines else ""
+
+
 def _top_frame(stderr: str) -> str:
     frames = _FRAME.findall(stderr)
     if not frames:
         return ""
-    path, func = frames[-1]
+    a, b, c, d = frames[-1]
+    path, func = (a, b) if a else (c, d)
     return f"{path[path.rfind('simsla/'):]}:{func}"
 
 
@@ -1050,12 +1062,12 @@ def crash(stage: str, p: Proc) -> Finding | None:
                        f"{p.peak_rss / 2**20:.0f} MiB)",
                        detail=_last_line(p.stderr))
     if "MemoryError" in p.stderr or "Unable to allocate" in p.stderr or "std::bad_alloc" in p.stderr:
-        return Finding("memory", stage, _last_line(p.stderr), _top_frame(p.stderr))
+        return Finding("memory", stage, _exception_line(p.stderr), _top_frame(p.stderr))
     if TRACEBACK in p.stderr and re.search(r"^(ModuleNotFoundError|ImportError|SyntaxError|IndentationError): ",
-                                           _last_line(p.stderr)):
-        return Finding("import-error", stage, _last_line(p.stderr), _top_frame(p.stderr))  # simsla itself does not load
+                                           _exception_line(p.stderr)):
+        return Finding("import-error", stage, _exception_line(p.stderr), _top_frame(p.stderr))  # simsla itself does not load
     if TRACEBACK in p.stderr or TRACEBACK in p.stdout:
-        return Finding("traceback", stage, _last_line(p.stderr) or _last_line(p.stdout), _top_frame(p.stderr))
+        return Finding("traceback", stage, _exception_line(p.stderr) or _last_line(p.stdout), _top_frame(p.stderr))
     if p.signal:
         return Finding("signal", stage, f"killed by signal {signal.Signals(p.signal).name}", detail=_last_line(p.stderr))
     return None
