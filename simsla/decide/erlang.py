@@ -574,7 +574,7 @@ class AnswerTarget:
 
 
 #: the classic call-centre target, used when the scenario has no answer-time target
-CLASSIC = AnswerTarget(("the classic call-centre target (the scenario has no answer-time target)",), 20.0, 0.8)
+CLASSIC = AnswerTarget(("the classic call-centre target",), 20.0, 0.8)
 
 
 def answer_targets(scenario: Scenario) -> list[AnswerTarget]:

@@ -165,7 +165,9 @@ def print_week_requirement(week, console: Console) -> None:
         console.print(f"  [{k}] {escape(t.describe())}" if several else f"  {escape(t.describe())}", highlight=False)
     f = week.frame
     tot = week.totals()
-    console.print(f"counted as calls: the phone streams ({tot['calls_per_week']:,.0f} calls a week).", highlight=False)
+    console.print(f"counted as calls: the phone streams ({tot['calls_per_week']:,.0f} calls a week)."
+                  if tot["calls_per_week"] > 0 else "the scenario has no phone calls: nothing needs an answer within "
+                  "seconds, so the requirement is 0 throughout.", highlight=False)
     if week.written:
         names = ", ".join(f"{w['name']} ({w['channel']})" for w in week.written)
         contacts = sum(w["contacts_per_week"] for w in week.written)
