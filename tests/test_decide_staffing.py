@@ -185,6 +185,8 @@ def test_a_class_is_worse_only_when_the_lower_bound_of_its_ratio_passes_the_tole
     assert noisy["ratio"].iloc[0] > 1.1 and noisy["ratio_ci_low"].iloc[0] < 1.1 and set(noisy["status"]) == {"ok"}
     # an overflowing candidate is worse for every class; few tickets are reported, not judged
     assert set(compare_classes(_reps([100.0] * 4, unstable=True), base, rule)["status"]) == {"worse"}
+    one_overflow = _reps([100.0, 110.0, 90.0]) + _reps([105.0], unstable=True)
+    assert set(compare_classes(one_overflow, base, rule)["status"]) == {"worse"}
     few = compare_classes(_reps([200.0, 230.0, 175.0, 210.0], n=5), _reps([100.0, 110.0, 90.0, 105.0], n=5), rule)
     assert set(few["status"]) == {"too few tickets"}
     assert set(compare_classes(_reps([300.0] * 4), base, Protection(classes=("P4/*",)))["status"]) == {"not protected"}

@@ -201,18 +201,16 @@ def compare_classes(candidate: Sequence[dict[str, Any]], baseline: Sequence[dict
             if len(logs):
                 mean = float(logs.mean())
                 ratio = math.exp(min(mean, 700.0))
-                if len(logs) >= 2:
-                    if np.isinf(logs).any():
-                        half = 0.0 if np.isposinf(logs).all() else math.inf
-                    else:
-                        half = float(stats.t.ppf(0.975, len(logs) - 1) * logs.std(ddof=1) / math.sqrt(len(logs)))
-                    lo = math.exp(min(mean - half, 700.0)) if math.isfinite(mean - half) else (math.inf if mean - half > 0 else 0.0)
-                    hi = math.exp(min(mean + half, 700.0)) if math.isfinite(mean + half) else math.inf
+                if np.isposinf(logs).any():
+                    lo = hi = math.inf  # a replication overflowed: worse, whatever the others say
+                elif len(logs) >= 2:
+                    half = float(stats.t.ppf(0.975, len(logs) - 1) * logs.std(ddof=1) / math.sqrt(len(logs)))
+                    lo, hi = math.exp(min(mean - half, 700.0)), math.exp(min(mean + half, 700.0))
             if not protection.covers(cls):
                 status = "not protected"
             elif min(counts, default=0) < protection.min_tickets:
                 status = "too few tickets"
-            elif len(logs) < 2:
+            elif len(logs) < 2 and not math.isinf(lo):
                 status = "one replication: not judged"
             else:
                 status = "worse" if math.log(max(lo, 1e-300)) > limit + 1e-12 else "ok"  # type: ignore[operator]
