@@ -219,7 +219,7 @@ class ErlangAResult:
     _pj: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros(0))
     _erlang_c: ErlangCResult | None = field(repr=False, compare=False, default=None)
 
-    def service_level(self, threshold: float, basis: ServiceLevelBasis = "served",
+    def service_level(self, threshold: float, basis: ServiceLevelBasis = "miss",
                       grace: float | None = None) -> float:
         """Fraction of customers meeting an answer-time threshold.
 
@@ -241,8 +241,8 @@ class ErlangAResult:
             * ``"all"``: ``P(W <= t)`` for the actual time every arrival
               spends queueing; an abandonment before ``t`` counts as a hit.
 
-            The default stays ``"served"`` for compatibility; the calculators
-            in ``simsla.decide`` default to ``"miss"``.
+            The default is ``"miss"``, the default rule of an answer-time
+            target (and the conservative one).
         grace : float, optional
             Grace period (same unit as ``threshold``) for ``basis="grace"``.
 

@@ -67,7 +67,7 @@ def service_level_for_staff(
     threshold: float,
     *,
     mean_patience: float | None = None,
-    basis: ServiceLevelBasis = "served",
+    basis: ServiceLevelBasis = "miss",
     grace: float | None = None,
 ) -> float:
     """Service level reached with a given number of agents.
@@ -85,8 +85,8 @@ def service_level_for_staff(
     mean_patience : float, optional
         Mean exponential patience; ``None`` (or ``inf``) uses Erlang C.
     basis : {"miss", "exclude", "grace", "served", "offered", "all"}
-        Erlang A service-level basis (how abandoned calls count), see
-        :meth:`ErlangAResult.service_level`.
+        Erlang A service-level basis (how abandoned calls count; default
+        ``"miss"``), see :meth:`ErlangAResult.service_level`.
     grace : float, optional
         Grace period for ``basis="grace"``.
 
@@ -140,7 +140,7 @@ def staff_for_service_level(
     *,
     mean_patience: float | None = None,
     max_abandon: float | None = None,
-    basis: ServiceLevelBasis = "served",
+    basis: ServiceLevelBasis = "miss",
     grace: float | None = None,
     max_servers: int = _DEFAULT_MAX_SERVERS,
 ) -> int:
@@ -227,7 +227,7 @@ def interval_requirement(
     patience: float | None = None,
     *,
     max_abandon: float | None = None,
-    basis: ServiceLevelBasis = "served",
+    basis: ServiceLevelBasis = "miss",
     grace: float | None = None,
 ) -> np.ndarray:
     """Minimum agents per interval of a demand profile (an Erlang calculator).
