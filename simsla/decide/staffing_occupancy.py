@@ -102,8 +102,9 @@ def raise_to_cap(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[in
                  cap: float = DEFAULT_MAX_OCCUPANCY, traffic: Flow | None = None) -> tuple[list[int], OccupancyCheck]:
     """Add agents, analytically, until every varied group's offered load is within the cap.
 
-    Each step adds one agent to the block of an over-cap group that gives the
-    most capacity per unit of cost (agent-hours on duty per paid hour's cost).
+    Each step adds agents (half the remaining gap at once, at least one) to
+    the block of an over-cap group that gives the most capacity per unit of
+    cost (hours on duty per unit of paid cost; ties: the longest block).
     Parties the blocks do not cover (suppliers, groups left out of the
     search) are not changed; they stay in the returned check's ``over``.
     """
