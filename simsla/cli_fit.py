@@ -13,9 +13,33 @@ from simsla.cli import _interruptible, app, err, out, say
 FITTED_BY = "Fitted by `simsla fit`"
 
 
-def _mapping(path: Optional[Path]):
+def _refuse(problem: object) -> None:
+    """One line naming the file and the problem, exit 2 (a log or mapping that cannot be used)."""
+    say(err, problem, "error", "red")
+    raise typer.Exit(2)
+
+
+def _log_and_format(log: Path, format: str) -> None:
+    """Exit 2 before any work for an unknown --format or a log path that is not a readable file."""
+    from simsla.fit import FORMATS
+    from simsla.fit.reading import LogError, check_file
+
+    if format not in FORMATS:
+        _refuse(f"--format {format}: unknown log format; use one of {', '.join(FORMATS)}")
+    try:
+        check_file(log)
+    except LogError as exc:
+        _refuse(exc)
+
+
+def _mapping(path: Optional[Path], format: str):
+    """The --mapping file read and checked; its problems name the mapping file, not the log."""
     if path is None:
+        if format == "csv":
+            _refuse("--format csv needs --mapping MAP.yaml: which column holds each field (at least ticket and "
+                    "opened_at; see `simsla.fit.csvlog`)")
         return None
+    from simsla.fit import csvlog, servicenow
     from simsla.io import ScenarioError, read_yaml
 
     try:
@@ -24,7 +48,21 @@ def _mapping(path: Optional[Path]):
         for problem in exc.problems:
             say(err, problem, "error", "red")
         raise typer.Exit(2) from None
+    if data is None:
+        _refuse(f"{path}: is empty; a column mapping has one `field: column` line per field (at least ticket and "
+                "opened_at)")
+    try:
+        csvlog.load_mapping({**servicenow.MAPPING, **data} if format == "servicenow" and isinstance(data, dict) else data)
+    except ValueError as exc:
+        _refuse(f"{path}: {exc}")
     return data
+
+
+def _fit_problem(log: Path, exc: ValueError) -> None:
+    """A log that cannot be fitted or back-tested: exit 2 with the file and the problem."""
+    from simsla.fit.reading import LogError
+
+    _refuse(exc if isinstance(exc, LogError) else f"{log}: {exc}")
 
 
 @app.command()
@@ -38,9 +76,8 @@ def fit(
     """Fit a scenario to a log; write it (commented) and a fit report."""
     from simsla.fit import fit_log
 
-    if not log.is_file():
-        say(err, f"{log}: no such file", "error", "red")
-        raise typer.Exit(2)
+    _log_and_format(log, format)
+    log_mapping = _mapping(mapping, format)
     from simsla.cli import _output_folder, _writing
     from simsla.experiment.results import check_output_file
 
@@ -50,10 +87,9 @@ def fit(
     _output_folder(folder, "fit")
     try:
         with _interruptible(output):
-            result = fit_log(log, format, _mapping(mapping))
+            result = fit_log(log, format, log_mapping)
     except ValueError as exc:
-        say(err, f"{log}: {exc}", "error", "red")
-        raise typer.Exit(2) from None
+        _fit_problem(log, exc)
     text = result.scenario_yaml()
     with _interruptible(output), _writing(output):
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -88,14 +124,15 @@ def backtest(
 
     if out_dir is not None:
         _output_folder(out_dir, "backtest")  # before simulating
+    _log_and_format(log, format)
+    log_mapping = _mapping(mapping, format)
     model = _load(scenario) if scenario is not None else None
     try:
         with _interruptible(out_dir or Path(".")):
             result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,
-                                  mapping=_mapping(mapping))
-    except (ValueError, FileNotFoundError) as exc:
-        say(err, f"{log}: {exc}", "error", "red")
-        raise typer.Exit(2) from None
+                                  mapping=log_mapping)
+    except ValueError as exc:
+        _fit_problem(log, exc)
     say(out, result.to_frame().to_string(index=False))
     if out_dir is not None:
         with _interruptible(out_dir), _writing(out_dir):

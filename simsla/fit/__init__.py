@@ -14,6 +14,10 @@
   priority rules) where both have enough visits and their times differ.
 * ``backtest(log_path, format, scenario, ...) -> BacktestResult``: simulate
   the scenario over the log's span and compare with what the log shows.
+
+A log that cannot be used (unreadable, the wrong format, nothing usable in
+it, too little data) raises ``simsla.fit.reading.LogError`` (a ``ValueError``)
+naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simsla.fit.reading import LogError
 from simsla.fit.result import FitResult
 
 FORMATS = ("servicenow", "calls", "csv")
@@ -32,24 +37,31 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = 
     ``times`` (tickets only): ``quantiles`` writes each group's time as 100 observed quantiles
     (``empirical``); ``fitted`` writes the AIC-chosen family.  Both are in the report.
     """
-    source = Path(path).name if isinstance(path, (str, Path)) else "a log"
-    if format == "calls":
-        from simsla.fit.calls_scenario import calls_result
+    from simsla.fit.reading import in_file
 
-        return calls_result(path, source=source)
-    if format in ("servicenow", "csv"):
+    source = Path(path).name if isinstance(path, (str, Path)) else "a log"
+    if format not in FORMATS:
+        raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
+    with in_file(path):   # a problem found below the reader (no usable rows, too little data) names the file
+        if format == "calls":
+            from simsla.fit.calls_scenario import calls_result
+
+            return calls_result(path, source=source)
         from simsla.fit.tickets_scenario import tickets_result
 
         return tickets_result(path, format, mapping, source=source, times=times)
-    raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
 
 
 def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
              workers: int | None = 1, mapping: Any = None):
     """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span."""
     from simsla.fit.backtesting import run_backtest
+    from simsla.fit.reading import in_file
 
-    return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
+    if format not in FORMATS:
+        raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
+    with in_file(log_path):
+        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
 
 
-__all__ = ["FORMATS", "FitResult", "backtest", "fit_log"]
+__all__ = ["FORMATS", "FitResult", "LogError", "backtest", "fit_log"]

@@ -37,10 +37,14 @@ import pandas as pd
 from simsla.fit.arrivals import ArrivalFit, fit_arrivals, span_of
 from simsla.fit.distributions import DurationFit, fit_durations, kaplan_meier, km_quantile
 from simsla.fit.quality import Quality
+from simsla.fit.reading import no_usable_rows, read_table, require_columns, require_enough, require_rows
 
 MISSING = ("?", "", "NULL", "null", "NA", "nan")
 COLUMNS = ("date", "vru_entry", "vru_exit", "q_start", "q_exit", "q_time", "outcome", "ser_start", "ser_exit",
            "ser_time", "server")
+EXPECTS = "an Anonymous Bank call log (--format calls)"
+HINT = ("--format calls reads one row per call with the columns above (date YYMMDD, clock times H:MM:SS); "
+        "a ticket export needs --format servicenow, or --format csv --mapping MAP.yaml.")
 
 
 def _clock(date: pd.Series, clock: pd.Series, quality: Quality, what: str) -> pd.Series:
@@ -64,11 +68,9 @@ def read_calls(path: str | Path | pd.DataFrame, quality: Quality | None = None) 
     ``ser_end``, ``server``, ``type``, ``priority``, ``day``.
     """
     q = quality if quality is not None else Quality()
-    raw = path if isinstance(path, pd.DataFrame) else pd.read_csv(path, dtype=str, keep_default_na=False)
-    raw.columns = [c.strip() for c in raw.columns]
-    missing_cols = [c for c in COLUMNS if c not in raw.columns]
-    if missing_cols:
-        raise ValueError(f"not an Anonymous Bank call log: columns {missing_cols} are missing (have {list(raw.columns)})")
+    raw = read_table(path, q)
+    require_columns(raw, path, {c: c for c in COLUMNS}, EXPECTS, HINT)
+    require_rows(raw, path)
     n0 = len(raw)
     dup = raw.duplicated()
     q.add("duplicate rows", int(dup.sum()), "dropped (kept the first)")
@@ -134,6 +136,9 @@ def read_calls(path: str | Path | pd.DataFrame, quality: Quality | None = None) 
     no_arrival = offered & out["arrival"].isna()
     q.add("offered call without a usable arrival time", int(no_arrival.sum()), "row dropped")
     keep = date.notna() & (kind != "unknown") & ~no_arrival
+    if not (keep & offered).any():
+        raise no_usable_rows(n0, "calls offered to agents (AGENT, or HANG after queueing)", q,
+                             "Dates are YYMMDD (990803), clock times H:MM:SS.")
     out = out[keep].reset_index(drop=True)
     out.attrs["rows_read"] = n0
     return out[["day", "arrival", "outcome", "wait", "service", "ser_start", "ser_end", "server", "type", "priority"]]
@@ -170,8 +175,7 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray) -> PatienceFit:
     ok = np.isfinite(w) & (w >= 0)
     w, a = w[ok], a[ok]
     n_ab = int(a.sum())
-    if n_ab < 2:
-        raise ValueError("need at least 2 abandoned calls to estimate patience")
+    require_enough(n_ab, 2, "abandoned calls among the queued ones", "to estimate the callers' patience")
     exp_mean = float(w.sum() / n_ab)
     t, s = kaplan_meier(w, a)
     cens = fit_durations(w[a], "patience (censored)", censored=w[~a])
@@ -281,8 +285,7 @@ def observed_measures(calls: pd.DataFrame, answer_within: float = 20.0) -> dict[
 def fit_calls(calls: pd.DataFrame, quality: Quality) -> CallFit:
     """Fit arrivals, handling, patience and staffing from ``read_calls`` output."""
     off = calls[calls["outcome"].isin(["served", "abandoned"])]
-    if len(off) < 10:
-        raise ValueError(f"the call log has only {len(off)} calls offered to agents; too few to fit")
+    require_enough(len(off), 10, "calls offered to agents")
     span = span_of(off["arrival"])
     arrivals = fit_arrivals(off["arrival"], "calls", span)
     served = off[off["outcome"] == "served"]

@@ -33,20 +33,28 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from simsla.fit.reading import read_table, require_columns, require_rows
+
 FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "state", "priority", "impact", "urgency",
           "contact_type", "group", "vendor", "reopen_count", "made_sla", "service")
 OPTIONS = ("time_format", "missing", "vendor_state")
 REQUIRED = ("ticket", "opened_at")
+#: what a csv ticket export is, and what to do when its columns are not those of the mapping
+EXPECTS = "the ticket export the column mapping describes (--format csv --mapping MAP.yaml)"
+HINT = "The mapping names, for each field, the file's column that holds it: correct the column names in MAP.yaml."
 
 
 def load_mapping(mapping: Any) -> dict[str, Any]:
-    """A mapping from a dict, a YAML text or a YAML file path; checked."""
+    """A mapping from a dict, a YAML text or a YAML file path; checked (``ValueError`` says what is wrong)."""
     if mapping is None:
-        raise ValueError("a csv ticket log needs a column mapping (at least ticket and opened_at)")
-    if isinstance(mapping, (str, Path)) and Path(str(mapping)).is_file():
-        mapping = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
-    elif isinstance(mapping, str):
-        mapping = yaml.safe_load(mapping)
+        raise ValueError("--format csv needs a column mapping (--mapping MAP.yaml, at least ticket and opened_at)")
+    try:
+        if isinstance(mapping, (str, Path)) and Path(str(mapping)).is_file():
+            mapping = yaml.safe_load(Path(mapping).read_text(encoding="utf-8"))
+        elif isinstance(mapping, str):
+            mapping = yaml.safe_load(mapping)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ValueError(f"the column mapping is not readable YAML ({exc})") from None
     if not isinstance(mapping, dict):
         raise ValueError(f"a column mapping is a mapping of field: column, got {type(mapping).__name__}")
     unknown = [k for k in mapping if k not in FIELDS + OPTIONS]
@@ -55,23 +63,38 @@ def load_mapping(mapping: Any) -> dict[str, Any]:
     missing = [k for k in REQUIRED if k not in mapping]
     if missing:
         raise ValueError(f"the mapping needs {missing}")
-    return dict(mapping)
+    out = dict(mapping)
+    for key, value in mapping.items():
+        if key == "missing":
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, (str, int, float)) for v in values):
+                raise ValueError(f"missing: a list of the markers of a missing value (such as ['?', '']), got {value!r}")
+            out[key] = [str(v) for v in values]
+        elif isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            # a column name (or a time format, or a state) is one piece of text; YAML turns yes/no into booleans
+            raise ValueError(f"{key}: give {'a column name' if key in FIELDS else 'a text'}, got {value!r}"
+                             + (" (quote it: YAML reads yes/no/on/off as booleans)" if isinstance(value, bool) else ""))
+        else:
+            out[key] = str(value)
+    return out
 
 
-def read_mapped(path: str | Path | pd.DataFrame, mapping: dict[str, Any], quality=None) -> pd.DataFrame:
+def read_mapped(path: str | Path | pd.DataFrame, mapping: dict[str, Any], quality=None, *, expects: str = EXPECTS,
+                hint: str = HINT) -> pd.DataFrame:
     """The export's rows with canonical column names (text; missing markers kept for the cleaner).
 
-    Rows identical in every column of the file are duplicates: dropped and counted.
+    Rows identical in every column of the file are duplicates: dropped and counted.  A file that
+    cannot be read, lacks a mapped column or has no data rows raises ``LogError`` (``expects`` and
+    ``hint`` say what the chosen format reads and what to do instead).
     """
-    raw = path if isinstance(path, pd.DataFrame) else pd.read_csv(path, dtype=str, keep_default_na=False)
-    raw.columns = [str(c).strip() for c in raw.columns]
+    raw = read_table(path, quality)
+    require_columns(raw, path, {k: v for k, v in mapping.items() if k in FIELDS}, expects, hint)
+    require_rows(raw, path)
     dup = raw.duplicated()
     if quality is not None:
         quality.add("duplicate rows", int(dup.sum()), "dropped (kept the first)")
     raw = raw[~dup]
-    absent = [f"{k} -> {v!r}" for k, v in mapping.items() if k in FIELDS and v not in raw.columns]
-    if absent:
-        raise ValueError(f"mapped column(s) not in the file: {absent}; the file has {list(raw.columns)}")
     out = pd.DataFrame({k: raw[v] for k, v in mapping.items() if k in FIELDS})
     out["_row"] = range(len(out))
+    out.attrs["rows_read"] = len(dup)   # before duplicates were dropped: what the file holds
     return out

@@ -17,6 +17,11 @@ MAPPING = {
     "time_format": "%d/%m/%Y %H:%M", "missing": ["?", ""], "vendor_state": "Awaiting Vendor",
 }
 
+#: what the format is, and what to do when a file lacks its columns
+EXPECTS = "a ServiceNow incident event log (--format servicenow)"
+HINT = ("--format servicenow reads the columns of ServiceNow's incident_event_log export; rename others with "
+        "--mapping MAP.yaml (field: column), or read another ticket export with --format csv --mapping MAP.yaml.")
+
 _LEVEL = re.compile(r"^\s*(\d+)\s*-\s*(.+?)\s*$")
 
 

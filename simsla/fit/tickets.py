@@ -18,6 +18,7 @@ import pandas as pd
 
 from simsla.fit import servicenow
 from simsla.fit.quality import Quality, parse_times
+from simsla.fit.reading import no_usable_rows
 
 UNKNOWN_GROUP = "unassigned"
 
@@ -56,6 +57,10 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
     no_open = t["opened"].isna()
     quality.add("tickets without a usable opening time", int(no_open.sum()), "dropped")
     t = t[~no_open]
+    if t.empty:
+        fmt_hint = f"time_format {fmt!r}" if fmt else "no time_format (guessed)"
+        raise no_usable_rows(updates.attrs.get("rows_read", len(updates)), "tickets (an id and a readable opening time)", quality,
+                             f"Check the ticket and opened_at columns and the time format ({fmt_hint}).")
     fix = t["resolved"].isna() & t["closed"].notna()
     quality.add("closed but resolved_at missing", int(fix.sum()),
                 "resolution time unknown: kept for arrivals, mixes and routing, left out of times")

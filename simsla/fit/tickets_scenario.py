@@ -16,6 +16,7 @@ from simsla.fit.emit import ScenarioText, add_time_frame, rate_text
 from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, distinct_times, priority_classes, rule_order,
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
+from simsla.fit.reading import require_enough
 from simsla.fit.routing import collapse, probabilities, transitions
 
 DESK = "registration"
@@ -79,8 +80,7 @@ def _levels(values: pd.Series) -> list[str]:
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
-    if len(tickets) < 20:
-        raise ValueError(f"the ticket log has only {len(tickets)} usable tickets; too few to fit")
+    require_enough(len(tickets), 20, "usable tickets")
     t = tickets
     span = span_of(t["opened"])
     arrivals = fit_arrivals(t["opened"], "tickets", span)
@@ -365,9 +365,10 @@ def read_ticket_log(path, format: str, mapping: Any, quality: Quality):
         m = dict(servicenow.MAPPING)
         if mapping:
             m.update(csvlog.load_mapping({**servicenow.MAPPING, **(mapping if isinstance(mapping, dict) else csvlog.load_mapping(mapping))}))
+        updates = csvlog.read_mapped(path, m, quality, expects=servicenow.EXPECTS, hint=servicenow.HINT)
     else:
         m = csvlog.load_mapping(mapping)
-    updates = csvlog.read_mapped(path, m, quality)
+        updates = csvlog.read_mapped(path, m, quality)
     return rebuild(updates, m, quality)
 
 
