@@ -78,3 +78,46 @@ groups:
 
 def test_too_many_arrivals_is_refused_before_generating_them():
     assert "holds in memory" in overloaded(_scenario("100000/s", horizon="30d"))[0]
+
+
+# ------------------------------------------------------- the trend of a backlog
+def test_the_trend_rule_finds_a_growing_backlog_and_rarely_a_settled_one():
+    from simsla.engine.trend import BATCHES, T_CRITICAL, trend
+
+    rng = np.random.default_rng(7)
+    growing = 50 + 30 * np.arange(BATCHES) + rng.normal(0, 20, BATCHES)
+    slope, t = trend(growing)
+    assert slope == pytest.approx(30, abs=10) and t > T_CRITICAL
+    # settled: independent batch means around a level; the one-sided test at p = 0.001 fires about once in 1000
+    fired = sum(trend(40 + rng.normal(0, 5, BATCHES))[1] > T_CRITICAL for _ in range(4000))
+    assert fired < 20
+
+
+def test_growing_backlogs_needs_a_material_rise():
+    from simsla.engine.trend import growing_backlogs
+
+    day = 86400.0
+    # party 0: one ticket an hour that never leaves (a backlog rising by 24 a day); party 1: each leaves after an hour
+    enter = np.arange(0, 20 * day, 3600.0)
+    party = np.concatenate([np.zeros(len(enter), dtype=np.int16), np.ones(len(enter), dtype=np.int16)])
+    end = np.concatenate([np.full(len(enter), np.nan), enter + 3600.0])
+    messages = growing_backlogs(["l2", "l3"], party, np.concatenate([enter, enter]), end, 0.0, 20 * day)
+    assert len(messages) == 1 and "'l2' kept growing" in messages[0]
+    # a steady drift of a few tickets is significant but not material
+    few = np.array([2 * day, 9 * day, 15 * day])
+    assert growing_backlogs(["l2"], np.zeros(3, dtype=np.int16), few, np.full(3, np.nan), 0.0, 20 * day) == []
+
+
+def test_the_traffic_equations_report_a_trap_instead_of_a_singular_matrix():
+    from simsla.experiment.stability import flow
+
+    sc = _scenario("3/h")
+    looping = sc.model_copy(update={"routing": (
+        *sc.routing[:2],
+        simsla.model.Route.model_validate({"from": "l2", "when": {"channel": "phone"}, "to": {"resolved": 1.0}}),
+        simsla.model.Route.model_validate({"from": "l2", "to": {"l2": 1.0}}),
+    )})
+    traffic = flow(looping)
+    assert [t.parties for t in traffic.traps] == [("l2",)]
+    table = offered_load(looping, traffic).set_index("party")  # solved for the rest, no exception
+    assert table.loc["desk", "visits_per_hour"] == pytest.approx(0.0)  # every key of this stream is trapped

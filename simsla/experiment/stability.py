@@ -209,7 +209,16 @@ def flow(scenario: Scenario, space: KeySpace | None = None) -> Flow:
         a = sparse.identity(len(sub), format="csc") - trans[sub][:, sub].T.tocsc()
         start = (sub == desk).astype(float)
         visits[s, sub] = np.atleast_1d(splinalg.spsolve(a, start))
-    return Flow(space, keys, lam[keys], signature, visits, tuple(traps))
+    return Flow(space, keys, lam[keys], signature, visits, _merged(traps))
+
+
+def _merged(traps: list[Trap]) -> tuple[Trap, ...]:
+    """One trap per set of parties (signatures that differ elsewhere can be caught by the same loop)."""
+    by_parties: dict[tuple[str, ...], list[Trap]] = {}
+    for trap in traps:
+        by_parties.setdefault(trap.parties, []).append(trap)
+    return tuple(Trap(parties, np.sort(np.concatenate([t.keys for t in group])), sum(t.rate for t in group))
+                 for parties, group in by_parties.items())
 
 
 def _reachable(trans: sparse.csr_matrix, start: int) -> set[int]:
