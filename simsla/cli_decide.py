@@ -58,6 +58,11 @@ def erlang(
             raise typer.Exit(2)
     try:
         if scenario is not None:
+            unused = [name for name, value in (("--rate", rate), ("--aht", aht), ("--agents", agents),
+                                               ("--patience", patience), ("--max-abandon", max_abandon)) if value]
+            if unused:
+                say(err, f"{', '.join(unused)} not used with --scenario (the scenario gives demand, handling, "
+                         "patience and shifts)", "note", "yellow")
             model = _load(scenario)
             step = parse_duration(interval)
             if step not in (900.0, 1800.0, 3600.0):
@@ -79,6 +84,8 @@ def erlang(
             raise typer.Exit(2)
         if target_name is not None:
             raise ValueError(f"--target is a share (e.g. 0.8) without --scenario, got {target_name!r}")
+        if plot is not None or interval != "60m":
+            say(err, "--plot and --interval apply to --scenario only", "note", "yellow")
         report = calculator(rate, aht, agents=agents or None, threshold=threshold, target=fraction,
                             patience=patience, max_abandon=max_abandon, abandoned=abandoned or "miss", grace=grace)
     except (KeyError, ValueError) as exc:
