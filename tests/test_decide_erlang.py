@@ -225,3 +225,18 @@ def test_week_requirement_counts_agents_on_the_floor_and_paid_hours() -> None:
     assert tot["required_agent_hours"] == plain["required_agent_hours"]  # the floor needs the same agents
     assert tot["paid_required_hours"] == pytest.approx(plain["required_agent_hours"] / 0.8)
     assert tot["paid_scheduled_hours"] == pytest.approx(plain["scheduled_agent_hours"] / 0.8)
+
+
+def test_the_strictest_target_comes_first_and_an_ambiguous_name_is_refused() -> None:
+    sc = simsla.load_scenario(THREE)
+    # list the loose target first in the file: the requirement still leads with the strict one
+    loose_first = sc.model_copy(update={"agreements": tuple(reversed(sc.agreements))})
+    targets, _ = choose_targets(loose_first)
+    assert targets[0].names == ("SLA B / calls in 2 min",)
+    week = week_requirement(loose_first, targets)
+    assert week.targets[0].names == ("SLA A / calls in 30 s",)
+    assert (week.frame.loc[week.frame["calls"], "binding"] == 0).all()
+    twin = sc.agreements[1].model_copy(update={"targets": (sc.agreements[1].targets[0].model_copy(
+        update={"name": "calls in 30 s"}),)})
+    with pytest.raises(KeyError, match="AGREEMENT/TARGET"):
+        choose_targets(sc.model_copy(update={"agreements": (sc.agreements[0], twin)}), "calls in 30 s")

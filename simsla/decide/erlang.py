@@ -633,15 +633,18 @@ def choose_targets(
     if name is not None:
         wanted = " / ".join(part.strip() for part in name.split("/", 1))
         chosen = [t for t in found if wanted in t.names or any(n.split(" / ", 1)[1] == wanted for n in t.names)]
+        known = [n for t in found for n in t.names]
         if not chosen:
-            known = [n for t in found for n in t.names]
             raise KeyError(f"no answer-time target {name!r} in the scenario (known: {known or 'none'})")
+        if len(chosen) > 1:
+            raise KeyError(f"{name!r} names answer-time targets with different promises: write AGREEMENT/TARGET "
+                           f"(known: {known})")
         keep = [n for n in chosen[0].names if n == wanted or n.split(" / ", 1)[1] == wanted]
         found, how = [replace(chosen[0], names=tuple(keep))], "the target chosen with --target"
     elif not found:
         found, how = [CLASSIC], "the classic 80 % in 20 s (the scenario has no answer-time target)"
     elif len(found) > 1:
-        how += f": the requirement meets all {len(found)} (the strictest counts in each interval)"
+        how += f": the requirement meets all {len(found)} (the strictest counts in each interval; [1] needs the most)"
     if threshold is not None or fraction is not None:
         base = found[0]
         thr = _duration(threshold) if threshold is not None else base.threshold
@@ -674,7 +677,7 @@ class WeekRequirement:
         is on shift), ``uncovered`` (calls arrive, nobody on shift) and
         ``shown`` (calls or shift: the intervals worth reporting).
     targets : list of AnswerTarget
-        The promises the requirement meets.
+        The promises the requirement meets, the one needing the most agents first.
     how : str
         Which targets and why (``choose_targets``).
     model : str
@@ -792,6 +795,10 @@ def week_requirement(
         raise ValueError("no answer-time target to compute a requirement for")
     frames = [desk_requirement(scenario, t.threshold, min(t.fraction, 0.999999), interval, patience=patience,
                                basis=t.abandoned, grace=t.grace, channels=("phone",)) for t in targets]
+    # strictest first (most agent-intervals required; ties keep the scenario's order), so that [1] is the
+    # target whose service level the table shows
+    order = sorted(range(len(targets)), key=lambda k: -int(frames[k]["required"].sum()))
+    targets, frames = [targets[k] for k in order], [frames[k] for k in order]
     base = frames[0].copy()
     needs = np.column_stack([f["required"].to_numpy() for f in frames])
     base["required"] = needs.max(axis=1)
