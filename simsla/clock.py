@@ -58,7 +58,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import pandas as pd
 
 __all__ = ["BusinessClock", "holiday_dates", "DEFAULT_MARGIN"]
 
@@ -126,6 +125,8 @@ def _as_date(value: Any) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    import pandas as pd  # here, not at the top: `simsla validate` reads holidays without paying for pandas
+
     return pd.Timestamp(value).date()
 
 
@@ -135,6 +136,8 @@ def _epoch_seconds(naive: np.ndarray, zone: ZoneInfo) -> np.ndarray:
     Non-existent wall times (spring-forward gap) shift forward to the end of
     the gap; ambiguous ones (fall-back) take the first occurrence (fold=0).
     """
+    import pandas as pd
+
     idx = pd.DatetimeIndex(naive)
     aware = idx.tz_localize(zone, ambiguous="NaT", nonexistent="shift_forward")
     epoch = pd.Timestamp(0, tz="UTC")

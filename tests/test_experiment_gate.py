@@ -206,15 +206,18 @@ def test_calls_that_only_arrive_while_the_desk_is_closed_can_never_be_answered()
     assert caution.kind == "never-answered" and "can never be answered" in caution.message
 
 
-def test_a_target_whose_scope_matches_no_demand_is_named():
-    d = municipal()
-    agreement = next(a for a in d["agreements"] if a.get("kind", "SLA") == "SLA")
-    agreement["targets"] = copy.deepcopy(agreement["targets"])  # the file shares them between SLAs (YAML anchors)
-    target = next(t for t in agreement["targets"] if t["metric"] == "resolution")
-    target["when"] = {"type": "order", "channel": "phone"}  # nobody phones in an order here
-    cautions = [w for w in preflight(build(d)).warnings if w.kind == "target-no-demand"]
-    assert [w.subject for w in cautions] == [f"{agreement['name']} / {target['name']}"]
-    assert "report no breach" in cautions[0].message
+def test_a_target_whose_scope_no_ticket_at_its_party_matches_is_named():
+    # the loader refuses a scope no demand can produce; this one is produced, but never reaches the OLA's group
+    d = erlang_c(horizon="2d")
+    d["services"] = [{"name": "mail"}, {"name": "erp"}]
+    d["groups"][0]["first_contact_resolution"] = 0.5
+    d["groups"] += [{"name": "l2", "staff": 5, "handling": exp("10m")}, {"name": "l3", "staff": 5, "handling": exp("10m")}]
+    d["routing"] = [{"from": "desk", "when": {"service": "mail"}, "to": {"l2": 1.0}}, {"from": "desk", "to": {"l3": 1.0}}]
+    d["agreements"] = [{"name": "OLA l2", "kind": "OLA", "party": "l2", "targets": [
+        {"name": "erp fixed", "metric": "resolution", "when": {"service": "erp"}, "threshold": "4h", "fraction": 0.9}]}]
+    [caution] = [w for w in preflight(build(d)).warnings if w.kind == "target-no-demand"]
+    assert caution.subject == "OLA l2 / erp fixed"
+    assert "reaches 'l2'" in caution.message and "report no breach" in caution.message
 
 
 def test_the_municipal_desk_passes_without_refusals_or_warnings():

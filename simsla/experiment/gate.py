@@ -34,12 +34,13 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 
 from simsla.engine.arrivals import MAX_ARRIVALS, MAX_OUTAGES, hour_of_week_weights
 from simsla.engine.tables import KeySpace
-from simsla.experiment.stability import Flow, flow, offered_load, outage_cycle
+from simsla.experiment.stability import Flow, flow, load_rows, outage_cycle
 from simsla.model import Scenario
 
 HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
@@ -183,7 +184,7 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
     refusals += _resource_refusals(scenario, estimate, budget)
     space = traffic.space
     refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
-    load = offered_load(scenario, traffic)
+    load = [SimpleNamespace(**row) for row in load_rows(scenario, traffic)]
     refusals += _load_refusals(scenario, load)
     warnings = _load_warnings(load) + _shift_warnings(scenario) + _target_warnings(scenario, traffic)
     closed, slow = _supplier_calendars(scenario, load)
@@ -289,7 +290,7 @@ def _outage_refusals(scenario: Scenario) -> list[Refusal]:
 # --------------------------------------------------------------------- load
 def _load_refusals(scenario: Scenario, load) -> list[Refusal]:
     out = []
-    for r in load.itertuples():
+    for r in load:
         if r.stable:
             continue
         if r.capacity == 0:
@@ -306,7 +307,7 @@ def _load_refusals(scenario: Scenario, load) -> list[Refusal]:
 
 def _load_warnings(load) -> list[Caution]:
     out = []
-    for r in load.itertuples():
+    for r in load:
         if r.stable and NEAR_CAPACITY <= r.utilization < 1:
             out.append(Caution("near-capacity", r.party,
                                f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang against a capacity of "
@@ -404,7 +405,7 @@ def _target_warnings(scenario: Scenario, traffic: Flow) -> list[Caution]:
 def _supplier_calendars(scenario: Scenario, load) -> tuple[list[Refusal], list[Caution]]:
     """Suppliers that hold work but never work, or work so little that their tickets outlast the run."""
     refusals, cautions = [], []
-    visits = load.set_index("party")["visits_per_hour"]
+    visits = {r.party: r.visits_per_hour for r in load}
     for s in scenario.suppliers:
         if s.calendar is None or visits.get(s.name, 0.0) <= 0:
             continue

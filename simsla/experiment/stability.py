@@ -32,16 +32,20 @@ which runs these checks together with the resource estimate.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sparse
-import scipy.sparse.linalg as splinalg
 
 from simsla.engine.shifts import staff_steps
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
 from simsla.model.chain import ATTRIBUTES, RESOLVED
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: reachable parties up to which a signature's equations are solved densely (larger: scipy's sparse solver)
+DENSE_PARTIES = 200
 
 
 def key_rates(scenario: Scenario, space: KeySpace, *, patient_only: bool = False,
@@ -189,26 +193,22 @@ def flow(scenario: Scenario, space: KeySpace | None = None) -> Flow:
     for s, row in enumerate(signatures):
         mine = signature == s
         p_desk_escalates = 1.0 - float(fcr_p[mine][0])
-        rows, cols, probs = [], [], []
+        edges: dict[int, dict[int, float]] = {}  # party -> destination -> probability
         for pi in range(n):
             if row[pi] < 0:
                 continue
             scale = p_desk_escalates if pi == desk else 1.0
             for dest, prob in rules_of[pi][row[pi]].to.items():
                 if dest != RESOLVED and prob * scale > 0:
-                    rows.append(pi)
-                    cols.append(index[dest])
-                    probs.append(prob * scale)
-        trans = sparse.csr_matrix((probs, (rows, cols)), shape=(n, n))
-        reach = _reachable(trans, desk)
-        trapped = _trapped(trans, reach)
+                    out = edges.setdefault(pi, {})
+                    out[index[dest]] = out.get(index[dest], 0.0) + prob * scale
+        reach = _reachable(edges, desk)
+        trapped = _trapped(edges, reach)
         if trapped:
             traps.append(Trap(tuple(parties[i] for i in sorted(trapped)), keys[mine], float(lam[keys][mine].sum())))
             continue
-        sub = np.array(sorted(reach))
-        a = sparse.identity(len(sub), format="csc") - trans[sub][:, sub].T.tocsc()
-        start = (sub == desk).astype(float)
-        visits[s, sub] = np.atleast_1d(splinalg.spsolve(a, start))
+        sub = sorted(reach)
+        visits[s, sub] = _solve(edges, sub, desk)
     return Flow(space, keys, lam[keys], signature, visits, _merged(traps))
 
 
@@ -221,24 +221,46 @@ def _merged(traps: list[Trap]) -> tuple[Trap, ...]:
                  for parties, group in by_parties.items())
 
 
-def _reachable(trans: sparse.csr_matrix, start: int) -> set[int]:
+def _solve(edges: dict[int, dict[int, float]], sub: list[int], desk: int) -> np.ndarray:
+    """Expected visits to the parties ``sub`` (a trap-free reachable set) of a ticket that enters at the desk.
+
+    ``v (I - P) = e_desk`` restricted to ``sub``: dense for small chains,
+    scipy's sparse solver (imported only then) for large ones.
+    """
+    pos = {p: k for k, p in enumerate(sub)}
+    rows = [pos[i] for i in sub for j in edges.get(i, {})]
+    cols = [pos[j] for i in sub for j in edges.get(i, {})]
+    probs = [q for i in sub for q in edges.get(i, {}).values()]
+    start = np.zeros(len(sub))
+    start[pos[desk]] = 1.0
+    if len(sub) <= DENSE_PARTIES:
+        p = np.zeros((len(sub), len(sub)))
+        np.add.at(p, (rows, cols), probs)
+        return np.linalg.solve((np.eye(len(sub)) - p).T, start)
+    import scipy.sparse as sparse
+    import scipy.sparse.linalg as splinalg
+
+    p = sparse.csr_matrix((probs, (rows, cols)), shape=(len(sub), len(sub)))
+    return np.atleast_1d(splinalg.spsolve((sparse.identity(len(sub), format="csr") - p).T.tocsc(), start))
+
+
+def _reachable(edges: dict[int, dict[int, float]], start: int) -> set[int]:
     seen, todo = {start}, [start]
     while todo:
-        i = todo.pop()
-        for j in trans.indices[trans.indptr[i]:trans.indptr[i + 1]]:
-            if int(j) not in seen:
-                seen.add(int(j))
-                todo.append(int(j))
+        for j in edges.get(todo.pop(), {}):
+            if j not in seen:
+                seen.add(j)
+                todo.append(j)
     return seen
 
 
-def _trapped(trans: sparse.csr_matrix, reach: set[int]) -> set[int]:
+def _trapped(edges: dict[int, dict[int, float]], reach: set[int]) -> set[int]:
     """Reachable parties from which no path leads out of the chain (to resolution)."""
-    leaks = {i for i in reach if trans[i].sum() < 1 - 1e-9}  # some probability of resolving there
+    leaks = {i for i in reach if sum(edges.get(i, {}).values()) < 1 - 1e-9}  # some probability of resolving there
     back: dict[int, list[int]] = {}
     for i in reach:
-        for j in trans.indices[trans.indptr[i]:trans.indptr[i + 1]]:
-            back.setdefault(int(j), []).append(i)
+        for j in edges.get(i, {}):
+            back.setdefault(j, []).append(i)
     free, todo = set(leaks), list(leaks)
     while todo:
         for i in back.get(todo.pop(), ()):
@@ -263,7 +285,7 @@ def describe_keys(scenario: Scenario, space: KeySpace, keys: np.ndarray, limit: 
     return ", ".join(parts) or "every kind"
 
 
-def offered_load(scenario: Scenario, traffic: Flow | None = None) -> pd.DataFrame:
+def offered_load(scenario: Scenario, traffic: Flow | None = None) -> "pd.DataFrame":
     """Per party: visits per hour, mean work per visit, offered load, capacity and utilisation.
 
     Columns: party, kind, visits_per_hour, mean_work_seconds, offered_erlangs,
@@ -271,6 +293,13 @@ def offered_load(scenario: Scenario, traffic: Flow | None = None) -> pd.DataFram
     the offered load from contacts that never hang up: at the desk only that
     part has to fit its capacity).
     """
+    import pandas as pd
+
+    return pd.DataFrame(load_rows(scenario, traffic))
+
+
+def load_rows(scenario: Scenario, traffic: Flow | None = None) -> list[dict[str, Any]]:
+    """:func:`offered_load` as one dict per party (no pandas: the gate of ``simsla validate`` uses this)."""
     traffic = traffic or flow(scenario)
     space, keys, lam = traffic.space, traffic.keys, traffic.rate
     desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
@@ -306,7 +335,7 @@ def offered_load(scenario: Scenario, traffic: Flow | None = None) -> pd.DataFram
                      "offered_erlangs": offered, "patient_erlangs": patient_offered, "capacity": capacity,
                      "utilization": util, "stable": bool(stable),
                      "note": ("callers hang up, so the queue is bounded by abandonment" if impatient and util >= 1 else "")})
-    return pd.DataFrame(rows)
+    return rows
 
 
 def overloaded(scenario: Scenario) -> list[str]:
