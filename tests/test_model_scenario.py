@@ -453,8 +453,12 @@ def test_dates_inside_the_range_are_kept(start):
     assert build(_set(("start",), start)).start == dt.date.fromisoformat(start)
 
 
-def test_descriptions_may_span_lines():
+def test_descriptions_may_span_lines_but_hold_no_escape_sequences():
     assert build(_set(("description",), "line one\nline two\ttabbed")).description.count("\n") == 1
+    found = problems_of(_set(("services", 0, "description"), "a \x1b[2J clear screen"))
+    assert found == [(("services", 0, "description"), "'a \\x1b[2J clear screen' contains ESC (it starts terminal escape "
+                      "sequences); a description is text without control characters other than newlines and tabs: "
+                      "remove it")]
 
 
 def test_demand_from_failures_alone_is_something_to_simulate():

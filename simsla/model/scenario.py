@@ -310,26 +310,30 @@ class ScenarioProblems(ValueError):
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_NAMES = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab", "\x1b": "ESC (it starts terminal escape sequences)",
                   "\x00": "NUL", "\x7f": "DEL"}
-#: free text, which may span lines; every other text in a scenario is a name or label
+#: free text may span lines and hold tabs, but no other control characters
 _FREE_TEXT = {"description"}
+_CONTROL_IN_FREE_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def _control_characters(out: list, loc: tuple, value: Any) -> None:
+def _control_characters(out: list, loc: tuple, value: Any, pattern: re.Pattern = _CONTROL) -> None:
     """Report names and labels (anywhere in the scenario, mapping keys included) that hold control characters.
 
     They would reach terminals, logs and reports as commands (ANSI escape
-    sequences) or split one message over several lines.
+    sequences) or split one message over several lines.  Descriptions may
+    hold newlines and tabs.
     """
     if isinstance(value, str):
-        found = _CONTROL.search(value)
+        found = pattern.search(value)
         if found:
             char = found.group()
             what = _CONTROL_NAMES.get(char, f"the control character U+{ord(char):04X}")
-            out.append((loc, f"{value!r} contains {what}; names and labels are plain text on one line: remove it"))
+            kind = "a description is text without control characters other than newlines and tabs" \
+                if pattern is _CONTROL_IN_FREE_TEXT else "names and labels are plain text on one line"
+            out.append((loc, f"{value!r} contains {what}; {kind}: remove it"))
     elif isinstance(value, BaseModel):
         for name, info in type(value).model_fields.items():
-            if name not in _FREE_TEXT:
-                _control_characters(out, (*loc, info.alias or name), getattr(value, name))
+            _control_characters(out, (*loc, info.alias or name), getattr(value, name),
+                                _CONTROL_IN_FREE_TEXT if name in _FREE_TEXT else _CONTROL)
     elif isinstance(value, dict):
         for key, item in value.items():
             _control_characters(out, (*loc, key), key)
