@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.text import Text
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from simsla.entry import Terminated, exit_status
+from simsla.entry import Terminated, exit_status, mark_reported
 from simsla.io import ScenarioError, json_schema, load_scenario
 from simsla.report.safe_text import guard, visible
 
@@ -112,6 +112,7 @@ def _interruptible(out_dir: Path):
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         say(err, f"{what}: nothing new was written to {out_dir}")
+        mark_reported()
         raise typer.Exit(exit_status(exc)) from None
 
 

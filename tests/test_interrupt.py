@@ -1,4 +1,5 @@
-"""``simsla run`` stopped half-way: Ctrl-C and kill -9 never leave a results folder that reads as complete.
+"""``simsla run`` stopped half-way: Ctrl-C, SIGTERM and kill -9 never leave a results folder that reads as
+complete, nor worker processes behind.
 
 The command runs as a real process (the console script next to
 ``sys.executable``) in a session of its own, so that "Ctrl-C" can be sent the
@@ -9,6 +10,10 @@ temporary folder ``.NAME.*`` next to it is watched for).  Afterwards the
 results folder must either not exist or be a complete earlier run that
 ``simsla.Results.load`` reads, and the only things left next to it may be
 hidden (their names start with '.'; a kill -9 cannot clean up).
+
+Worker processes are found through ``/proc`` (the members of the command's
+process group): after a kill -9 of the command alone they must be gone
+within seconds (they die with their parent, ``simsla.experiment.workers``).
 """
 
 from __future__ import annotations
@@ -30,8 +35,13 @@ MUNICIPAL = ROOT / "scenarios" / "municipal-it-desk.yaml"
 ERLANG_C = ROOT / "scenarios" / "erlang-c.yaml"
 #: how long a stopped run may take to end (a worker may finish the replication in hand)
 ENDS_WITHIN = 15.0
+#: how long the workers of a killed command may outlive it
+WORKERS_GONE_WITHIN = 10.0
+#: how long a command may take to start its workers on a loaded machine
+WORKERS_START_WITHIN = 180.0
 
-pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and process groups")
+pytestmark = pytest.mark.skipif(os.name != "posix" or not Path("/proc/self/stat").exists(),
+                                reason="POSIX signals and process groups, /proc")
 
 
 def _command() -> list[str]:
@@ -47,10 +57,10 @@ def _default_sigint() -> None:  # pragma: no cover - runs in the child
 class Run:
     """``simsla run`` as a child process with its own process group; output to files (no pipe to fill)."""
 
-    def __init__(self, tmp: Path, out: Path, *args: str):
+    def __init__(self, tmp: Path, out: Path, *args: str, command: str = "run"):
         self.stdout, self.stderr = tmp / "stdout.txt", tmp / "stderr.txt"
         with open(self.stdout, "w") as so, open(self.stderr, "w") as se:
-            self.proc = subprocess.Popen([*_command(), "run", *args, "--out", str(out)], cwd=ROOT, stdout=so, stderr=se,
+            self.proc = subprocess.Popen([*_command(), command, *args, "--out", str(out)], cwd=ROOT, stdout=so, stderr=se,
                                          preexec_fn=_default_sigint, start_new_session=True,
                                          env={**os.environ, "COLUMNS": "200"})
 
@@ -76,13 +86,48 @@ class Run:
             pass
         self.proc.wait()
 
-    def survivors(self) -> list[str]:
-        """Processes of the run's group still alive (orphaned workers)."""
-        found = subprocess.run(["pgrep", "-g", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
-        return [pid for pid in found if pid != str(os.getpid())]
+    def survivors(self) -> list[int]:
+        """Processes of the run's group still alive (orphaned workers once the run has ended)."""
+        return [pid for pid in group_members(self.proc.pid) if pid != os.getpid()]
+
+    def wait_for_workers(self, count: int = 2) -> list[int]:
+        """Wait until ``count`` worker processes run next to the command; their process ids."""
+        deadline = time.monotonic() + WORKERS_START_WITHIN
+        while time.monotonic() < deadline:
+            workers = [pid for pid in self.survivors() if pid != self.proc.pid]
+            if len(workers) >= count:
+                return workers
+            if self.proc.poll() is not None:
+                pytest.fail(f"the command ended before starting {count} workers: {self.text()}")
+            time.sleep(0.1)
+        self.kill()
+        pytest.fail(f"the command did not start {count} workers within {WORKERS_START_WITHIN} s")
+
+    def wait_until_alone(self, timeout: float) -> tuple[list[int], float]:
+        """Wait until no process of the group is left; those still there after ``timeout`` and the time taken."""
+        t0 = time.monotonic()
+        while self.survivors() and time.monotonic() - t0 < timeout:
+            time.sleep(0.05)
+        return self.survivors(), time.monotonic() - t0
 
     def text(self) -> tuple[str, str]:
         return self.stdout.read_text(errors="replace"), self.stderr.read_text(errors="replace")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is ``pgid``, read from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # ended while we looked
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
 
 
 def wait_for_temp_folder(run: Run, out: Path, timeout: float = 240.0) -> bool:
@@ -143,7 +188,7 @@ def test_ctrl_c_during_the_run(tmp_path, group):
     out = tmp_path / "results"
     run = Run(tmp_path, out, str(MUNICIPAL), "-r", "20", "-w", "2", "-s", "1")
     try:
-        time.sleep(4.0)  # past imports and loading: the replications are running
+        run.wait_for_workers(2)  # past imports, loading and the checks: the replications are running
         assert run.proc.poll() is None, run.text()
         run.signal(signal.SIGINT, group=group)
         rc, took = run.wait(ENDS_WITHIN)
@@ -173,7 +218,7 @@ def test_kill_during_the_run(tmp_path):
     out = tmp_path / "results"
     run = Run(tmp_path, out, str(MUNICIPAL), "-r", "20", "-w", "2", "-s", "1")
     try:
-        time.sleep(3.0)
+        run.wait_for_workers(2)
         run.signal(signal.SIGKILL)
         rc, _ = run.wait(ENDS_WITHIN)
     finally:
@@ -213,7 +258,7 @@ def test_earlier_results_survive_a_stopped_rerun(tmp_path, earlier, sig, when):
         if when == "writing":
             wait_for_temp_folder(run, out)
         else:
-            time.sleep(4.0)
+            run.wait_for_workers(2)
         run.signal(sig)
         rc, _ = run.wait(ENDS_WITHIN)
     finally:
@@ -224,3 +269,80 @@ def test_earlier_results_survive_a_stopped_rerun(tmp_path, earlier, sig, when):
         check_folder(out)  # the new run got through its rename before the signal: complete, and that is fine
     else:
         check_folder(out, expected_name=name)
+
+
+# ------------------------------------------------------- workers never outlive the command
+
+SWEEP = ["--vary", "demand[*].volume=x1,x1.1", "-r", "2", "-w", "2", "-s", "1"]
+
+
+@pytest.mark.parametrize("command, args", [
+    ("run", [str(MUNICIPAL), "-r", "20", "-w", "2", "-s", "1"]),
+    ("staff", [str(MUNICIPAL), "-w", "2"]),
+    ("sweep", [str(MUNICIPAL), *SWEEP]),
+], ids=["run", "staff", "sweep"])
+def test_workers_die_with_a_killed_command(tmp_path, command, args):
+    out = tmp_path / "out"
+    run = Run(tmp_path, out, *args, command=command)
+    try:
+        workers = run.wait_for_workers(2)
+        run.signal(signal.SIGKILL, group=False)  # the command alone, as the OOM killer or kill -9 PID would
+        rc, _ = run.wait(ENDS_WITHIN)
+        left, took = run.wait_until_alone(WORKERS_GONE_WITHIN)
+    finally:
+        run.kill()
+    assert rc == -signal.SIGKILL
+    assert not left, f"workers {left} of {workers} outlived the killed `simsla {command}` by {took:.1f} s"
+
+
+@pytest.mark.parametrize("command, args", [
+    ("run", [str(MUNICIPAL), "-r", "20", "-w", "2", "-s", "1"]),
+    ("sweep", [str(MUNICIPAL), *SWEEP]),
+], ids=["run", "sweep"])
+def test_sigterm_ends_the_command_like_ctrl_c(tmp_path, command, args):
+    out = tmp_path / "out"
+    run = Run(tmp_path, out, *args, command=command)
+    try:
+        run.wait_for_workers(2)
+        run.signal(signal.SIGTERM, group=False)  # `kill PID`, a service manager stopping the job
+        rc, _ = run.wait(ENDS_WITHIN)
+        left, _ = run.wait_until_alone(WORKERS_GONE_WITHIN)
+    finally:
+        run.kill()
+    assert not left, f"workers {left} outlived the terminated command"
+    check_clean_exit(run, rc)
+    assert rc == 143
+    assert run.text()[1].strip() == f"terminated: nothing new was written to {out}"
+    assert not out.exists()  # nothing half-written; a sweep's claim on a new folder is given back
+
+
+def test_sigterm_leaves_the_earlier_results(tmp_path, earlier):
+    out, name = earlier
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    run = Run(tmp_path, out, str(MUNICIPAL), "-r", "20", "-w", "2", "-s", "1")
+    try:
+        run.wait_for_workers(2)
+        run.signal(signal.SIGTERM, group=False)
+        rc, _ = run.wait(ENDS_WITHIN)
+        left, _ = run.wait_until_alone(WORKERS_GONE_WITHIN)
+    finally:
+        run.kill()
+    assert not left
+    check_clean_exit(run, rc)
+    assert rc == 143
+    check_folder(out, expected_name=name)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_sigterm_while_starting(tmp_path):
+    out = tmp_path / "results"
+    run = Run(tmp_path, out, str(MUNICIPAL), "-r", "20", "-w", "2")
+    try:
+        time.sleep(0.3)  # importing
+        run.signal(signal.SIGTERM, group=False)
+        rc, _ = run.wait(ENDS_WITHIN)
+    finally:
+        run.kill()
+    check_clean_exit(run, rc)
+    assert rc == 143
+    check_folder(out)

@@ -468,15 +468,9 @@ def _save_in_progress(name: str, sibling: str) -> int | None:
 
 
 def _process_gone(pid: int) -> bool:
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # exists (another user's): leave its folder alone
-        return False
-    return False
+    from simsla.experiment.workers import process_exists
+
+    return pid != os.getpid() and not process_exists(pid)
 
 
 def _remove_stale_saves(folder: Path) -> None:

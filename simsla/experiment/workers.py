@@ -92,15 +92,30 @@ def _ask_kernel_for_sigkill() -> bool:
 
 def _alive(parent: int, ppid: int) -> bool:
     """The worker still has the parent it started with, and the pool's owner exists."""
+    if os.name == "nt":  # Windows re-parents nobody: ask whether the owner still runs
+        return process_exists(parent)
     if os.getppid() != ppid:  # re-parented: the parent is gone
         return False
-    if parent == ppid:
-        return True
+    return parent == ppid or process_exists(parent)
+
+
+def process_exists(pid: int) -> bool:
+    """Whether a process with this id exists (never signals it; on Windows ``os.kill`` would end it)."""
+    if os.name == "nt":
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
     try:
-        os.kill(parent, 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # exists, owned by someone else: cannot be ours, but do not guess
+    except PermissionError:  # exists, owned by someone else
         return True
     return True
 
