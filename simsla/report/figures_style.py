@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.category import StrCategoryFormatter
+from matplotlib import dates, ticker
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import FixedFormatter
 
 from simsla.report.lights import LIGHTS, MEANINGS, RISK_LINE, SYMBOLS  # noqa: F401  (re-exported)
 
@@ -30,9 +29,16 @@ EXTRA = ["#999999", "#332288", "#882255", "#117733", "#44AA99", "#AA4499", "#DDC
 RISK_LEVELS = (RISK_LINE,)
 
 
+#: formatters that write numbers and dates (``$\\mathdefault{10^{2}}$`` on a log axis is mathtext on purpose);
+#: any other (fixed labels, which ``set_ticks(ticks, labels)`` wraps in a FuncFormatter, categories) writes names
+NUMERIC_FORMATTERS = (ticker.ScalarFormatter, ticker.LogFormatter, ticker.LogitFormatter, ticker.PercentFormatter,
+                      ticker.NullFormatter, ticker.StrMethodFormatter, ticker.FormatStrFormatter, dates.DateFormatter,
+                      dates.AutoDateFormatter, dates.ConciseDateFormatter)
+
+
 def _numeric_tick_text(fig: Figure) -> set[int]:
-    """The ids of the tick labels and offset texts that numeric formatters write (``$10^{2}$`` on a log axis is
-    mathtext on purpose); tick labels of category and fixed axes, which hold names, are created here first."""
+    """The ids of the tick labels and offset texts that numeric formatters write; the tick labels of axes
+    labelled with names are created here first, so that none appears later, at draw time, unseen."""
     numeric: set[int] = set()
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -40,7 +46,7 @@ def _numeric_tick_text(fig: Figure) -> set[int]:
                 formatter = axis.get_minor_formatter() if minor else axis.get_major_formatter()
                 locs = axis.get_minorticklocs() if minor else axis.get_majorticklocs()
                 ticks = axis.get_minor_ticks(len(locs)) if minor else axis.get_major_ticks(len(locs))
-                if not isinstance(formatter, (FixedFormatter, StrCategoryFormatter)):
+                if isinstance(formatter, NUMERIC_FORMATTERS):
                     numeric.update(id(t) for tick in ticks for t in (tick.label1, tick.label2))
             numeric.add(id(axis.offsetText))
     return numeric
