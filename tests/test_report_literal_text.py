@@ -8,6 +8,7 @@ such a name, and ``$x^2$`` would have been typeset as a formula.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -135,3 +136,14 @@ def test_the_summary_tables_show_control_characters_as_escapes(results):
     printed = console.file.getvalue()
     assert "\x1b" not in printed and "\x9b" not in printed and "\u202e" not in printed
     assert "desk\\x1b[2J" in printed and "\\u202eevil" in printed
+
+
+def test_fit_report_figures_take_group_names_with_dollars(tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "servicenow_sample.csv"
+    log = tmp_path / "tickets.csv"
+    log.write_text(fixture.read_text(encoding="utf-8").replace("Group 70", r"Group $\macro$ 70"), encoding="utf-8")
+    result = runner.invoke(app, ["fit", str(log), "-f", "servicenow", "-o", str(tmp_path / "fitted.yaml"),
+                                 "--report", str(tmp_path / "report")])
+    assert result.exit_code == 0, result.output
+    assert any(p.name.startswith("time_at_") for p in (tmp_path / "report").iterdir())   # the group's own figure
+    assert r"Group $\macro$ 70" in (tmp_path / "fitted.yaml").read_text(encoding="utf-8")
