@@ -138,7 +138,8 @@ class Results:
 
     @property
     def unstable(self) -> list[str]:
-        """Messages of the replications that stopped early because a queue overflowed."""
+        """Messages of the unstable replications: a queue passed its bound (the replication stopped there)
+        or a party's backlog was still growing at the end (``simsla.engine.trend``)."""
         return [m for m in self.runs["unstable"].tolist() if isinstance(m, str) and m]
 
     def to_datetime(self, seconds: pd.Series) -> pd.Series:
