@@ -39,6 +39,9 @@ The search
    remove agents (one, then doubling, then bisection) while the staffing is
    still accepted (the occupancy cap prunes without simulating).
 5. **Confirm** at full size (``replications``, same seed); add again if needed.
+   If today's staffing costs less than the search's answer and is accepted
+   at full size, it is the answer instead (a search at small size can wander
+   on noisy targets).
 6. **Check (b)**, minimality at full size: remove one agent from each block
    in turn; report what breaks -- or, if nothing does, keep the removal.
 7. **Check (a)**, independence: re-simulate the final staffing (and today's,
@@ -373,8 +376,25 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
     x, _ = add_phase(list(x), search_reps, search_horizon, "add")
     x = remove_phase(x, search_reps, search_horizon, "remove")
 
-    # 5. confirm at full size
-    x, j_full = add_phase(x, replications, None, "confirm")
+    # 5. confirm at full size -- but never recommend paying more than today for what today's
+    # staffing already achieves: it is simulated anyway (the baseline of the ticket classes)
+    def today_if_cheaper(x: list[int]) -> Judgement | None:
+        if _cost(blocks, current) >= _cost(blocks, x) or current == x:
+            return None
+        j_now = ev.judge(current, seed, replications, None, label="today's staffing")
+        if not j_now.feasible:
+            return None
+        note("today's staffing", current, j_now, reason="accepted at full size and cheaper than the search's answer")
+        return j_now
+
+    j_now = today_if_cheaper(x)
+    if j_now is not None:
+        x, j_full = list(current), j_now
+    else:
+        x, j_full = add_phase(x, replications, None, "confirm")
+        j_now = today_if_cheaper(x)
+        if j_now is not None:
+            x, j_full = list(current), j_now
 
     # 6. check (b): one fewer in each block, at full size
     minimal_rows: list[dict[str, Any]] = []
