@@ -271,9 +271,7 @@ def _yaml_traps(name: str, root: yaml.Node | None) -> list[Problem]:
     out: list[Problem] = []
     if root is None:
         return out
-    for loc, node in _walk(root):
-        if not _is_plain(node) or node.tag not in (_INT_TAG, _FLOAT_TAG):
-            continue
+    for node in _numbers(root):
         text = node.value
         if ":" in text and _SEXAGESIMAL.match(text):
             value = _PyStrictLoader("").construct_object(node)
@@ -287,8 +285,25 @@ def _yaml_traps(name: str, root: yaml.Node | None) -> list[Problem]:
                        f"or quote it (\"{text}\") if you mean text")
         else:
             continue
-        out.append(Problem(name, node.start_mark.line + 1, _path(loc), message))
-    return out
+        out.append(Problem(name, node.start_mark.line + 1, _path(_path_at(root, node.start_mark)), message))
+    return sorted(out, key=lambda p: p.line or 0)
+
+
+def _numbers(root: yaml.Node) -> list[yaml.ScalarNode]:
+    """Plain scalars that YAML resolved as numbers (a cheap pass: paths are looked up only for the few trapped)."""
+    found, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif node.tag in (_INT_TAG, _FLOAT_TAG) and _is_plain(node):
+            found.append(node)
+    return found
 
 
 def _as_minutes(text: str) -> str:
