@@ -1344,6 +1344,9 @@ def fuzz(seed: int = 1, cases: int | None = None, seconds: float | None = 60.0, 
                 numbers[f.cls] = n = numbers.get(f.cls, 0) + 1
                 report.distinct[f.signature] = save(out, n, case, f, tree, muts, res, seed)
                 log(f"  saved {report.distinct[f.signature]}")
+            if res.findings or report.cases % 20 == 0:  # the summary so far, for whoever reads it during a long run
+                report.seconds = time.monotonic() - t0
+                (out / "findings.md").write_text(report.markdown(), encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
         report.seconds = time.monotonic() - t0
