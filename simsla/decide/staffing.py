@@ -283,7 +283,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
             gain = min(sy[worst].margin, 1.0) - min(st[worst].margin, 1.0)
             # tie-break: the total shortfall over all failing targets
             gain2 = sum(min(sy[k].margin, 0.0) - min(st[k].margin, 0.0) for k in j.failing)
-            score = (gain + 1e-3 * gain2) / blocks[i].cost_per_agent
+            score = (gain + 1e-3 * gain2) / max(blocks[i].cost_per_agent, 1e-9)
             if score > best_score:
                 best, best_score, best_j, best_gain = i, score, jy, gain
         if best is None:
@@ -311,7 +311,8 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
             y = list(x)
             y[i] += 1
             jy = ev.judge(y, seed, reps, horizon, label=f"{phase} +1 for {worst}")
-            score = (math.log(max(before, 1e-300)) - math.log(max(_class_ratio(jy, worst), 1e-300))) / blocks[i].cost_per_agent
+            gain = math.log(max(before, 1e-300)) - math.log(max(_class_ratio(jy, worst), 1e-300))
+            score = gain / max(blocks[i].cost_per_agent, 1e-9)
             if score > best_score:
                 best, best_score, best_j = i, score, jy
         if best is None:
