@@ -11,7 +11,7 @@ implied by its textbook parameters, lies between ``MIN_MEAN`` (1 ms) and
 ``MIN_CV`` and ``MAX_CV``; every duration written in a spec is at most
 ``MAX_MEAN``.  Inside these bounds sampling gives finite, non-negative values
 with a finite mean; outside them it overflows (weibull shape 0.001 has a mean
-of about 10^2564 times its scale) or degenerates (gamma shape 1e-300 draws
+of about 10^2568 times its scale) or degenerates (gamma shape 1e-300 draws
 only zeros).  The checks work in log space so that the extreme values they
 refuse cannot overflow while being checked.
 """
@@ -31,7 +31,7 @@ MAX_MEAN = 10 * 365 * 86400.0
 #: the smallest mean of a random (non-deterministic) duration, seconds: 1 ms
 MIN_MEAN = 1e-3
 #: the cv range of lognormal, gamma and weibull: gamma shape 1/cv^2 stays within [1/400, 10^4],
-#: lognormal sigma within [0.01, 2.45], weibull shape within [0.18, 128]
+#: lognormal sigma within [0.01, 2.45], weibull shape within [0.19, 128]
 MIN_CV, MAX_CV = 0.01, 20.0
 MEAN_RANGE_TEXT = "between 1ms and 3650d (10 years)"
 CV_RANGE_TEXT = f"between {MIN_CV:g} and {MAX_CV:g}"
@@ -44,11 +44,11 @@ def _square(x: float) -> float:
     return x * x if abs(x) < 1e150 else math.inf
 
 
-def _exp_text(log_value: float) -> str:
-    """e^log_value as text, also where the value itself would overflow."""
-    if log_value < 700:
-        return f"{math.exp(log_value):.3g}"
-    return f"about 10^{log_value / math.log(10):.0f}" if math.isfinite(log_value) else "beyond any number of"
+def _seconds_text(log_seconds: float) -> str:
+    """e^log_seconds seconds as text, also where the number itself would overflow."""
+    if log_seconds < 700:
+        return f"{math.exp(log_seconds):.3g} s"
+    return f"about 10^{log_seconds / math.log(10):.0f} s" if math.isfinite(log_seconds) else "infinite"
 
 
 def _article(word: str) -> str:
@@ -132,7 +132,7 @@ class Distribution(BaseModel):
             raise ValueError(f"the mean of {name}{how} must be positive and at least 1ms; "
                              f"means lie {MEAN_RANGE_TEXT}")
         if not log_mean <= math.log(MAX_MEAN):
-            raise ValueError(f"the mean of {name}{how} is {_exp_text(log_mean)} s, longer than 3650d (10 years); "
+            raise ValueError(f"the mean of {name}{how} is {_seconds_text(log_mean)}, longer than 3650d (10 years); "
                              f"means lie {MEAN_RANGE_TEXT} (beyond, sampled times overflow or mean 'never')")
         if self.dist == "exponential":
             return
@@ -239,7 +239,7 @@ class Distribution(BaseModel):
             return float(self.shape), float(self.scale)  # type: ignore[arg-type]
         from scipy import optimize, special  # only weibull-by-mean-and-cv needs it; scipy is a heavy import
 
-        cv = self.cv  # validated in [MIN_CV, MAX_CV]: k lies in [0.18, 128], inside the bracket
+        cv = self.cv  # validated in [MIN_CV, MAX_CV]: k lies in [0.19, 128], inside the bracket
 
         def gap(k: float) -> float:
             g1, g2 = special.gamma(1 + 1 / k), special.gamma(1 + 2 / k)
