@@ -24,7 +24,8 @@ def erlang(
     target: Optional[str] = typer.Option(None, "--target", help="share within the threshold, e.g. 0.8; with --scenario "
                                          "also AGREEMENT/TARGET to use one of the scenario's answer-time targets"),
     patience: Optional[str] = typer.Option(None, "--patience", help="callers' mean patience (Erlang A), e.g. 2m"),
-    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", help="largest acceptable abandonment share"),
+    max_abandon: Optional[float] = typer.Option(None, "--max-abandon", min=0.0, max=1.0,
+                                                help="largest acceptable abandonment share, 0 to 1"),
     abandoned: Optional[str] = typer.Option(None, "--abandoned", help="how abandoned calls count: miss (default), "
                                             "exclude, grace (with --grace); with --scenario default: the target's rule"),
     grace: Optional[str] = typer.Option(None, "--grace", help="grace period for --abandoned grace, e.g. 5s"),

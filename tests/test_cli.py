@@ -151,6 +151,7 @@ SLIPS = [
     (["backtest", "{s}", "-f", "calls", "-r", "0"], "--replications"),
     (["backtest", "{s}", "-f", "calls", "-w", "0"], "--workers"),
     (["check", "{s}", "--min-share", "-0.5"], "--min-share"),
+    (["erlang", "--rate", "200/h", "--aht", "3m", "--patience", "2m", "--max-abandon", "7"], "--max-abandon"),
 ]
 
 

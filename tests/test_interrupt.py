@@ -346,3 +346,54 @@ def test_sigterm_while_starting(tmp_path):
     check_clean_exit(run, rc)
     assert rc == 143
     check_folder(out)
+
+
+POOL_OWNER = """
+import os, sys, time
+import simsla.experiment.workers as workers
+if sys.argv[1] == "watchdog-only":  # as on a system without prctl: only the portable watchdog is left
+    workers._ask_kernel_for_sigkill = lambda: False
+if sys.argv[2] == "executor":
+    from simsla.decide.executors import make_executor
+    opened = make_executor("processes:2")  # kept: a collected context manager would close the pool
+    pool = opened.__enter__()
+else:
+    pool = workers.worker_pool(2)
+futures = [pool.submit(time.sleep, 600) for _ in range(2)]
+while len(getattr(pool, "_processes", {})) < 2:
+    time.sleep(0.05)
+print(" ".join(str(pid) for pid in pool._processes), flush=True)
+time.sleep(600)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("guard", ["kernel", "watchdog-only"])
+@pytest.mark.parametrize("maker", ["worker_pool", "executor"])
+def test_pool_workers_die_with_their_owner(tmp_path, guard, maker):
+    """Any process that opens simsla's pools (a notebook, a script) leaves no workers when it is killed."""
+    owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER, guard, maker], cwd=ROOT, stdout=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    try:
+        line = owner.stdout.readline()  # blocks until the workers run; bounded by the timeout of the test run
+        workers = [int(pid) for pid in line.split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers), line
+        owner.kill()
+        owner.wait(ENDS_WITHIN)
+        deadline = time.monotonic() + WORKERS_GONE_WITHIN
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        left = [pid for pid in workers if _alive(pid)]
+    finally:
+        try:
+            os.killpg(owner.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        owner.wait()
+    assert not left, f"workers {left} outlived their owner ({guard})"
