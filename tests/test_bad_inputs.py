@@ -167,3 +167,17 @@ def test_console_script(name):
     assert any(prefix in ln and want["message"] in ln for ln in proc.stderr.splitlines()), proc.stderr
     # interpreter start and imports included; validation itself is bounded by BOUND above
     assert elapsed < 30, f"{name}: {elapsed:.1f} s"
+
+
+@pytest.mark.parametrize("name", ["name-ansi-escape.yaml", "name-newline.yaml", "name-control-key.yaml", "name-del-c1.yaml"])
+def test_control_characters_in_names_never_reach_the_terminal(name):
+    # the problem names the field, and neither the field path nor the message carries the character itself
+    path = CORPUS / name
+    env = {**os.environ, "COLUMNS": "1000", "NO_COLOR": "1"}
+    proc = subprocess.run([*_console_script(), "validate", str(path)], capture_output=True, text=True, timeout=60, env=env)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    out = proc.stdout + proc.stderr
+    assert not any(c in out for c in "\x1b\x00\x7f\x9b\t"), repr(out)
+    want = EXPECTED[name]
+    prefix = _prefix(str(path), want["line"], want["field"])
+    assert any(prefix in ln and want["message"] in ln for ln in proc.stderr.splitlines()), proc.stderr  # on one line
