@@ -304,3 +304,15 @@ def test_validate_refuses_what_run_refuses_with_the_same_words(tmp_path, name):
     if name != "overloaded desk":  # --force lifts only overload refusals
         forced = runner.invoke(app, ["run", str(path), "--force", "-r", "1", "-w", "1", "-o", str(tmp_path / "out")])
         assert forced.exit_code == 3 and "--force does not change that" in forced.output
+
+
+def test_a_loop_left_too_rarely_for_the_hop_limit_is_refused():
+    d = erlang_c(horizon="2d")
+    d["groups"][0]["first_contact_resolution"] = 0.5
+    d["groups"].append({"name": "l2", "staff": 400, "handling": exp("10s")})
+    d["routing"] = [{"from": "desk", "to": {"l2": 1.0}}, {"from": "l2", "to": {"l2": 0.999, "resolved": 0.001}}]
+    checked = preflight(build(d))
+    [refusal] = [r for r in checked.refusals if r.kind == "routing"]
+    assert "about 500 times on average" in refusal.message and "1,000 hand-overs" in refusal.message
+    d["routing"][1]["to"] = {"l2": 0.9, "resolved": 0.1}  # ten visits on average: fine
+    assert not [r for r in preflight(build(d)).refusals if r.kind == "routing"]

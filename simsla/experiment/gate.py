@@ -39,8 +39,10 @@ from types import SimpleNamespace
 import numpy as np
 
 from simsla.engine.arrivals import MAX_ARRIVALS, MAX_OUTAGES, hour_of_week_weights
+from simsla.engine.replication import MAX_HOPS
+from simsla.engine.daily import mean_factor_quantile
 from simsla.engine.tables import KeySpace
-from simsla.experiment.stability import Flow, flow, load_rows, outage_cycle
+from simsla.experiment.stability import Flow, describe_keys, flow, load_rows, outage_cycle
 from simsla.model import Scenario
 
 HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
@@ -184,6 +186,7 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
     refusals += _resource_refusals(scenario, estimate, budget)
     space = traffic.space
     refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
+    refusals += _hop_refusals(scenario, traffic, estimate.tickets)
     load = [SimpleNamespace(**row) for row in load_rows(scenario, traffic)]
     refusals += _load_refusals(scenario, load)
     warnings = _load_warnings(load) + _shift_warnings(scenario) + _target_warnings(scenario, traffic)
@@ -199,7 +202,8 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
     it, the traffic equations give the mean visits per ticket.
     """
     end = scenario.end
-    tickets = sum(d.volume for d in scenario.demand) * end
+    # busy days: arrivals are bounded by the mean factor's upper 99.9 % quantile over the run, not by its mean 1
+    tickets = sum(d.volume * mean_factor_quantile(scenario.busy_days_of(d), end / DAY) for d in scenario.demand) * end
     outages = 0.0
     for sv in scenario.services:
         f = sv.failures
@@ -285,6 +289,26 @@ def _outage_refusals(scenario: Scenario) -> list[Refusal]:
                                           f"replication (one every {cycle:g} s): more than {MAX_OUTAGES:,}; "
                                           "lengthen failures.time_between"))
     return out
+
+
+def _hop_refusals(scenario: Scenario, traffic: Flow, tickets: float) -> list[Refusal]:
+    """Loops that are left, but so rarely that some ticket would pass the engine's hop limit.
+
+    The hops of a ticket are roughly geometric with mean m, so P(hops > MAX_HOPS)
+    is about exp(-MAX_HOPS / m); over ``tickets`` tickets the chance that any
+    reaches the limit stays under 1 % while m < MAX_HOPS / ln(100 x tickets).
+    """
+    limit = MAX_HOPS / math.log(100 * max(tickets, 1.0))
+    hops = traffic.visits.sum(axis=1) - 1  # per signature: visits after the first
+    worst = np.flatnonzero(hops > limit)
+    if len(worst) == 0:
+        return []
+    mine = np.isin(traffic.signature, worst)
+    return [Refusal("routing", f"tickets of {describe_keys(scenario, traffic.space, traffic.keys[mine])} pass from "
+                               f"party to party about {hops[worst].max():,.0f} times on average: the engine takes a "
+                               f"ticket past {MAX_HOPS:,} hand-overs for a routing loop, and among about "
+                               f"{tickets:,.0f} tickets some would get there; lower the probability of the loop "
+                               f"(keep the mean under {limit:,.0f} hand-overs)")]
 
 
 # --------------------------------------------------------------------- load
