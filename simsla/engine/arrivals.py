@@ -4,15 +4,16 @@ The rate of a stream is piecewise constant over the local hours of the week.
 All arrivals of a replication are generated up front, vectorised: given the
 cumulative intensity Lambda(t), a Poisson process is N ~ Poisson(Lambda(T))
 points whose Lambda-values are sorted uniforms on [0, Lambda(T)], mapped back
-through Lambda^-1 (time rescaling).  Then the attributes of each ticket are
-drawn, also as whole columns.
+through Lambda^-1 (time rescaling).  A stream with busy days has its rate
+scaled by a random factor per local day first (``simsla.engine.daily``).  Then
+the attributes of each ticket are drawn, also as whole columns.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simsla.engine import streams
+from simsla.engine import daily, streams
 from simsla.engine.sampling import sampler
 from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
@@ -151,8 +152,14 @@ def generate(scenario: Scenario, seed: int, replication: int,
     prio_of = np.array([[pm.priorities.index(pm.priority(i, u)) for u in pm.urgencies] for i in pm.impacts])
     services = scenario.levels("service")
     parts: list[dict[str, np.ndarray]] = []
+    # busy days: one factor per local day and stream, from their own streams (a Poisson stream draws none)
+    factors = daily.busy_day_factors(scenario, seed, replication)
+    starts = daily.day_starts(scenario) if factors else None
     for k, d in enumerate(scenario.demand):
-        times = poisson_times(rate_intervals(scenario, d), streams.stream(seed, replication, streams.ARRIVALS, k))
+        intervals = rate_intervals(scenario, d)
+        if k in factors:
+            intervals = daily.scale_by_day(intervals, starts, factors[k])
+        times = poisson_times(intervals, streams.stream(seed, replication, streams.ARRIVALS, k))
         n = len(times)
         rng = streams.stream(seed, replication, streams.ATTRIBUTES, k)
         service = _choice(rng, services, d.services, n)

@@ -20,6 +20,7 @@ ROUTING = 4
 SUPPLIERS = 5
 OUTAGES = 6
 CUSTOMER = 7
+BUSY_DAYS = 8
 
 
 def stream(seed: int, replication: int, purpose: int, *sub: int) -> np.random.Generator:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simsla.model.calendar import WeeklyWindow, parse_days
 from simsla.model.distributions import Distribution
 from simsla.model.units import Rate, Weight
+from simsla.model.volume import BusyDays
 
 Channel = Literal["phone", "email", "portal"]
 TicketType = Literal["incident", "request", "order"]
@@ -168,6 +169,9 @@ class DemandStream(BaseModel):
         None, description="priority -> weight, instead of impact/urgency (each priority's matrix cells share its weight)")
     patience: Distribution | None = Field(None, description="phone only: how long callers wait before hanging up")
     holidays: str | None = Field(None, description="a calendar whose holidays get this stream's Sunday profile")
+    busy_days: str | BusyDays | None = Field(
+        None, description="a random factor on the rate per day: a name from `busy_days` (shared by every stream "
+                          "naming it) or inline (this stream's own); none: Poisson")
 
     @model_validator(mode="after")
     def _weights(self) -> "DemandStream":

@@ -17,6 +17,7 @@ from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, Whe
 from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
 from simsla.model.distributions import Distribution
 from simsla.model.units import Duration
+from simsla.model.volume import BusyDays
 
 DESK = "desk"
 #: the longest horizon, and the longest warm-up, simsla simulates (20 years)
@@ -44,6 +45,8 @@ class Scenario(BaseModel):
     customers: tuple[str, ...] = Field((), description="customer names (optional)")
     services: tuple[Service, ...] = Field(min_length=1)
     profiles: dict[str, Profile] = Field(default_factory=dict, description="named arrival profiles")
+    busy_days: dict[str, BusyDays] = Field(default_factory=dict,
+                                           description="named busy-day factors; the streams naming one move together")
     demand: tuple[DemandStream, ...] = Field(min_length=1)
     patience: Distribution | None = Field(None, description="callers' patience (phone) unless a stream gives its own")
     groups: tuple[Group, ...] = Field(min_length=1)
@@ -115,6 +118,10 @@ class Scenario(BaseModel):
         """A stream's profile, resolved from its name."""
         return self.profiles[stream.profile] if isinstance(stream.profile, str) else stream.profile
 
+    def busy_days_of(self, stream: DemandStream) -> BusyDays | None:
+        """A stream's busy-day factor, resolved from its name (``None``: a Poisson stream)."""
+        return self.busy_days[stream.busy_days] if isinstance(stream.busy_days, str) else stream.busy_days
+
     def levels(self, attribute: str) -> tuple[str, ...]:
         """All values an attribute can take in this scenario."""
         return {
@@ -170,6 +177,9 @@ class Scenario(BaseModel):
                 out.append((("demand", i, "holidays"), f"unknown calendar {d.holidays!r} (known: {sorted(calendars)})"))
             if isinstance(d.profile, str) and d.profile not in self.profiles:
                 out.append((("demand", i, "profile"), f"unknown profile {d.profile!r} (known: {sorted(self.profiles)})"))
+            if isinstance(d.busy_days, str) and d.busy_days not in self.busy_days:
+                out.append((("demand", i, "busy_days"),
+                            f"unknown busy-day factor {d.busy_days!r} (known: {sorted(self.busy_days)})"))
             _known(out, ("demand", i, "services"), d.services, services)
             _known(out, ("demand", i, "customers"), d.customers, set(self.customers))
             _known(out, ("demand", i, "impact"), d.impact, set(self.priority_matrix.impacts))
