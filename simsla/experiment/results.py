@@ -274,11 +274,14 @@ def check_output_folder(path: str | Path, kind: str) -> Path:
         _remove_stale_saves(folder)
     if not folder.is_dir():
         return folder
-    entries = _entries(folder)
+    manifest = _read_manifest(folder)
+    ours = manifest is not None or (spec.name == "results" and _legacy_results(folder))
+    allowed = spec.files + tuple(f for f in (manifest or {}).get("files", ()) if isinstance(f, str))
+    # someone else's folder is judged by its top level: never walk a home folder given by mistake
+    entries = _entries(folder, allowed if ours else ())
     if not entries:
         return folder
-    manifest = _read_manifest(folder)
-    if manifest is None and not (spec.name == "results" and _legacy_results(folder)):
+    if not ours:
         raise OutputFolderError(f"{path}: this folder already holds files that simsla did not write "
                                 f"({_some(entries)}); simsla never deletes or overwrites them: choose a new or "
                                 "empty folder")
@@ -286,7 +289,6 @@ def check_output_folder(path: str | Path, kind: str) -> Path:
         other = FOLDER_KINDS.get(str(manifest.get("kind")))
         raise OutputFolderError(f"{path}: holds {other.what if other else 'another kind of simsla output'}, "
                                 f"not {spec.what}; choose a new or empty folder")
-    allowed = spec.files + tuple((manifest or {}).get("files", ()))
     strangers = [e for e in entries if not _allowed(e, allowed)]
     if strangers:
         raise OutputFolderError(f"{path}: holds files simsla did not write there ({_some(strangers)}); simsla "
@@ -389,14 +391,28 @@ def _check_writable(folder: Path, spec: FolderKind, shown: str | Path) -> None:
         raise OutputFolderError(f"{shown}: cannot write in {need} (permission denied); choose a folder you can write to")
 
 
-def _entries(folder: Path) -> list[str]:
-    """Relative POSIX paths of what is in ``folder``; simsla's own sub-folders are listed with their content."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        rel = Path(root).relative_to(folder).as_posix()
-        prefix = "" if rel == "." else rel + "/"
-        found += [prefix + f for f in files if not (prefix == "" and f in (MANIFEST, f"{MANIFEST}.tmp"))]
-        found += [prefix + d + "/" for d in dirs]
+def _entries(folder: Path, patterns: tuple[str, ...] = ()) -> list[str]:
+    """Relative POSIX paths of what is in ``folder`` (sub-folders end in '/'), without the manifest.
+
+    Sub-folders that ``patterns`` name (simsla's own, e.g. ``search``) are
+    listed with their content; others only by their name.
+    """
+    found: list[str] = []
+
+    def visit(path: Path, prefix: str) -> None:
+        with os.scandir(path) as listing:
+            for entry in listing:
+                rel = prefix + entry.name
+                if not prefix and entry.name in (MANIFEST, f"{MANIFEST}.tmp"):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    found.append(rel + "/")
+                    if any(_matches(rel, p) for p in patterns):
+                        visit(Path(entry.path), rel + "/")
+                else:
+                    found.append(rel)
+
+    visit(folder, "")
     return sorted(found)
 
 

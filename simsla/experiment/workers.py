@@ -147,6 +147,9 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
     grace
         seconds to wait for the workers after SIGTERM before SIGKILL.
     """
+    if hasattr(pool, "terminate_workers"):  # Python 3.14+
+        pool.terminate_workers()
+        return
     processes = list((getattr(pool, "_processes", None) or {}).values())
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
