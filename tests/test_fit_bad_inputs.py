@@ -195,3 +195,21 @@ def test_the_python_api_raises_a_log_error_naming_the_file(tmp_path):
     with pytest.raises(LogError) as caught:
         fit_log(log, "calls")
     assert caught.value.file == str(log) and caught.value.problem.startswith("is empty")
+
+
+@pytest.mark.parametrize("format", ["servicenow", "calls"])
+def test_a_backtest_of_a_given_scenario_on_a_handful_of_rows_is_too_little_data(tmp_path, format):
+    fitted = tmp_path / "fitted.yaml"
+    assert runner.invoke(app, ["fit", str(SAMPLES[format]), "-f", format, "-o", str(fitted)]).exit_code == 0
+    log = _write(tmp_path, "few.csv", "".join(_sample(format).splitlines(True)[:3]).encode())
+    result = runner.invoke(app, ["backtest", str(log), str(fitted), "-f", format, "-r", "1", "-w", "1"])
+    _refused(result, log, ("too little data", "to compare a simulation with"))
+
+
+def test_a_zip_archive_is_named_as_such(tmp_path):
+    import zipfile
+
+    log = tmp_path / "calls.zip"
+    with zipfile.ZipFile(log, "w") as archive:
+        archive.write(SAMPLES["calls"], "calls.csv")
+    _refused(_invoke("fit", log, "calls", tmp_path), log, ("zip archive", "unzip"))

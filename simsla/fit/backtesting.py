@@ -100,6 +100,10 @@ def run_backtest(log_path, format: str, scenario: Any, replications: int, seed: 
         obs = observed_measures(calls)
         off = calls[calls["outcome"].isin(["served", "abandoned"])]
         from simsla.fit.arrivals import fit_arrivals, span_of
+        from simsla.fit.reading import MIN_CALLS, require_enough
+
+        # the same floor as fitting: fewer observed calls make every measure below noise
+        require_enough(len(off), MIN_CALLS, "calls offered to agents", "to compare a simulation with")
 
         start, end = span_of(off["arrival"])
         sc = _over_span(_scenario(scenario, lambda: calls_result(log_path)), start, end)

@@ -37,7 +37,7 @@ import pandas as pd
 from simsla.fit.arrivals import ArrivalFit, fit_arrivals, span_of
 from simsla.fit.distributions import DurationFit, fit_durations, kaplan_meier, km_quantile
 from simsla.fit.quality import Quality
-from simsla.fit.reading import no_usable_rows, read_table, require_columns, require_enough, require_rows
+from simsla.fit.reading import MIN_CALLS, no_usable_rows, read_table, require_columns, require_enough, require_rows
 
 MISSING = ("?", "", "NULL", "null", "NA", "nan")
 COLUMNS = ("date", "vru_entry", "vru_exit", "q_start", "q_exit", "q_time", "outcome", "ser_start", "ser_exit",
@@ -285,7 +285,7 @@ def observed_measures(calls: pd.DataFrame, answer_within: float = 20.0) -> dict[
 def fit_calls(calls: pd.DataFrame, quality: Quality) -> CallFit:
     """Fit arrivals, handling, patience and staffing from ``read_calls`` output."""
     off = calls[calls["outcome"].isin(["served", "abandoned"])]
-    require_enough(len(off), 10, "calls offered to agents")
+    require_enough(len(off), MIN_CALLS, "calls offered to agents")
     span = span_of(off["arrival"])
     arrivals = fit_arrivals(off["arrival"], "calls", span)
     served = off[off["outcome"] == "served"]

@@ -34,6 +34,9 @@ import pandas as pd
 from simsla.fit.quality import Quality
 from simsla.report.safe_text import visible
 
+#: fewer calls or tickets than these make a fit or a back-test meaningless: too little data
+MIN_CALLS = 10
+MIN_TICKETS = 20
 #: the most a log may hold once decompressed: more would take several times as much memory to fit
 MAX_BYTES = 2 * 1024 ** 3
 #: control characters that have no place in a CSV (tab, LF and CR are its own), plus the bidi overrides
@@ -103,6 +106,8 @@ def _read_bytes(p: Path) -> bytes:
             looks = "plain text" if head and not _looks_binary(head) else "other data" if head else "empty"
             raise LogError(p, f"is named like a {named} file but is not {named}-compressed (it is {looks}): "
                               f"{'rename it without the ' + p.suffix + ' ending' if looks == 'plain text' else 'check the file'}")
+        if head.startswith(b"PK\x03\x04"):
+            raise LogError(p, "is a zip archive: unzip it and give the CSV file inside (or gzip that file)")
         opener = _COMPRESSED[kind][2] if kind else open
         with opener(p, "rb") as f:
             data = f.read(MAX_BYTES + 1)

@@ -7,6 +7,7 @@ import pandas as pd
 
 from simsla.fit.backtesting import BacktestResult, _over_span, _profile, _row, _scenario
 from simsla.fit.quality import Quality
+from simsla.fit.reading import MIN_TICKETS, require_enough
 
 TAIL = 8 * 7 * 86400.0   # simulate this long past the span so late tickets can be resolved
 
@@ -31,6 +32,7 @@ def ticket_backtest(log_path, format, scenario, replications, seed, workers, map
     from simsla.fit.tickets_scenario import read_ticket_log, tickets_result
 
     tickets, _ = read_ticket_log(log_path, format, mapping, Quality())
+    require_enough(len(tickets), MIN_TICKETS, "usable tickets", "to compare a simulation with")
     start, end = span_of(tickets["opened"])
     weeks = (end - start) / pd.Timedelta(weeks=1)
     sc = _over_span(_scenario(scenario, lambda: tickets_result(log_path, format, mapping)), start, end, TAIL)

@@ -16,7 +16,7 @@ from simsla.fit.emit import ScenarioText, add_time_frame, rate_text
 from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, distinct_times, priority_classes, rule_order,
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
-from simsla.fit.reading import require_enough
+from simsla.fit.reading import MIN_TICKETS, require_enough
 from simsla.fit.routing import collapse, probabilities, transitions
 
 DESK = "registration"
@@ -80,7 +80,7 @@ def _levels(values: pd.Series) -> list[str]:
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
-    require_enough(len(tickets), 20, "usable tickets")
+    require_enough(len(tickets), MIN_TICKETS, "usable tickets")
     t = tickets
     span = span_of(t["opened"])
     arrivals = fit_arrivals(t["opened"], "tickets", span)
