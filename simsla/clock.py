@@ -295,8 +295,12 @@ class BusinessClock:
                 "build the clock with a larger horizon or margin"
             )
 
-    def _inverse(self, b: np.ndarray, side: str) -> np.ndarray:
-        """Engine time for cumulative business seconds ``b`` (NaN passes through)."""
+    def _inverse(self, b: np.ndarray, side: str, beyond_rule: str = "raise") -> np.ndarray:
+        """Engine time for cumulative business seconds ``b`` (NaN passes through).
+
+        ``beyond_rule="inf"`` gives ``inf`` for budgets the precomputed range never
+        reaches (a calendar closed for the rest of the run) instead of raising.
+        """
         if side not in ("left", "right"):
             raise ValueError(f"side must be 'left' or 'right', got {side!r}")
         b = np.asarray(b, dtype=float)
@@ -309,6 +313,9 @@ class BusinessClock:
         else:
             at_end = n > 0 and self._close[-1] >= self.end
             beyond = (b > self.total) if at_end else (b >= self.total)
+        if np.any(beyond) and beyond_rule == "inf":
+            t = self._inverse(np.where(beyond, 0.0, b), side) if not np.all(beyond) else np.zeros_like(b)
+            return np.where(nan, np.nan, np.where(beyond, np.inf, t))
         if np.any(beyond):
             worst = b[beyond].flat[0]
             raise ValueError(
@@ -360,7 +367,7 @@ class BusinessClock:
         """Open seconds in ``[a, b]`` (same as :meth:`elapsed`; for availability accounting)."""
         return self.elapsed(a, b)
 
-    def deadline(self, start: Any, business_seconds: Any, *, side: str = "right") -> Any:
+    def deadline(self, start: Any, business_seconds: Any, *, side: str = "right", beyond: str = "raise") -> Any:
         """Engine time when ``business_seconds`` of business time have passed after ``start``.
 
         Default ``side="right"``: the latest instant still within budget, so
@@ -368,8 +375,13 @@ class BusinessClock:
         the budget runs out exactly at a closing time this is the next opening.
         ``side="left"``: the earliest instant the budget is used up (the
         closing edge), never before ``start``.  ``business_seconds`` of
-        ``inf`` gives ``inf``; NaN gives NaN.
+        ``inf`` gives ``inf``; NaN gives NaN.  A budget the clock's range
+        never reaches (the calendar stays closed to its end) raises, or gives
+        ``inf`` with ``beyond="inf"`` (the analysis' choice: such a deadline
+        passes after the run, if ever).
         """
+        if beyond not in ("raise", "inf"):
+            raise ValueError(f"beyond must be 'raise' or 'inf', got {beyond!r}")
         s = np.asarray(start, dtype=float)
         d = np.asarray(business_seconds, dtype=float)
         if np.any(d < 0):
@@ -377,7 +389,7 @@ class BusinessClock:
         s, d = np.broadcast_arrays(s, d)
         infinite = np.isposinf(d)
         target = np.asarray(self.business_time(s)) + np.where(infinite, 0.0, d)
-        t = self._inverse(target, side)
+        t = self._inverse(target, side, beyond)
         if side == "left":
             t = np.maximum(t, s)
         t = np.where(infinite & ~np.isnan(s), np.inf, t)

@@ -402,3 +402,22 @@ def test_deadline_scalar_equals_the_vectorised_deadline():
     vector = clock.deadline(starts, budgets)
     scalar = np.array([clock.deadline_scalar(float(s), float(b)) for s, b in zip(starts, budgets)])
     assert np.array_equal(vector, scalar)
+
+
+def test_a_budget_beyond_a_closed_calendar_is_inf_for_the_analysis() -> None:
+    # found by the semantic fuzzer: a supplier calendar closed for the whole run (every day a holiday)
+    # made the analysis raise while computing deadlines; the analysis asks for inf instead
+    import numpy as np
+    import pytest
+
+    from simsla.clock import BusinessClock
+
+    clock = BusinessClock.from_weekly({}, holidays=(), tz="UTC", origin=__import__("datetime").datetime(2026, 1, 5),
+                                      horizon=7 * 86400.0, margin=0.0) if False else None
+    always = BusinessClock.always(origin=__import__("datetime").datetime(2026, 1, 5), horizon=86400.0, margin=0.0)
+    with pytest.raises(ValueError, match="not reached"):
+        always.deadline(np.array([0.0]), np.array([2 * 86400.0]))
+    got = always.deadline(np.array([0.0, 0.0]), np.array([3600.0, 2 * 86400.0]), beyond="inf")
+    assert got[0] == 3600.0 and np.isposinf(got[1])
+    with pytest.raises(ValueError, match="beyond"):
+        always.deadline(0.0, 1.0, beyond="clip")

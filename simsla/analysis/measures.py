@@ -110,7 +110,7 @@ def ticket_items(results: "Results", clock: BusinessClock, agreement: Agreement,
     met = done & (value <= threshold + EPS) & ~force_miss
     # open items: counted only once they are past their threshold, in the period their deadline passed
     overdue = ~done & (value > threshold + EPS)
-    deadline = np.minimum(clock.deadline(arrival, np.where(overdue, threshold + paused, 0.0)), stop)
+    deadline = np.minimum(clock.deadline(arrival, np.where(overdue, threshold + paused, 0.0), beyond="inf"), stop)
     when = np.where(done, when_done, deadline)
     counted = keep & (done | overdue)
     return pd.DataFrame({
@@ -181,7 +181,7 @@ def visit_items(results: "Results", clock: BusinessClock, agreement: Agreement, 
     met = done & (value <= threshold + EPS)
     overdue = ~done & (value > threshold + EPS)
     stop_v = stop_times(results, out["replication"])
-    deadline = np.minimum(clock.deadline(enter, np.where(overdue, threshold, 0.0)), stop_v)
+    deadline = np.minimum(clock.deadline(enter, np.where(overdue, threshold, 0.0), beyond="inf"), stop_v)
     counted = done | overdue
     return pd.DataFrame({
         "replication": out["replication"].to_numpy()[counted],

@@ -77,7 +77,8 @@ def sample_notes(periods: int, tickets_per_period: float | None, fraction: float
         z2 = 1.959964**2
         notes.append(SampleNote("few periods", f"{periods} complete periods (fewer than {MIN_PERIODS}); even with no "
                                                f"breach the 95 % interval reaches {z2 / (periods + z2):.0%}"
-                                if periods > 0 else "no complete period was simulated", f"few periods ({periods})"))
+                                if periods > 0 else "no complete period was simulated",
+                                f"few periods ({periods})" if periods > 0 else "no complete period"))
     if tickets_per_period is not None and fraction is not None and not math.isnan(tickets_per_period):
         if one_ticket_breaches(tickets_per_period, fraction):
             if fraction >= 1.0:
