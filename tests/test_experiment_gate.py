@@ -316,3 +316,13 @@ def test_a_loop_left_too_rarely_for_the_hop_limit_is_refused():
     assert "about 500 times on average" in refusal.message and "1,000 hand-overs" in refusal.message
     d["routing"][1]["to"] = {"l2": 0.9, "resolved": 0.1}  # ten visits on average: fine
     assert not [r for r in preflight(build(d)).refusals if r.kind == "routing"]
+
+
+def test_a_supplier_that_never_works_during_the_run_is_refused():
+    d = municipal()
+    d["horizon"], d["warmup"] = "6d", "0d"  # Monday 5 to Saturday 10 January 2026
+    d["calendars"]["sundays"] = {"hours": {"sun": "08:00-17:00"}}
+    d["suppliers"][0]["calendar"] = "sundays"
+    [refusal] = preflight(build(d)).refusals
+    assert refusal.kind == "closed" and not refusal.forceable
+    assert repr(d["suppliers"][0]["name"]) in refusal.message and "never open during the run" in refusal.message

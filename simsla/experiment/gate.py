@@ -44,6 +44,7 @@ from simsla.engine.daily import mean_factor_quantile
 from simsla.engine.tables import KeySpace
 from simsla.experiment.stability import Flow, describe_keys, flow, load_rows, outage_cycle
 from simsla.model import Scenario
+from simsla.timebase import closed_dates, weekly_intervals
 
 HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -426,6 +427,15 @@ def _target_warnings(scenario: Scenario, traffic: Flow) -> list[Caution]:
 
 
 # ---------------------------------------------------------------- suppliers
+def _open_share(scenario: Scenario, name: str) -> float:
+    """Share of the run during which a calendar is open (its weekly hours less its holidays)."""
+    cal = scenario.calendar(name)
+    closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin, scenario.end)
+    weekly = {day: list(windows) for day, windows in cal.weekly().items()}
+    boxes = weekly_intervals(weekly, scenario.origin, scenario.end, closed=closed)
+    return float((np.minimum(boxes[:, 1], scenario.end) - boxes[:, 0]).clip(0).sum() / scenario.end) if len(boxes) else 0.0
+
+
 def _supplier_calendars(scenario: Scenario, load) -> tuple[list[Refusal], list[Caution]]:
     """Suppliers that hold work but never work, or work so little that their tickets outlast the run."""
     refusals, cautions = [], []
@@ -433,18 +443,18 @@ def _supplier_calendars(scenario: Scenario, load) -> tuple[list[Refusal], list[C
     for s in scenario.suppliers:
         if s.calendar is None or visits.get(s.name, 0.0) <= 0:
             continue
-        weekly = scenario.calendar(s.calendar).weekly()
-        open_share = sum(b - a for windows in weekly.values() for a, b in windows) / WEEK
+        open_share = _open_share(scenario, s.calendar)
         if open_share <= 0:
             refusals.append(Refusal("closed", f"supplier {s.name!r} receives {visits[s.name]:.3g} tickets/h but its "
-                                              f"calendar {s.calendar!r} is never open: none of them would ever be "
-                                              "worked and its contract would report no breach; give the calendar hours"))
+                                              f"calendar {s.calendar!r} is never open during the run (none of its "
+                                              "opening hours falls inside it): none of them would ever be worked and its "
+                                              "contract would report no breach; give the calendar hours in the run"))
             continue
         real = (s.response.expected + s.resolution.expected) / open_share
         if real > scenario.horizon / 4:
             cautions.append(Caution("slow-calendar", s.name,
                                     f"supplier {s.name!r}: its calendar {s.calendar!r} is open "
-                                    f"{open_share * WEEK / HOUR:.3g} h a week, so a visit takes about "
+                                    f"{open_share * WEEK / HOUR:.3g} h a week on average, so a visit takes about "
                                     f"{real / DAY:,.0f} days of real time against a horizon of "
                                     f"{scenario.horizon / DAY:,.0f} days: most of its tickets will still be open "
                                     "at the end"))
