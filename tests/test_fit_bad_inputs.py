@@ -213,3 +213,11 @@ def test_a_zip_archive_is_named_as_such(tmp_path):
     with zipfile.ZipFile(log, "w") as archive:
         archive.write(SAMPLES["calls"], "calls.csv")
     _refused(_invoke("fit", log, "calls", tmp_path), log, ("zip archive", "unzip"))
+
+
+def test_a_log_that_decompresses_past_the_bound_is_refused_before_parsing(tmp_path, monkeypatch):
+    from simsla.fit import reading
+
+    monkeypatch.setattr(reading, "MAX_BYTES", 4096)   # the bound stops a decompression bomb the same way
+    log = _write(tmp_path, "calls.csv.gz", gzip.compress(_sample("calls").encode()))
+    _refused(_invoke("fit", log, "calls", tmp_path), log, ("more than", "MiB", "shorter period"))

@@ -37,8 +37,9 @@ from simsla.report.safe_text import visible
 #: fewer calls or tickets than these make a fit or a back-test meaningless: too little data
 MIN_CALLS = 10
 MIN_TICKETS = 20
-#: the most a log may hold once decompressed: more would take several times as much memory to fit
-MAX_BYTES = 2 * 1024 ** 3
+#: the most a log may hold once decompressed (the full ServiceNow log is 39 MB): fitting takes several times
+#: as much memory, and a decompression bomb is stopped here
+MAX_BYTES = 1024 ** 3
 #: control characters that have no place in a CSV (tab, LF and CR are its own), plus the bidi overrides
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 #: how the compressed formats pandas would have guessed from the name start, and how to open them
@@ -103,9 +104,9 @@ def _read_bytes(p: Path) -> bytes:
         kind = _kind_by_content(head)
         named = _kind_by_name(p)
         if named and kind != named and head:   # an empty file is reported as empty below
-            looks = "plain text" if head and not _looks_binary(head) else "other data" if head else "empty"
-            raise LogError(p, f"is named like a {named} file but is not {named}-compressed (it is {looks}): "
-                              f"{'rename it without the ' + p.suffix + ' ending' if looks == 'plain text' else 'check the file'}")
+            text = not _looks_binary(head)
+            raise LogError(p, f"is named like a {named} file but is not {named}-compressed (it is "
+                              + (f"plain text): rename it without the {p.suffix} ending" if text else "other data): check the file"))
         if head.startswith(b"PK\x03\x04"):
             raise LogError(p, "is a zip archive: unzip it and give the CSV file inside (or gzip that file)")
         opener = _COMPRESSED[kind][2] if kind else open
@@ -121,7 +122,8 @@ def _read_bytes(p: Path) -> bytes:
             raise LogError(p, f"is a damaged {kind} file ({exc}); fetch the file again") from None
         raise LogError(p, f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     if len(data) > MAX_BYTES:
-        raise LogError(p, f"holds more than {MAX_BYTES // 1024 ** 3} GiB of text; fit a shorter period")
+        raise LogError(p, f"holds more than {MAX_BYTES / 1024 ** 2:,.0f} MiB of text: too much to fit at once; "
+                          "fit a shorter period")
     return data
 
 
