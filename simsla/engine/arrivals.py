@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simsla.engine import daily, streams
+from simsla.engine import daily, seasons, streams
 from simsla.engine.sampling import sampler
 from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
@@ -78,6 +78,7 @@ def rate_intervals(scenario: Scenario, stream: DemandStream) -> np.ndarray:
         iv = np.vstack([weekly_intervals(weekly, scenario.origin, scenario.end, closed=holidays, values=values),
                         weekly_intervals(weekly, scenario.origin, scenario.end, closed=others, values=sunday)])
         iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    iv = seasons.apply_volume_calendar(scenario, stream, iv, weights)  # months, trend, special days (if any)
     return iv[iv[:, 2] > 0]
 
 

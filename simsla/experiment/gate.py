@@ -40,6 +40,7 @@ import numpy as np
 
 from simsla.engine.arrivals import MAX_ARRIVALS, MAX_OUTAGES, hour_of_week_weights
 from simsla.engine.replication import MAX_HOPS
+from simsla.engine import seasons
 from simsla.engine.daily import mean_factor_quantile
 from simsla.engine.tables import KeySpace
 from simsla.experiment.stability import Flow, describe_keys, flow, load_rows, outage_cycle
@@ -204,7 +205,9 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
     """
     end = scenario.end
     # busy days: arrivals are bounded by the mean factor's upper 99.9 % quantile over the run, not by its mean 1
-    tickets = sum(d.volume * mean_factor_quantile(scenario.busy_days_of(d), end / DAY) for d in scenario.demand) * end
+    # and a volume calendar by its mean day factor over the run (seasons, trend, special days)
+    tickets = sum(d.volume * mean_factor_quantile(scenario.busy_days_of(d), end / DAY) * seasons.mean_factor(scenario, d)
+                  for d in scenario.demand) * end
     outages = 0.0
     for sv in scenario.services:
         f = sv.failures

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from simsla.model.calendar import WeeklyWindow, parse_days
 from simsla.model.distributions import Distribution
 from simsla.model.units import Rate, Weight
-from simsla.model.volume import BusyDays
+from simsla.model.volume import BusyDays, VolumeCalendar
 
 Channel = Literal["phone", "email", "portal"]
 TicketType = Literal["incident", "request", "order"]
@@ -172,6 +172,9 @@ class DemandStream(BaseModel):
     busy_days: str | BusyDays | None = Field(
         None, description="a random factor on the rate per day: a name from `busy_days` (shared by every stream "
                           "naming it) or inline (this stream's own); none: Poisson")
+    volume_calendar: str | VolumeCalendar | None = Field(
+        None, description="months or weeks of the year, a trend and special days: a name from `volume_calendars` "
+                          "or inline; none: every week alike")
 
     @model_validator(mode="after")
     def _weights(self) -> "DemandStream":

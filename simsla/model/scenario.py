@@ -17,7 +17,7 @@ from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, Whe
 from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
 from simsla.model.distributions import Distribution
 from simsla.model.units import Duration
-from simsla.model.volume import BusyDays
+from simsla.model.volume import BusyDays, VolumeCalendar
 
 DESK = "desk"
 #: the longest horizon, and the longest warm-up, simsla simulates (20 years)
@@ -47,6 +47,8 @@ class Scenario(BaseModel):
     profiles: dict[str, Profile] = Field(default_factory=dict, description="named arrival profiles")
     busy_days: dict[str, BusyDays] = Field(default_factory=dict,
                                            description="named busy-day factors; the streams naming one move together")
+    volume_calendars: dict[str, VolumeCalendar] = Field(
+        default_factory=dict, description="named volume calendars (seasons, trend, special days)")
     demand: tuple[DemandStream, ...] = Field(min_length=1)
     patience: Distribution | None = Field(None, description="callers' patience (phone) unless a stream gives its own")
     groups: tuple[Group, ...] = Field(min_length=1)
@@ -122,6 +124,11 @@ class Scenario(BaseModel):
         """A stream's busy-day factor, resolved from its name (``None``: a Poisson stream)."""
         return self.busy_days[stream.busy_days] if isinstance(stream.busy_days, str) else stream.busy_days
 
+    def volume_calendar_of(self, stream: DemandStream) -> VolumeCalendar | None:
+        """A stream's volume calendar, resolved from its name (``None``: every week alike)."""
+        vc = stream.volume_calendar
+        return self.volume_calendars[vc] if isinstance(vc, str) else vc
+
     def levels(self, attribute: str) -> tuple[str, ...]:
         """All values an attribute can take in this scenario."""
         return {
@@ -180,6 +187,9 @@ class Scenario(BaseModel):
             if isinstance(d.busy_days, str) and d.busy_days not in self.busy_days:
                 out.append((("demand", i, "busy_days"),
                             f"unknown busy-day factor {d.busy_days!r} (known: {sorted(self.busy_days)})"))
+            if isinstance(d.volume_calendar, str) and d.volume_calendar not in self.volume_calendars:
+                out.append((("demand", i, "volume_calendar"), f"unknown volume calendar {d.volume_calendar!r} "
+                                                              f"(known: {sorted(self.volume_calendars)})"))
             _known(out, ("demand", i, "services"), d.services, services)
             _known(out, ("demand", i, "customers"), d.customers, set(self.customers))
             _known(out, ("demand", i, "impact"), d.impact, set(self.priority_matrix.impacts))
@@ -196,6 +206,13 @@ class Scenario(BaseModel):
                                     f"service {sv.name!r} is used only by {list(sv.customers)} and this stream gives "
                                     f"none of them a weight, so its tickets about {sv.name!r} would have no customer; "
                                     f"give one of them a weight or leave {sv.name!r} out of the stream's services"))
+        inline = [(("demand", i, "volume_calendar"), d.volume_calendar) for i, d in enumerate(self.demand)
+                  if not isinstance(d.volume_calendar, (str, type(None)))]
+        for loc, vc in [*((("volume_calendars", n), v) for n, v in self.volume_calendars.items()), *inline]:
+            for j, special in enumerate(vc.special_days):
+                if special.holidays is not None and special.holidays not in calendars:
+                    out.append(((*loc, "special_days", j, "holidays"),
+                                f"unknown calendar {special.holidays!r} (known: {sorted(calendars)})"))
         if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services):
             out.append((("demand",), "every demand stream has volume 0 and no service has failures: nothing would "
                                      "ever arrive, so there is nothing to simulate; give a stream a positive volume"))

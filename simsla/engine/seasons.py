@@ -1,0 +1,114 @@
+"""The volume calendar on the engine axis: months or weeks of the year, a trend and special days.
+
+A stream's rate on local day ``d`` is its weekly profile's rate times a
+deterministic day factor: the factor of ``d``'s month (or ISO week), times
+``(1 + trend) ** years`` since the scenario's start, times a special day's
+``factor``.  A special day that changes the day's shape (``closed``, ``as``
+another weekday, its own ``hours``) replaces that day's intervals.  All of
+this is known before a replication starts, so it is applied to the rate
+intervals once and the time rescaling of the Poisson process is unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from simsla.model import DemandStream, Scenario
+from simsla.model.volume import SpecialDay, VolumeCalendar
+from simsla.timebase import closed_dates, engine_seconds, local_days
+
+HOUR = 3600.0
+DAYS_PER_YEAR = 365.25
+
+
+def special_days(scenario: Scenario, vc: VolumeCalendar, days: list[dt.date]) -> list[SpecialDay | None]:
+    """The special day that decides each date (the first in the list that matches), else ``None``."""
+    out: list[SpecialDay | None] = [None] * len(days)
+    index = {day: i for i, day in enumerate(days)}
+    for special in vc.special_days:
+        if special.date is not None:
+            dates = [special.date]
+        else:
+            cal = scenario.calendar(special.holidays)
+            dates = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin,
+                                 scenario.end)
+        for date in dates:
+            i = index.get(date)
+            if i is not None and out[i] is None:
+                out[i] = special
+    return out
+
+
+def day_factors(scenario: Scenario, vc: VolumeCalendar, days: list[dt.date]) -> np.ndarray:
+    """Month (or week) factor times the trend for each local date (special days not included)."""
+    if vc.weeks is not None:
+        season = np.array([vc.weeks.get(day.isocalendar()[1], 1.0) for day in days])
+    else:
+        months = vc.month_factors()
+        season = np.array([months[day.month - 1] for day in days])
+    years = np.array([(day - scenario.start).days for day in days]) / DAYS_PER_YEAR
+    return season * (1.0 + vc.trend) ** years
+
+
+def hour_intervals(scenario: Scenario, day: dt.date, rates: np.ndarray) -> np.ndarray:
+    """(start, end, rate) for the 24 local hours of one date, within the run (the skipped hour of spring is empty)."""
+    edges = np.clip([engine_seconds(scenario.origin, day, h * HOUR) for h in range(25)], 0.0, scenario.end)
+    iv = np.column_stack([edges[:-1], edges[1:], rates])
+    return iv[(iv[:, 1] > iv[:, 0]) & (iv[:, 2] > 0)]
+
+
+def apply_volume_calendar(scenario: Scenario, stream: DemandStream, intervals: np.ndarray,
+                          weights: np.ndarray) -> np.ndarray:
+    """The stream's rate intervals with its volume calendar applied (unchanged without one).
+
+    ``weights`` are the stream's 168 hour-of-week weights (mean 1): a day
+    taken ``as`` another weekday gets that weekday's hours of them, and a day
+    with its own ``hours`` keeps its weekday's expected volume.
+    """
+    vc = scenario.volume_calendar_of(stream)
+    if vc is None:
+        return intervals
+    days = local_days(scenario.origin, scenario.end)
+    starts = np.array([engine_seconds(scenario.origin, day, 0.0) for day in days])
+    factor = day_factors(scenario, vc, days)
+    special = special_days(scenario, vc, days)
+    reshaped = np.zeros(len(days), dtype=bool)
+    for i, s in enumerate(special):
+        if s is None:
+            continue
+        factor[i] *= s.factor if s.factor is not None else 1.0
+        reshaped[i] = s.closed or s.as_day is not None or s.hours is not None
+    day = np.clip(np.searchsorted(starts, intervals[:, 0], side="right") - 1, 0, len(days) - 1)
+    keep = ~reshaped[day]
+    out = intervals[keep].copy()
+    out[:, 2] *= factor[day[keep]]
+    parts = [out]
+    for i in np.flatnonzero(reshaped):
+        s = special[i]
+        if s.closed:
+            continue
+        own = days[i].weekday()
+        if s.as_day is not None:
+            hourly = weights[s.weekday * 24:(s.weekday + 1) * 24]
+        else:
+            # the day's own expected volume, spread by its hours
+            hourly = np.asarray(s.hours, dtype=float) / np.sum(s.hours) * weights[own * 24:(own + 1) * 24].sum()
+        parts.append(hour_intervals(scenario, days[i], stream.volume * hourly * factor[i]))
+    iv = np.vstack(parts)
+    iv = iv[np.argsort(iv[:, 0], kind="stable")]
+    return iv[iv[:, 2] > 0]
+
+
+def mean_factor(scenario: Scenario, stream: DemandStream) -> float:
+    """The volume calendar's average day factor over the run (1 without one), for the resource estimate."""
+    vc = scenario.volume_calendar_of(stream)
+    if vc is None:
+        return 1.0
+    days = local_days(scenario.origin, scenario.end)
+    factor = day_factors(scenario, vc, days)
+    for i, s in enumerate(special_days(scenario, vc, days)):
+        if s is not None:
+            factor[i] = 0.0 if s.closed else factor[i] * (s.factor if s.factor is not None else 1.0)
+    return float(max(factor.mean(), 0.0))
