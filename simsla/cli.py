@@ -46,18 +46,22 @@ def _load(path: Path):
         raise typer.Exit(2) from None
 
 
-def gate(model, *, force: bool = False):
+def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1):
     """The pre-simulation gate (``simsla.experiment.gate.preflight``), shared by every command that simulates.
 
     Prints each warning and each refusal on one line (stderr) and ends the
     command with exit 3 when a refusal stands.  ``force`` (``run --force``;
     the staffing search and sweeps, which change staff and volumes themselves)
     lifts the overload refusals only: too much work, trapped tickets, endless
-    outages and a supplier that never works stop every command.
+    outages and a supplier that never works stop every command.  The run's
+    size (``replications``, ``workers``; None: all cores) sets how much of its
+    results the memory must hold.
     """
+    import os
+
     from simsla.experiment.gate import preflight
 
-    checked = preflight(model)
+    checked = preflight(model, replications=replications, workers=workers or os.cpu_count() or 1)
     for caution in checked.warnings:
         say(err, caution, "warning", "yellow")
     for refusal in checked.refusals:
@@ -200,7 +204,8 @@ def run(
 
     _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
     model = _load(scenario)
-    gate(model, force=force)
+    # on a cluster the workers' memory is theirs: here only the results are held
+    gate(model, force=force, replications=replications, workers=1 if cluster else workers)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
@@ -258,10 +263,14 @@ def schema() -> None:
 
 
 @app.command()
-def validate(scenario: Path = typer.Argument(..., help="scenario file (YAML)")) -> None:
-    """Check a scenario file without simulating it: every check `run` makes (exit 2 invalid, 3 cannot settle)."""
+def validate(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
+    replications: int = typer.Option(10, "--replications", "-r", min=1, help="as for `run`: the run's size to check"),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="as for `run` (default: all cores)"),
+) -> None:
+    """Check a scenario file without simulating it: every check `run` makes (exit 2 invalid, 3 refused)."""
     model = _load(scenario)
-    gate(model)
+    gate(model, replications=replications, workers=workers)
     say(out, f"{scenario}: valid — {model.name}")
 
 

@@ -326,3 +326,13 @@ def test_a_supplier_that_never_works_during_the_run_is_refused():
     [refusal] = preflight(build(d)).refusals
     assert refusal.kind == "closed" and not refusal.forceable
     assert repr(d["suppliers"][0]["name"]) in refusal.message and "never open during the run" in refusal.message
+
+
+def test_a_run_whose_results_would_not_fit_is_refused_by_run_and_validate_alike():
+    sc = build(erlang_c(horizon="7d"))
+    one = preflight(sc).estimate
+    budget = Budget(memory_bytes=2 * one.memory_bytes, run_bytes=one.memory_bytes + 5 * one.results_bytes)
+    assert preflight(sc, budget=budget, replications=4).refusals == []
+    [refusal] = preflight(sc, budget=budget, replications=10, workers=2).refusals
+    assert refusal.kind == "resources" and "whole run (10 replications, 2 at a time" in refusal.message
+    assert "fewer replications (-r)" in refusal.message

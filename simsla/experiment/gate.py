@@ -52,6 +52,8 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 #: share of the machine's available memory one replication may use
 MEMORY_SHARE = 0.5
+#: share of the available memory a whole run may use: the replications side by side plus all their results
+RUN_MEMORY_SHARE = 0.8
 #: most simulation events one replication may take (the engine runs about 400 000 a second on one
 #: core: this is about four minutes per replication)
 MAX_EVENTS = 100_000_000
@@ -66,6 +68,10 @@ AGENT_BYTES = 2_500
 UTILIZATION_ROW_BYTES = 160
 KEY_PARTY_BYTES = 32
 OUTAGE_BYTES = 120
+#: what one replication leaves in the parent process (pandas tables, and their copy while they are joined)
+RESULT_TICKET_BYTES = 160
+RESULT_SEGMENT_BYTES = 80
+RESULT_ROW_BYTES = 80
 #: SimPy events per visit of a ticket to a party (arrival or hand-over, work timeout, completion)
 EVENTS_PER_SEGMENT = 3
 #: utilisation at which a party is reported as near capacity
@@ -105,11 +111,16 @@ class Budget:
     memory_bytes: float
     events: float = MAX_EVENTS
     agents: float = MAX_AGENTS
+    run_bytes: float = math.inf
 
     @classmethod
     def of_machine(cls) -> "Budget":
-        """``MEMORY_SHARE`` of the available memory (``/proc/meminfo`` MemAvailable, else ``os.sysconf``)."""
-        return cls(memory_bytes=MEMORY_SHARE * available_memory())
+        """``MEMORY_SHARE`` of the available memory per replication, ``RUN_MEMORY_SHARE`` for a whole run.
+
+        Available memory: ``/proc/meminfo`` MemAvailable, else ``os.sysconf``.
+        """
+        free = available_memory()
+        return cls(memory_bytes=MEMORY_SHARE * free, run_bytes=RUN_MEMORY_SHARE * free)
 
 
 def available_memory() -> float:
@@ -139,6 +150,7 @@ class ResourceEstimate:
     utilization_rows: float
     memory_bytes: float
     visits_per_ticket: float = 1.0
+    results_bytes: float = 0.0
 
     def describe(self) -> str:
         """The estimate in one line."""
@@ -160,7 +172,8 @@ class Preflight:
         return [r for r in self.refusals if not (force and r.forceable)]
 
 
-def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
+def preflight(scenario: Scenario, *, budget: Budget | None = None, replications: int = 1,
+              workers: int = 1) -> Preflight:
     """Every check ``run`` makes before simulating, for ``validate`` and ``run`` alike.
 
     Parameters
@@ -169,6 +182,10 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
         a validated scenario.
     budget
         what one replication may use; default :meth:`Budget.of_machine`.
+    replications, workers
+        the run's size (``simsla validate`` and ``simsla run`` both default to
+        10 replications on all cores): replications run ``workers`` at a time
+        and the parent holds all their results, which must fit ``run_bytes``.
 
     Returns
     -------
@@ -179,13 +196,13 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None) -> Preflight:
     refusals: list[Refusal] = []
     refusals += _outage_refusals(scenario)
     estimate = estimate_resources(scenario)
-    refusals += _resource_refusals(scenario, estimate, budget)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers)
     if refusals:
         # too big, or never ends: solving the traffic equations could itself be too much
         return Preflight(refusals, [], estimate)
     traffic = flow(scenario)
     estimate = estimate_resources(scenario, traffic)
-    refusals += _resource_refusals(scenario, estimate, budget)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers)
     space = traffic.space
     refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
     refusals += _hop_refusals(scenario, traffic, estimate.tickets)
@@ -234,7 +251,9 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
               + util_rows * UTILIZATION_ROW_BYTES + space.size * len(scenario.parties) * KEY_PARTY_BYTES
               + outages * OUTAGE_BYTES)
     return ResourceEstimate(tickets=tickets, segments=segments, events=events, agents=int(agents), outages=outages,
-                            utilization_rows=util_rows, memory_bytes=memory, visits_per_ticket=visits)
+                            utilization_rows=util_rows, memory_bytes=memory, visits_per_ticket=visits,
+                            results_bytes=(tickets * RESULT_TICKET_BYTES + segments * RESULT_SEGMENT_BYTES
+                                           + util_rows * RESULT_ROW_BYTES))
 
 
 def _weekly_peak(group) -> tuple[int, int]:
@@ -258,7 +277,8 @@ def _weekly_peak(group) -> tuple[int, int]:
     return int(round(peak)), len(changes)
 
 
-def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget) -> list[Refusal]:
+def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, replications: int = 1,
+                       workers: int = 1) -> list[Refusal]:
     span = f"{scenario.end / WEEK:,.1f} weeks (warm-up included)"
     out = []
     if e.tickets > MAX_ARRIVALS:
@@ -275,6 +295,13 @@ def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget) 
         out.append(f"about {e.memory_bytes / 2**30:,.1f} GiB per replication ({e.describe()}): more than the "
                    f"{budget.memory_bytes / 2**30:,.1f} GiB available to it ({MEMORY_SHARE:.0%} of the free memory); "
                    f"shorten the horizon ({span}), lower the volume, or use fewer groups")
+    side_by_side = max(1, min(workers, replications))
+    run = e.results_bytes * replications + e.memory_bytes * side_by_side
+    if e.memory_bytes <= budget.memory_bytes and run > budget.run_bytes:
+        out.append(f"about {run / 2**30:,.1f} GiB for the whole run ({replications} replications, {side_by_side} at a "
+                   f"time, all results held together): more than the {budget.run_bytes / 2**30:,.1f} GiB available "
+                   f"({RUN_MEMORY_SHARE:.0%} of the free memory); use fewer replications (-r) or workers (-w), or "
+                   "shorten the horizon")
     return [Refusal("resources", m) for m in out]
 
 
