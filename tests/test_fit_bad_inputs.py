@@ -206,13 +206,19 @@ def test_a_backtest_of_a_given_scenario_on_a_handful_of_rows_is_too_little_data(
     _refused(result, log, ("too little data", "to compare a simulation with"))
 
 
-def test_a_zip_archive_is_named_as_such(tmp_path):
+def test_a_zip_of_one_log_is_read_and_a_zip_of_several_or_a_cut_one_is_named_as_such(tmp_path):
     import zipfile
 
-    log = tmp_path / "calls.zip"
-    with zipfile.ZipFile(log, "w") as archive:
+    one, two = tmp_path / "one.zip", tmp_path / "two.zip"
+    with zipfile.ZipFile(one, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(SAMPLES["calls"], "calls.csv")
-    _refused(_invoke("fit", log, "calls", tmp_path), log, ("zip archive", "unzip"))
+    with zipfile.ZipFile(two, "w") as archive:
+        archive.write(SAMPLES["calls"], "calls.csv")
+        archive.write(SAMPLES["servicenow"], "tickets.csv")
+    assert _invoke("fit", one, "calls", tmp_path).exit_code == 0
+    _refused(_invoke("fit", two, "calls", tmp_path), two, ("zip archive of 2 files", "unzip"))
+    cut = _write(tmp_path, "cut.zip", one.read_bytes()[:2000])
+    _refused(_invoke("fit", cut, "calls", tmp_path), cut, ("damaged or truncated zip",))
 
 
 def test_a_log_that_decompresses_past_the_bound_is_refused_before_parsing(tmp_path, monkeypatch):

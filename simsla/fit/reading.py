@@ -4,7 +4,8 @@
 come in.  It refuses, as a ``LogError(file, problem)`` (which ``simsla fit``
 and ``simsla backtest`` turn into exit 2 and one line), a path that does not
 exist or is a folder, a file named ``.gz`` that is not gzip data, a
-compressed file that is truncated or damaged, an empty file, binary data,
+compressed file (gzip, bzip2, xz, decided by content; a zip archive of one
+file) that is truncated or damaged, a zip of several files, an empty file, binary data,
 UTF-16 or other non-UTF-8 text, text that is not CSV, and a file that would
 decompress to more than ``MAX_BYTES``.  Control characters inside the text
 (an ESC in a group name) are kept visible as escapes (``\\x1b``) and counted
@@ -25,6 +26,7 @@ import gzip
 import io
 import lzma
 import re
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -108,7 +110,7 @@ def _read_bytes(p: Path) -> bytes:
             raise LogError(p, f"is named like a {named} file but is not {named}-compressed (it is "
                               + (f"plain text): rename it without the {p.suffix} ending" if text else "other data): check the file"))
         if head.startswith(b"PK\x03\x04"):
-            raise LogError(p, "is a zip archive: unzip it and give the CSV file inside (or gzip that file)")
+            return _read_zip(p)
         opener = _COMPRESSED[kind][2] if kind else open
         with opener(p, "rb") as f:
             data = f.read(MAX_BYTES + 1)
@@ -121,6 +123,23 @@ def _read_bytes(p: Path) -> bytes:
         if kind and not isinstance(exc, PermissionError):
             raise LogError(p, f"is a damaged {kind} file ({exc}); fetch the file again") from None
         raise LogError(p, f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise LogError(p, f"holds more than {MAX_BYTES / 1024 ** 2:,.0f} MiB of text: too much to fit at once; "
+                          "fit a shorter period")
+    return data
+
+
+def _read_zip(p: Path) -> bytes:
+    """The one file inside a zip archive (as pandas read them before); an archive of several is refused."""
+    try:
+        with zipfile.ZipFile(p) as archive:
+            members = [m for m in archive.infolist() if not m.is_dir()]
+            if len(members) != 1:
+                raise LogError(p, f"is a zip archive of {len(members)} files: unzip it and give the CSV file")
+            with archive.open(members[0]) as f:
+                data = f.read(MAX_BYTES + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise LogError(p, f"is a damaged or truncated zip archive ({exc}); fetch the file again") from None
     if len(data) > MAX_BYTES:
         raise LogError(p, f"holds more than {MAX_BYTES / 1024 ** 2:,.0f} MiB of text: too much to fit at once; "
                           "fit a shorter period")
@@ -162,7 +181,8 @@ def _visible_controls(p: Path, text: str, quality: Quality | None) -> str:
 
 
 def read_table(path: str | Path | pd.DataFrame, quality: Quality | None = None) -> pd.DataFrame:
-    """The rows of a CSV log (optionally gzip, bzip2 or xz compressed) as text columns, names stripped.
+    """The rows of a CSV log (optionally gzip, bzip2 or xz compressed, or the one file of a zip) as text columns,
+    names stripped.
 
     Parameters
     ----------
