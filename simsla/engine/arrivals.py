@@ -36,7 +36,17 @@ class ResourceLimit(ValueError):
 
 
 def hour_of_week_weights(profile: Profile | None) -> np.ndarray:
-    """168 relative weights, Monday 00:00 first, normalised to mean 1."""
+    """168 relative weights, Monday 00:00 first, normalised to mean 1.
+
+    A profile finer than an hour is summed to hours (what the load check,
+    the Erlang requirement per hour and the figures need).
+    """
+    w = week_weights(profile)
+    return w.reshape(168, -1).mean(axis=1)
+
+
+def week_weights(profile: Profile | None) -> np.ndarray:
+    """168·k relative weights at the profile's own resolution (k slots per hour), normalised to mean 1."""
     if profile is None:
         w = np.ones(168)
     elif profile.hour_of_week is not None:
@@ -55,17 +65,22 @@ def hour_of_week_weights(profile: Profile | None) -> np.ndarray:
             for day in parse_days(days):
                 day_w[day] = weight
         hour_w = np.ones(24) if profile.hours is None else np.asarray(profile.hours, dtype=float)
-        w = (day_w[:, None] * hour_w[None, :]).ravel()
+        w = (day_w[:, None] * hour_w[None, :]).ravel()  # 24·k slots a day when the hours are finer
     if w.sum() <= 0:
         raise ValueError("an arrival profile has no positive weight")
     return w / w.mean()
 
 
 def rate_intervals(scenario: Scenario, stream: DemandStream) -> np.ndarray:
-    """(start, end, rate per second) on the engine axis for one demand stream."""
-    weights = hour_of_week_weights(scenario.profile(stream))
-    weekly = {d: [(h * HOUR, (h + 1) * HOUR) for h in range(24)] for d in range(7)}
-    values = {d: [stream.volume * weights[d * 24 + h] for h in range(24)] for d in range(7)}
+    """(start, end, rate per second) on the engine axis for one demand stream.
+
+    One interval per slot of the profile: an hour, or 60/k minutes for a finer profile.
+    """
+    weights = week_weights(scenario.profile(stream))
+    per_day = len(weights) // 7
+    slot = 24 * HOUR / per_day
+    weekly = {d: [(h * slot, (h + 1) * slot) for h in range(per_day)] for d in range(7)}
+    values = {d: [stream.volume * weights[d * per_day + h] for h in range(per_day)] for d in range(7)}
     if stream.holidays is None:
         iv = weekly_intervals(weekly, scenario.origin, scenario.end, values=values)
     else:

@@ -52,9 +52,13 @@ def day_factors(scenario: Scenario, vc: VolumeCalendar, days: list[dt.date]) -> 
     return season * (1.0 + vc.trend) ** years
 
 
-def hour_intervals(scenario: Scenario, day: dt.date, rates: np.ndarray) -> np.ndarray:
-    """(start, end, rate) for the 24 local hours of one date, within the run (the skipped hour of spring is empty)."""
-    edges = np.clip([engine_seconds(scenario.origin, day, h * HOUR) for h in range(25)], 0.0, scenario.end)
+def day_intervals(scenario: Scenario, day: dt.date, rates: np.ndarray) -> np.ndarray:
+    """(start, end, rate) for equal local slots of one date (24: hours), within the run.
+
+    The skipped hour of spring is empty, as on the engine axis everywhere.
+    """
+    slot = 24 * HOUR / len(rates)
+    edges = np.clip([engine_seconds(scenario.origin, day, j * slot) for j in range(len(rates) + 1)], 0.0, scenario.end)
     iv = np.column_stack([edges[:-1], edges[1:], rates])
     return iv[(iv[:, 1] > iv[:, 0]) & (iv[:, 2] > 0)]
 
@@ -63,9 +67,10 @@ def apply_volume_calendar(scenario: Scenario, stream: DemandStream, intervals: n
                           weights: np.ndarray) -> np.ndarray:
     """The stream's rate intervals with its volume calendar applied (unchanged without one).
 
-    ``weights`` are the stream's 168 hour-of-week weights (mean 1): a day
-    taken ``as`` another weekday gets that weekday's hours of them, and a day
-    with its own ``hours`` keeps its weekday's expected volume.
+    ``weights`` are the stream's week weights at its profile's resolution
+    (168·k, mean 1): a day taken ``as`` another weekday gets that weekday's
+    slots of them, and a day with its own ``hours`` keeps its weekday's
+    expected volume.
     """
     vc = scenario.volume_calendar_of(stream)
     if vc is None:
@@ -89,13 +94,14 @@ def apply_volume_calendar(scenario: Scenario, stream: DemandStream, intervals: n
         s = special[i]
         if s.closed:
             continue
-        own = days[i].weekday()
+        own, per_day = days[i].weekday(), len(weights) // 7
         if s.as_day is not None:
-            hourly = weights[s.weekday * 24:(s.weekday + 1) * 24]
+            shape = weights[s.weekday * per_day:(s.weekday + 1) * per_day]
         else:
-            # the day's own expected volume, spread by its hours
-            hourly = np.asarray(s.hours, dtype=float) / np.sum(s.hours) * weights[own * 24:(own + 1) * 24].sum()
-        parts.append(hour_intervals(scenario, days[i], stream.volume * hourly * factor[i]))
+            # the day's own expected volume (in hours at the mean rate), spread by its 24 hours
+            hours_at_mean = weights[own * per_day:(own + 1) * per_day].sum() * 24 / per_day
+            shape = np.asarray(s.hours, dtype=float) / np.sum(s.hours) * hours_at_mean
+        parts.append(day_intervals(scenario, days[i], stream.volume * shape * factor[i]))
     iv = np.vstack(parts)
     iv = iv[np.argsort(iv[:, 0], kind="stable")]
     return iv[iv[:, 2] > 0]

@@ -96,6 +96,20 @@ class Service(BaseModel):
     maintenance: tuple[MaintenanceWindow, ...] = Field((), description="planned weekly maintenance windows")
 
 
+#: slots per hour a finer profile may have: k divides 60, so every slot is a whole number of minutes
+SLOTS_PER_HOUR = tuple(k for k in range(1, 61) if 60 % k == 0)
+
+
+def slots_per_hour(length: int, hours: int) -> int | None:
+    """How many slots per hour ``length`` weights over ``hours`` hours give (``None`` if not a valid profile)."""
+    k, rest = divmod(length, hours)
+    return k if rest == 0 and k in SLOTS_PER_HOUR else None
+
+
+def _finer(hours: int) -> str:
+    return ", ".join(f"{hours * k} for {60 // k}-minute slots" for k in (2, 4, 12))
+
+
 class ProfileInterval(WeeklyWindow):
     """A block of the week with a relative arrival weight."""
 
@@ -110,6 +124,10 @@ class Profile(BaseModel):
     * ``days`` (weight per day spec) and ``hours`` (24 weights, hour 0 to 23);
     * ``hour_of_week``: 168 weights starting Monday 00:00;
     * ``intervals``: blocks of the week with a weight each (uncovered time has 0).
+
+    ``hours`` and ``hour_of_week`` may be finer than an hour: 24·k (168·k)
+    weights give slots of 60/k minutes (48: half hours, 96: quarter hours),
+    for any k that divides 60 (the interval of an ACD export).
     """
 
     model_config = _STRICT
@@ -124,10 +142,12 @@ class Profile(BaseModel):
         forms = [self.hour_of_week is not None, self.intervals is not None, self.days is not None or self.hours is not None]
         if sum(forms) != 1:
             raise ValueError("write a profile with either days+hours, hour_of_week or intervals (exactly one)")
-        if self.hours is not None and len(self.hours) != 24:
-            raise ValueError(f"hours needs 24 weights (hour 0 to 23), got {len(self.hours)}")
-        if self.hour_of_week is not None and len(self.hour_of_week) != 168:
-            raise ValueError(f"hour_of_week needs 168 weights, got {len(self.hour_of_week)}")
+        if self.hours is not None and slots_per_hour(len(self.hours), 24) is None:
+            raise ValueError(f"hours needs 24 weights (hour 0 to 23), or 24 per hour's slots for a finer profile "
+                             f"({_finer(24)}), got {len(self.hours)}")
+        if self.hour_of_week is not None and slots_per_hour(len(self.hour_of_week), 168) is None:
+            raise ValueError(f"hour_of_week needs 168 weights, or 168 per hour's slots for a finer profile "
+                             f"({_finer(168)}), got {len(self.hour_of_week)}")
         for days in self.days or {}:
             parse_days(days)
         weights = [*(self.hours or ()), *(self.hour_of_week or ()), *(self.days or {}).values()]
