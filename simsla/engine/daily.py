@@ -19,7 +19,6 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
-from scipy import signal, stats
 
 from simsla.engine import streams
 from simsla.model import Scenario
@@ -43,6 +42,8 @@ def normal_scores(correlation: float, n: int, rng: np.random.Generator) -> np.nd
     z = rng.standard_normal(n)
     if correlation <= 0 or n < 2:
         return z
+    from scipy import signal  # here, not at the top: `simsla validate` imports this module and needs no scipy
+
     innovation = np.sqrt(1.0 - correlation**2)
     # x_t = rho x_{t-1} + sqrt(1 - rho^2) z_t, started in the stationary law (x_0 = z_0)
     rest, _ = signal.lfilter([innovation], [1.0, -correlation], z[1:], zi=[correlation * z[0]])
@@ -61,6 +62,8 @@ def day_factors(busy: BusyDays, n: int, rng: np.random.Generator) -> np.ndarray:
     if busy.distribution == "lognormal":
         s2 = np.log1p(busy.cv**2)
         return np.exp(np.sqrt(s2) * x - s2 / 2.0)
+    from scipy import stats
+
     shape = 1.0 / busy.cv**2
     # the upper half through survival functions keeps the upper tail accurate
     upper = x > 0
@@ -124,6 +127,8 @@ def mean_factor_quantile(busy: BusyDays | None, days: float, q: float = 0.999) -
     """
     if busy is None or not busy.active:
         return 1.0
+    from scipy import stats
+
     rho = busy.correlation
     n_eff = max(1.0, days * (1.0 - rho) / (1.0 + rho))
     shape = n_eff / busy.cv**2
