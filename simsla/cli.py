@@ -121,8 +121,8 @@ def _interruptible(out_dir: Path):
 
 
 def _output_folder(path: Path, kind: str, *, claim: bool = False) -> Path:
-    """``simsla.experiment.results.check_output_folder`` (or ``claim_output_folder``) for ``-o``: exit 2 with its message."""
-    from simsla.experiment.results import check_output_folder, claim_output_folder
+    """``simsla.outputs.check_output_folder`` (or ``claim_output_folder``) for ``-o``: exit 2 with its message."""
+    from simsla.outputs import check_output_folder, claim_output_folder
 
     with _writing(path):
         (claim_output_folder if claim else check_output_folder)(path, kind)
@@ -133,7 +133,7 @@ def _output_folder(path: Path, kind: str, *, claim: bool = False) -> Path:
 def _claimed(path: Path, kind: str):
     """Claim ``path`` as simsla's ``kind`` of folder for a command that writes into it as it goes;
     if the command fails or is stopped before writing anything, a folder made here is removed again."""
-    from simsla.experiment.results import release_output_folder
+    from simsla.outputs import release_output_folder
 
     existed = Path(path).exists()
     _output_folder(path, kind, claim=True)
@@ -148,7 +148,7 @@ def _claimed(path: Path, kind: str):
 @contextlib.contextmanager
 def _writing(path: Path):
     """A folder simsla must not or cannot write into ends the command with one line and exit 2."""
-    from simsla.experiment.results import OutputFolderError
+    from simsla.outputs import OutputFolderError
 
     try:
         yield

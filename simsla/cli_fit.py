@@ -79,7 +79,7 @@ def fit(
     _log_and_format(log, format)
     log_mapping = _mapping(mapping, format)
     from simsla.cli import _output_folder, _writing
-    from simsla.experiment.results import check_output_file
+    from simsla.outputs import check_output_file
 
     folder = report_dir or output.with_suffix("").with_name(output.stem + "-fit")
     with _writing(output):  # before fitting: never overwrite a file or folder simsla did not write

@@ -24,7 +24,7 @@ from simsla.model import Agreement, Scenario, Target
 from simsla.timebase import calendar_clock, weekly_intervals
 
 if TYPE_CHECKING:
-    from simsla.experiment.results import Results
+    from simsla.ticketlog import TicketLog
 
 COLUMNS = ["agreement", "kind", "target", "metric", "replication", "period", "period_start", "period_end",
            "complete", "counted", "met", "attainment", "fraction", "breached"]
@@ -35,7 +35,7 @@ def target_calendar(agreement: Agreement, target: Target) -> str | None:
     return target.calendar if target.calendar is not None else agreement.calendar
 
 
-def items(results: "Results", agreement: Agreement, target: Target) -> pd.DataFrame:
+def items(results: "TicketLog", agreement: Agreement, target: Target) -> pd.DataFrame:
     """The counted items of a ticket-based target (see ``simsla.analysis.measures``)."""
     clock = calendar_clock(results.scenario, target_calendar(agreement, target))
     if agreement.kind == "SLA":
@@ -58,7 +58,7 @@ def measured_periods(scenario: Scenario, stopped_at: float, period: str) -> pd.D
     return table
 
 
-def _periods(results: "Results", period: str) -> pd.DataFrame:
+def _periods(results: "TicketLog", period: str) -> pd.DataFrame:
     return measured_periods(results.scenario, float(results.runs["stopped_at"].min()), period)
 
 
@@ -125,7 +125,7 @@ def per_replication(table: pd.DataFrame) -> pd.DataFrame:
                  "breach_share", "metric", "fraction", "complete_periods_only"])
 
 
-def service_attainment(results: "Results", agreement: Agreement, target: Target,
+def service_attainment(results: "TicketLog", agreement: Agreement, target: Target,
                        period: str | None = None) -> pd.DataFrame:
     """Attainment of one ticket target per service, replication and period (tidy).
 
@@ -154,7 +154,7 @@ def service_attainment(results: "Results", agreement: Agreement, target: Target,
                  "attainment", "fraction", "warning_margin", "breached"]]
 
 
-def evaluate(results: "Results") -> pd.DataFrame:
+def evaluate(results: "TicketLog") -> pd.DataFrame:
     """Attainment of every target, per replication and reporting period (tidy)."""
     frames = []
     for agreement in results.scenario.agreements:
@@ -170,7 +170,7 @@ def evaluate(results: "Results") -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
-def _grid(results: "Results", periods: pd.DataFrame) -> pd.DataFrame:
+def _grid(results: "TicketLog", periods: pd.DataFrame) -> pd.DataFrame:
     reps = pd.DataFrame({"replication": results.runs["replication"].to_numpy()})  # the labels, not 0..n-1
     return reps.merge(periods, how="cross")
 
@@ -183,13 +183,13 @@ def _finish(grid: pd.DataFrame, agreement: Agreement, target: Target) -> pd.Data
     return grid
 
 
-def _ticket_attainment(results: "Results", agreement: Agreement, target: Target, periods: pd.DataFrame) -> pd.DataFrame:
+def _ticket_attainment(results: "TicketLog", agreement: Agreement, target: Target, periods: pd.DataFrame) -> pd.DataFrame:
     counts = period_counts(items(results, agreement, target), results.scenario, agreement.period)
     grid = fill_attainment(_grid(results, periods), counts, ("replication", "code"), target.fraction)
     return _finish(grid, agreement, target)
 
 
-def downtime(results: "Results", agreement: Agreement, target: Target) -> tuple[np.ndarray, pd.DataFrame]:
+def downtime(results: "TicketLog", agreement: Agreement, target: Target) -> tuple[np.ndarray, pd.DataFrame]:
     """Support-time bookkeeping for availability: (open intervals minus maintenance, outages in scope)."""
     sc: Scenario = results.scenario
     services = target.when.values("service") or tuple(s.name for s in sc.services)
@@ -197,7 +197,7 @@ def downtime(results: "Results", agreement: Agreement, target: Target) -> tuple[
     return services, out
 
 
-def _availability(results: "Results", agreement: Agreement, target: Target, periods: pd.DataFrame) -> pd.DataFrame:
+def _availability(results: "TicketLog", agreement: Agreement, target: Target, periods: pd.DataFrame) -> pd.DataFrame:
     """Uptime share of the support hours, per period: all services in scope up, maintenance excluded."""
     sc = results.scenario
     clock = calendar_clock(sc, target_calendar(agreement, target))
@@ -264,7 +264,7 @@ def _overlap_business(clock, iv: np.ndarray, starts: np.ndarray, ends: np.ndarra
     return (clock.elapsed(a, b)).sum(axis=1)
 
 
-def target_summary(results: "Results", table: pd.DataFrame | None = None) -> list[dict[str, Any]]:
+def target_summary(results: "TicketLog", table: pd.DataFrame | None = None) -> list[dict[str, Any]]:
     """Per target: pooled attainment with a CI across replications, and the breach probability per period."""
     table = evaluate(results) if table is None else table
     out = []

@@ -21,12 +21,12 @@ from simsla.analysis.measures import stop_times, visit_items
 from simsla.timebase import calendar_clock
 
 if TYPE_CHECKING:
-    from simsla.experiment.results import Results
+    from simsla.ticketlog import TicketLog
 
 COLUMNS = ["agreement", "target", "party", "breaches", "share_over_own_agreement", "mean_share_of_time", "mean_hours"]
 
 
-def party_time(results: "Results", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
+def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
     """Business seconds per (replication, ticket) x party; the desk split into queue and work."""
     sc = results.scenario
     clock = calendar_clock(sc, calendar)
@@ -53,7 +53,7 @@ def party_time(results: "Results", tickets: pd.MultiIndex, calendar: str | None)
     return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
 
 
-def attribute(results: "Results") -> pd.DataFrame:
+def attribute(results: "TicketLog") -> pd.DataFrame:
     """Per SLA ticket target and party: share of breaches in which the party was over its own
     agreement, and the mean share of the breached tickets' time it used."""
     sc = results.scenario

@@ -26,7 +26,7 @@ from simsla.model import Agreement, Scenario, Target
 from simsla.model.chain import ATTRIBUTES
 
 if TYPE_CHECKING:
-    from simsla.experiment.results import Results
+    from simsla.ticketlog import TicketLog
 
 #: float tolerance on thresholds: a ticket exactly on its deadline meets it
 EPS = 1e-6
@@ -46,13 +46,13 @@ def in_scope(frame: pd.DataFrame, agreement: Agreement, target: Target) -> np.nd
     return mask
 
 
-def stop_times(results: "Results", replication: pd.Series) -> np.ndarray:
+def stop_times(results: "TicketLog", replication: pd.Series) -> np.ndarray:
     """The instant each row's replication stopped (the horizon, or earlier if unstable)."""
     stops = results.runs.set_index("replication")["stopped_at"]
     return stops.reindex(replication.to_numpy()).to_numpy(dtype=float)
 
 
-def paused_time(results: "Results", clock: BusinessClock, agreement: Agreement) -> pd.Series:
+def paused_time(results: "TicketLog", clock: BusinessClock, agreement: Agreement) -> pd.Series:
     """Business seconds each ticket's SLA clock was paused, indexed by (replication, ticket).
 
     Paused: waiting on the customer; with ``pause_on_supplier``, also while a
@@ -69,7 +69,7 @@ def paused_time(results: "Results", clock: BusinessClock, agreement: Agreement) 
     return pd.Series(took, index=pd.MultiIndex.from_arrays([pauses["replication"], pauses["ticket"]])).groupby(level=[0, 1]).sum()
 
 
-def ticket_items(results: "Results", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
+def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
     """Items of an SLA ticket metric: replication, ticket, value, met, when (engine s)."""
     tk = results.tickets
     tk = tk[in_scope(tk, agreement, target)]
@@ -122,7 +122,7 @@ def ticket_items(results: "Results", clock: BusinessClock, agreement: Agreement,
     })
 
 
-def visits(results: "Results", party: str) -> pd.DataFrame:
+def visits(results: "TicketLog", party: str) -> pd.DataFrame:
     """A party's visits: its segments joined across preemption, shift hand-over and customer waits.
 
     Columns: replication, ticket, enter, start (first work), end (NaN while
@@ -143,7 +143,7 @@ def visits(results: "Results", party: str) -> pd.DataFrame:
     return rows
 
 
-def visit_items(results: "Results", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
+def visit_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
     """Items of an OLA/UC target: one per visit of the bound party."""
     rows = visits(results, agreement.party)  # type: ignore[arg-type]
     if rows.empty:

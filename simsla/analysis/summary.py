@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from simsla.analysis.stats import mean_ci
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE, judge
 
 if TYPE_CHECKING:
-    from simsla.experiment.results import Results
+    from simsla.ticketlog import TicketLog
 
 #: thresholds at which the share of calls answered is reported
 PHONE_THRESHOLDS = (20.0, 30.0, 60.0)
@@ -32,12 +33,14 @@ def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def summarize(results: "Results", confidence: float = DEFAULT_CONFIDENCE) -> dict[str, Any]:
+def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
+              table: pd.DataFrame | None = None) -> dict[str, Any]:
     """A JSON-ready summary of ``results``.
 
     ``confidence`` sets the risk line of the verdict (``simsla.analysis.verdict``):
     a target is defensible when its breach probability's 95 % interval lies
-    below ``1 - confidence``.
+    below ``1 - confidence``.  ``table`` is ``evaluate(results)`` when the
+    caller has it already.
     """
     sc = results.scenario
     tk, seg, util = results.tickets, results.segments, results.utilization
@@ -95,7 +98,7 @@ def summarize(results: "Results", confidence: float = DEFAULT_CONFIDENCE) -> dic
 
     from simsla.analysis.attribution import attribute
 
-    targets = target_summary(results, results.evaluation()) if sc.agreements else []
+    targets = target_summary(results, table) if sc.agreements else []
     blame = attribute(results) if sc.agreements else None
     attribution = [] if blame is None else [
         {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blame.to_dict("records")
