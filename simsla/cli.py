@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simsla.entry import Terminated, exit_status, mark_reported
 from simsla.io import ScenarioError, json_schema, load_scenario
-from simsla.report.safe_text import guard, visible
+from simsla.safe_text import guard, visible
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="simsla: can the service levels on the table be kept?")
 # guarded: whatever they print, control characters from user text are shown as escapes (\x1b), never obeyed

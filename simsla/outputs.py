@@ -350,7 +350,7 @@ def _save_in_progress(name: str, sibling: str) -> int | None:
 
 
 def _process_gone(pid: int) -> bool:
-    from simsla.experiment.workers import process_exists
+    from simsla.process import process_exists
 
     return pid != os.getpid() and not process_exists(pid)
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import simsla
 from simsla.cli import app, say
-from simsla.report.safe_text import guard, visible
+from simsla.safe_text import guard, visible
 
 FIXTURES = Path(__file__).parent / "fixtures"
 runner = CliRunner()

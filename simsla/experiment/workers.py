@@ -33,6 +33,8 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+from simsla.process import process_exists
+
 #: how often a worker's watchdog looks for its parent (seconds)
 WATCH_EVERY = 0.5
 #: linux/prctl.h
@@ -105,27 +107,6 @@ def _alive(parent: int, ppid: int) -> bool:
     if os.getppid() != ppid:  # re-parented: the parent is gone
         return False
     return parent == ppid or process_exists(parent)
-
-
-def process_exists(pid: int) -> bool:
-    """Whether a process with this id exists (never signals it; on Windows ``os.kill`` would end it)."""
-    if os.name == "nt":
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            return bool(kernel32.GetExitCodeProcess(handle, ctypes.byref(code))) and code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def _watch(parent: int, ppid: int) -> None:

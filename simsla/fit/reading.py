@@ -34,7 +34,7 @@ from typing import Iterator, Mapping
 import pandas as pd
 
 from simsla.fit.quality import Quality
-from simsla.report.safe_text import visible
+from simsla.safe_text import visible
 
 #: fewer calls or tickets than these make a fit or a back-test meaningless: too little data
 MIN_CALLS = 10

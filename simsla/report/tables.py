@@ -12,7 +12,7 @@ from rich.text import Text
 from simsla.model.units import format_duration
 from simsla.analysis.sample import RULES
 from simsla.report.lights import SYMBOLS
-from simsla.report.safe_text import visible_tree
+from simsla.safe_text import visible_tree
 
 
 def _pct(x: float | None) -> str:
