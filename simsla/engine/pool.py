@@ -1,31 +1,38 @@
-"""A group of agents: its queue, its agents, its shifts.
+"""An agent group: its agents as SimPy processes, its shifts; matching left to its selection.
 
-Agents are long-lived SimPy processes (one per seat), not one process per
-ticket: a ticket is an integer, the queue is a deque per rank, and an idle
-agent waits on an event that the next arrival fires with the ticket in hand.
+Agents are long-lived SimPy processes (one per seat of the peak headcount),
+not one process per ticket: a ticket is an integer, and a free agent waits
+on an event that the next arrival fires with the ticket in hand.  *Which*
+agent takes *which* ticket is decided by the group's ``Selection``
+(``simsla.engine.selection``); the group carries the decision out — hands a
+ticket to a free agent, interrupts a preempted one, wakes free agents when
+the headcount changes.
 
 Shift ends follow the group's ``at_shift_end``: with ``finish`` the agent
 completes the ticket in hand, then leaves (the headcount drops when they go);
-with ``handover`` the work stops at the shift's end and the ticket goes back to
-the front of its queue with the work that remains, so the number of busy
-agents never exceeds the schedule.
+with ``handover`` the work stops at the shift's end and the ticket goes back
+to its selection (first in its queue) with the work that remains, so the
+number of busy agents never exceeds the schedule.
+
+As a party the group is ``offer(ticket)``: the ticket is already entered in
+the ledger at this party.  When an agent is done with a visit the group calls
+``done(ticket, party)``, or — when the visit stops half-way to wait on the
+customer — hands it to its ``CustomerWait``, which offers it back later.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
 import simpy
 
-if TYPE_CHECKING:
-    from simsla.engine.replication import Replication
+from simsla.engine.ledger import (  # noqa: F401  (the codes are part of this module's interface)
+    ABANDONED, ESCALATED, HANDOVER, OPEN, OUTCOMES, PENDING, PREEMPTED, RESOLVED, Ledger)
+from simsla.engine.selection import Seats, Selection
 
-#: segment outcomes, as written to the log.
-RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = range(7)
-OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending")
+if TYPE_CHECKING:
+    from simsla.engine.parties import CustomerWait
 
 
 class QueueOverflow(Exception):
@@ -41,91 +48,75 @@ class QueueOverflow(Exception):
                 "its offered load exceeds its capacity; the run was stopped there")
 
 
-class Pool:
-    """The queue and the agents of one group."""
+class AgentGroup:
+    """The agents of one group, as a party of the replication.
 
-    def __init__(
-        self,
-        rep: "Replication",
-        index: int,
-        name: str,
-        seats: int,
-        rank: np.ndarray,
-        work_time: Callable[[int], float],
-        *,
-        preemptive: bool,
-        handover: bool,
-        is_desk: bool,
-        max_queue: int,
-    ):
-        self.rep, self.env = rep, rep.env
-        self.index, self.name = index, name
-        self.rank = rank.tolist()  # key -> queue rank (0 served first)
-        self.queues: list[deque[int]] = [deque() for _ in range(max(self.rank, default=0) + 1)]
-        self.queued = 0  # tickets in the queues, including callers who already hung up
-        self.work_time = work_time
-        self.preemptive, self.handover, self.is_desk = preemptive, handover, is_desk
-        self.max_queue = max_queue
-        self.staff = 0
-        self.idle: list[simpy.Event] = []
-        self.off: list[simpy.Event | None] = [None] * seats
-        self.serving: list[int] = [-1] * seats
-        self.procs = [self.env.process(self._agent(i)) for i in range(seats)]
+    Parameters
+    ----------
+    env, ledger
+        the replication's SimPy environment and ticket ledger.
+    index, name
+        party index and name.
+    seats
+        the group's shared seat state (its size is the peak headcount).
+    selection
+        the matching policy; it was given the same ``seats``.
+    work_time
+        ``ticket -> seconds`` of a fresh visit.
+    done
+        called with ``(ticket, party)`` when a visit's work is complete.
+    handover
+        ``at_shift_end: handover`` (else ``finish``).
+    customer
+        the group's customer wait (None: work never stops for the customer).
+    max_queue
+        waiting items beyond which the run is stopped as unstable.
+    """
 
-    # ---------------------------------------------------------------- arrivals
-    def arrive(self, tid: int) -> None:
-        """A ticket reaches this group (already registered with the replication)."""
-        if self.idle:
-            self.idle.pop().succeed(tid)
+    def __init__(self, env: simpy.Environment, ledger: Ledger, index: int, name: str, seats: Seats,
+                 selection: Selection, work_time: Callable[[int], float], done: Callable[[int, int], None], *,
+                 handover: bool, customer: "CustomerWait | None", max_queue: int):
+        self.env, self.ledger, self.index, self.name = env, ledger, index, name
+        self.seats, self.selection = seats, selection
+        self.work_time, self.done, self.customer = work_time, done, customer
+        self.handover, self.max_queue = handover, max_queue
+        n = len(seats.serving)
+        self.wake: list[simpy.Event | None] = [None] * n  # per free seat, the event that hands it work
+        self.off: list[simpy.Event | None] = [None] * n  # per off-duty seat, the event that calls it in
+        self.procs = [env.process(self._agent(i)) for i in range(n)]
+
+    # ------------------------------------------------------------ party
+    def offer(self, tid: int) -> None:
+        """A ticket reaches this group (already entered in the ledger here)."""
+        seat = self.selection.on_arrival(tid)
+        if seat < 0:
+            if self.selection.waiting > self.max_queue:
+                raise QueueOverflow(self.name, self.selection.waiting, self.env.now)
             return
-        if self.preemptive and self._preempt(tid):
-            return
-        self.queues[self.rank[self.rep.key[tid]]].append(tid)
-        self.queued += 1
-        if self.queued > self.max_queue:
-            raise QueueOverflow(self.name, self.queued, self.env.now)
+        ev = self.wake[seat]
+        if ev is not None:  # a free agent
+            self.wake[seat] = None
+            ev.succeed(tid)
+        else:  # a busy one: preempted, it takes this ticket and gives its own back
+            self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
+            self.procs[seat].interrupt(("preempt", tid))
 
-    def _preempt(self, tid: int) -> bool:
-        rank, key = self.rank, self.rep.key
-        mine = rank[key[tid]]
-        worst, victim = mine, -1
-        for seat in range(min(self.staff, len(self.serving))):
-            other = self.serving[seat]
-            if other >= 0 and rank[key[other]] > worst:
-                worst, victim = rank[key[other]], seat
-        if victim < 0:
-            return False
-        self.serving[victim] = -2  # interrupt pending: not a victim twice
-        self.procs[victim].interrupt(("preempt", tid))
-        return True
+    def _give_back(self, tid: int) -> None:
+        """An interrupted ticket goes back to the selection (or straight to a free agent)."""
+        seat = self.selection.on_return(tid)
+        if seat >= 0:
+            ev = self.wake[seat]
+            self.wake[seat] = None
+            ev.succeed(tid)
 
-    def _push_front(self, tid: int) -> None:
-        """Give back an interrupted ticket: to an idle agent, else first in its queue."""
-        if self.idle:
-            self.idle.pop().succeed(tid)
-            return
-        self.queues[self.rank[self.rep.key[tid]]].appendleft(tid)
-        self.queued += 1
-
-    def _next(self) -> int:
-        """The next ticket to work, or -1; callers who hung up are logged and skipped."""
-        rep, now = self.rep, self.env.now
-        for q in self.queues:
-            while q:
-                tid = q.popleft()
-                self.queued -= 1
-                if self.is_desk and rep.abandon_at[tid] <= now and rep.answered[tid] != rep.answered[tid]:
-                    rep.abandon(tid, self.index)
-                    continue
-                return tid
-        return -1
-
-    # ------------------------------------------------------------------ shifts
+    # ------------------------------------------------------------ shifts
     def set_staff(self, level: int) -> None:
-        """Change the headcount; agents re-check their duty."""
-        old, self.staff = self.staff, level
-        idle, self.idle = self.idle, []
-        for ev in idle:
+        """Change the headcount; free and called-in agents re-check their duty."""
+        seats = self.seats
+        old, seats.staff = seats.staff, level
+        for seat in self.selection.on_shift(level):
+            ev = self.wake[seat]
+            self.wake[seat] = None
             ev.succeed(-1)
         for seat in range(min(level, len(self.off))):
             ev = self.off[seat]
@@ -133,47 +124,66 @@ class Pool:
                 self.off[seat] = None
                 ev.succeed(-1)
         if self.handover and level < old:
-            for seat in range(level, min(old, len(self.serving))):
-                if self.serving[seat] >= 0:
-                    self.serving[seat] = -2
+            serving = seats.serving
+            for seat in range(level, min(old, len(serving))):
+                if serving[seat] >= 0:
+                    serving[seat] = -2
                     self.procs[seat].interrupt(("shift", -1))
 
-    # ------------------------------------------------------------------ agents
+    # ------------------------------------------------------------ agents
     def _agent(self, seat: int):
-        env, rep = self.env, self.rep
+        env, ledger, seats = self.env, self.ledger, self.seats
+        serving, remaining = seats.serving, ledger.remaining
+        on_free, work_time, start_work = self.selection.on_free, self.work_time, ledger.start
+        complete = self.done if self.customer is None else self._complete_or_wait
+        index = self.index
         tid = -1
         while True:
-            if seat >= self.staff:
+            if seat >= seats.staff:
                 if tid >= 0:  # handed a ticket just as the shift ended: give it back
-                    self._push_front(tid)
+                    self._give_back(tid)
                     tid = -1
                 ev = env.event()
                 self.off[seat] = ev
                 yield ev
                 continue
             if tid < 0:
-                tid = self._next()
+                tid = on_free(seat)
             if tid < 0:
                 ev = env.event()
-                self.idle.append(ev)
+                self.wake[seat] = ev
                 tid = yield ev
                 continue
             start = env.now
-            work = rep.remaining.pop(tid, None)
+            work = remaining.pop(tid, None)
             if work is None:
-                work = rep.split_for_customer(tid, self.index, self.work_time(tid))
-            rep.start_work(tid, start)
-            self.serving[seat] = tid
+                work = work_time(tid)
+                if self.customer is not None:
+                    work = self.customer.split(tid, work)
+            start_work(tid, start)
+            serving[seat] = tid
             try:
                 yield env.timeout(work)
             except simpy.Interrupt as stop:
                 why, nxt = stop.cause
-                rep.remaining[tid] = work - (env.now - start)
-                rep.interrupt(tid, self.index, PREEMPTED if why == "preempt" else HANDOVER)
-                self.serving[seat] = -1
-                self._push_front(tid)
+                remaining[tid] = work - (env.now - start)
+                ledger.interrupt(tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
+                serving[seat] = -1
+                self._give_back(tid)
                 tid = nxt
                 continue
-            self.serving[seat] = -1
-            rep.finish(tid, self.index)
+            serving[seat] = -1
+            complete(tid, index)
             tid = -1
+
+    def _complete_or_wait(self, tid: int, party: int) -> None:
+        """A visit's work is done, unless it stopped half-way for the customer (then it waits on them)."""
+        if self.customer.holds(tid):
+            self.ledger.pend(tid, party, self.env.now)
+            self.customer.offer(tid)
+        else:
+            self.done(tid, party)
+
+
+#: the name the engine used before the parts were separated
+Pool = AgentGroup

@@ -1,0 +1,180 @@
+"""The ticket ledger: where every ticket is, what happened to it, and the columnar log.
+
+A ticket is an integer.  The ledger keeps its state in typed arrays (8 bytes
+a value rather than a 32-byte Python float in a list — this is what keeps a
+million tickets in memory) and one row per visit of a ticket to a party, the
+*segment*, appended to typed columns.  Parties report to the ledger (work
+started, interrupted, a caller hung up, resolved, passed on); nobody else
+writes these columns, and at the end ``log`` turns them into a ``RunLog``
+without copying.
+
+Per-ticket state of a ticket still in the system, ``active[tid]``, is a
+small list ``[party, enter, start]``: the party it is at, when it got there
+and when work on it began there (NaN while it waits).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: segment outcomes, as written to the log (codes into ``OUTCOMES``).
+RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = range(7)
+OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending")
+#: ticket outcomes (codes into this tuple)
+TICKET_OUTCOMES = ("resolved", "abandoned", "open")
+
+
+@dataclass
+class RunLog:
+    """The raw output of one replication: columns, engine seconds, codes."""
+
+    tickets: dict[str, np.ndarray]
+    segments: dict[str, np.ndarray]
+    staffing: dict[str, tuple[np.ndarray, np.ndarray]]
+    stopped_at: float
+    outages: dict[str, np.ndarray] = field(default_factory=dict)
+    unstable: str | None = None
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+class Ledger:
+    """Ticket state and the segment log of one replication.
+
+    Parameters
+    ----------
+    key
+        per ticket, its attribute key (``simsla.engine.tables.KeySpace``).
+    abandon_at
+        per ticket, arrival + patience (``inf``: never hangs up).
+    desk
+        party index of the desk (its first start of work is the ticket's ``answered``).
+    """
+
+    def __init__(self, key: memoryview, abandon_at: memoryview, desk: int):
+        n = len(key)
+        self.key, self.abandon_at, self.desk = key, abandon_at, desk
+        nan = math.nan
+        self.answered = array("d", [nan]) * n
+        self.abandoned_at = array("d", [nan]) * n
+        self.resolved_at = array("d", [nan]) * n
+        self.resolved_by = array("h", [-1]) * n
+        #: work left on a ticket that was interrupted or came back from the customer
+        self.remaining: dict[int, float] = {}
+        self.active: dict[int, list] = {}
+        self.arrived = 0  # tickets that have arrived so far (they arrive in id order)
+        self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
+        self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
+
+    # ------------------------------------------------------------ reports
+    def arrive(self, tid: int, desk: int, now: float) -> None:
+        """A ticket arrives (tickets arrive in id order) and waits at the desk."""
+        self.arrived = tid + 1
+        self.active[tid] = [desk, now, math.nan]
+
+    def start(self, tid: int, t: float) -> None:
+        """A party starts working on a ticket (the first time at the desk: answered)."""
+        state = self.active[tid]
+        if state[0] == self.desk and self.answered[tid] != self.answered[tid]:
+            self.answered[tid] = t
+        state[2] = t
+
+    def segment(self, tid: int, party: int, enter: float, start: float, end: float, outcome: int) -> None:
+        """Append one visit to the log."""
+        self.seg_ticket.append(tid)
+        self.seg_party.append(party)
+        self.seg_enter.append(enter)
+        self.seg_start.append(start)
+        self.seg_end.append(end)
+        self.seg_outcome.append(outcome)
+
+    def interrupt(self, tid: int, party: int, outcome: int, now: float) -> None:
+        """Work on a ticket stopped (preempted, shift end); it waits again at the same party."""
+        state = self.active[tid]
+        self.segment(tid, party, state[1], state[2], now, outcome)
+        state[1], state[2] = now, math.nan
+
+    def hung_up(self, tid: int, party: int) -> None:
+        """A waiting caller hung up (at their ``abandon_at``)."""
+        state = self.active.pop(tid)
+        t = self.abandon_at[tid]
+        self.segment(tid, party, state[1], math.nan, t, ABANDONED)
+        self.abandoned_at[tid] = t
+
+    def resolve(self, tid: int, party: int, now: float) -> None:
+        """A party resolved the ticket: it leaves the system."""
+        state = self.active.pop(tid)
+        # the appends written out (not ``self.segment``): this runs once per ticket
+        self.seg_ticket.append(tid)
+        self.seg_party.append(party)
+        self.seg_enter.append(state[1])
+        self.seg_start.append(state[2])
+        self.seg_end.append(now)
+        self.seg_outcome.append(RESOLVED)
+        self.resolved_at[tid] = now
+        self.resolved_by[tid] = party
+
+    def pass_on(self, tid: int, party: int, dest: int, now: float) -> None:
+        """A party passed the ticket on to ``dest``, where it waits."""
+        state = self.active[tid]
+        self.segment(tid, party, state[1], state[2], now, ESCALATED)
+        state[0], state[1], state[2] = dest, now, math.nan
+
+    def pend(self, tid: int, party: int, now: float) -> None:
+        """A party's work stopped half-way to wait on the customer (the customer wait logs its own visit)."""
+        state = self.active[tid]
+        self.segment(tid, party, state[1], state[2], now, PENDING)
+
+    def hold(self, tid: int, customer: int, now: float) -> None:
+        """The ticket now waits on the customer (party ``customer``), a wait that starts at once."""
+        self.active[tid] = [customer, now, now]
+
+    def reply(self, tid: int, customer: int, group: int, since: float, now: float, rest: float) -> None:
+        """The customer answered: their visit is logged, the ticket waits at ``group`` with ``rest`` work left."""
+        self.segment(tid, customer, since, since, now, ESCALATED)
+        self.remaining[tid] = rest
+        self.active[tid] = [group, now, math.nan]
+
+    # ---------------------------------------------------------- the end
+    def close(self, stop: float) -> None:
+        """The run stopped: callers at the desk who would have hung up by now did; the rest is open."""
+        for tid, (party, enter, start) in list(self.active.items()):
+            if party == self.desk and self.abandon_at[tid] <= stop and self.answered[tid] != self.answered[tid]:
+                self.hung_up(tid, party)
+            else:
+                self.segment(tid, party, enter, start, math.nan, OPEN)
+
+    def segment_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Views on the (unsorted) party, enter and end columns of the segments."""
+        return (np.frombuffer(self.seg_party, dtype=np.int16), np.frombuffer(self.seg_enter),
+                np.frombuffer(self.seg_end))
+
+    def log(self, arrivals: dict[str, np.ndarray], stop: float, unstable: str | None,
+            staffing: dict[str, tuple[np.ndarray, np.ndarray]], outages: dict[str, np.ndarray]) -> RunLog:
+        """The RunLog: tickets that arrived (with their attributes) and their segments, by ticket and entry."""
+        n = self.arrived
+        tickets = {name: col[:n] for name, col in arrivals.items() if name != "patience"}
+        # views on the ledger's arrays (no copy: the replication is done with them)
+        tickets["answered"] = np.frombuffer(self.answered, dtype=np.float64)[:n]
+        tickets["abandoned"] = np.frombuffer(self.abandoned_at, dtype=np.float64)[:n]
+        tickets["resolved"] = np.frombuffer(self.resolved_at, dtype=np.float64)[:n]
+        tickets["resolved_by"] = np.frombuffer(self.resolved_by, dtype=np.int16)[:n]
+        outcome = np.full(n, 2, dtype=np.int8)
+        outcome[~np.isnan(tickets["resolved"])] = 0
+        outcome[~np.isnan(tickets["abandoned"])] = 1
+        tickets["outcome"] = outcome
+        raw = {
+            "ticket": (self.seg_ticket, np.int64), "party": (self.seg_party, np.int16),
+            "enter": (self.seg_enter, np.float64), "start": (self.seg_start, np.float64),
+            "end": (self.seg_end, np.float64), "outcome": (self.seg_outcome, np.int8),
+        }
+        order = np.lexsort((np.frombuffer(self.seg_enter), np.frombuffer(self.seg_ticket, dtype=np.int64)))
+        segments = {}
+        for name, (column, dtype) in raw.items():  # one column at a time: peak memory is one extra column
+            segments[name] = np.frombuffer(column, dtype=dtype)[order]
+        del raw
+        self.seg_ticket = self.seg_party = self.seg_enter = self.seg_start = self.seg_end = self.seg_outcome = None
+        return RunLog(tickets, segments, staffing, stop, outages, unstable)
