@@ -60,15 +60,18 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = 
 
 
 def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
-             workers: int | None = 1, mapping: Any = None):
-    """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span."""
+             workers: int | None = 1, mapping: Any = None, holdout: float | None = None):
+    """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span.
+
+    ``counts``: fit on the series without its last ``holdout`` seconds (default 4 weeks) and predict those.
+    """
     from simsla.fit.backtesting import run_backtest
     from simsla.fit.reading import in_file
 
     if format not in FORMATS:
         raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
     with in_file(log_path):
-        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
+        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping, holdout)
 
 
 __all__ = ["FORMATS", "FitResult", "LogError", "backtest", "fit_log"]
