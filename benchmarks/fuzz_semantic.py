@@ -806,6 +806,7 @@ class Proc:
     cpu: float
     peak_rss: int  # bytes
     signal: int | None = None
+    cut: bool = False  # stopped by the session's deadline, not by its own limit: no verdict
 
 
 def _tree_pids(pid: int) -> list[int]:
@@ -853,12 +854,13 @@ def _cpu(pids: list[int]) -> float:
 WALL_FACTOR = 4.0
 
 
-def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
+def execute(argv: list[str], timeout: float, memory: int, cwd: Path, deadline: float | None = None) -> Proc:
     """Run ``argv`` in its own session under an address-space limit and a time limit.
 
     ``timeout`` is CPU seconds of the process tree, so that a machine shared with
     other work does not turn slow runs into hangs; ``WALL_FACTOR`` x ``timeout`` of
-    wall time is the limit for a process that waits instead of computing.
+    wall time is the limit for a process that waits instead of computing.  At ``deadline``
+    (``time.monotonic()``) the process is stopped without a verdict (``cut``).
     """
     def limits() -> None:  # runs in the child between fork and exec
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -873,7 +875,7 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
     proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
                             preexec_fn=limits, start_new_session=True)
     peak, status, ru = 0, None, None
-    killed = False
+    killed = cut = False
     try:
         while True:
             pid, st, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -882,7 +884,9 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
                 break
             pids = _tree_pids(proc.pid)
             peak = max(peak, sum(_hwm(p) for p in pids))
-            if _cpu(pids) > timeout or time.monotonic() - t0 > WALL_FACTOR * timeout:
+            if deadline is not None and time.monotonic() > deadline:
+                cut = True
+            if cut or _cpu(pids) > timeout or time.monotonic() - t0 > WALL_FACTOR * timeout:
                 killed = True
                 _killpg(proc.pid)
                 _, status, ru = os.wait4(proc.pid, 0)
@@ -905,7 +909,7 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path) -> Proc:
     peak = max(peak, (ru.ru_maxrss * 1024) if ru else 0)
     code = proc.returncode
     if killed:
-        return Proc(None, stdout, stderr, wall, cpu, peak)
+        return Proc(None, stdout, stderr, wall, cpu, peak, cut=cut)
     return Proc(code, stdout, stderr, wall, cpu, peak, signal=-code if code < 0 else None)
 
 
@@ -1090,6 +1094,7 @@ class Limits:
     rss_base: float = 600 * 2**20
     rss_factor: float = 4.0
     replications: int = 2
+    deadline: float | None = None  # time.monotonic() at which a case in progress is dropped (the session ends)
 
 
 def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None = None) -> Outcome:
@@ -1098,7 +1103,9 @@ def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None
     path = case_dir / "case.yaml"
     path.write_text(dump(tree), encoding="utf-8")
     cmd = simsla_command()
-    v = execute([*cmd, "validate", str(path)], limits.validate_timeout, limits.memory, case_dir)
+    v = execute([*cmd, "validate", str(path)], limits.validate_timeout, limits.memory, case_dir, limits.deadline)
+    if v.cut:
+        return Outcome("cut", validate=v)
     res = Outcome("refused", validate=v)
     expect = oracle.expect if oracle else None
     okey = f"{oracle.op}: {oracle.kind}" if oracle else ""
@@ -1124,7 +1131,10 @@ def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None
                                         key=okey))
         out_dir = case_dir / "out"
         r = execute([*cmd, "run", str(path), "-r", str(limits.replications), "-s", "1", "-w", "1", "-o", str(out_dir)],
-                    limits.run_timeout, limits.memory, case_dir)
+                    limits.run_timeout, limits.memory, case_dir, limits.deadline)
+        if r.cut:
+            shutil.rmtree(out_dir, ignore_errors=True)
+            return Outcome("cut", validate=v, run=r)
         res.run = r
         res.outcome = "ran"
         f = crash("run", r)
@@ -1302,12 +1312,18 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
+#: seconds after ``seconds`` that the last case may take before it is dropped
+END_GRACE = 15.0
+
+
 def fuzz(seed: int = 1, cases: int | None = None, seconds: float | None = 60.0, out: Path | None = None,
          shrink_budget: float = 120.0, limits: Limits | None = None, progress: Callable[[str], None] | None = None,
          start: int = 0) -> Report:
     """Run cases ``start, start+1, ...`` of ``seed`` until ``cases`` are done or ``seconds`` have passed."""
     limits = limits or Limits()
     log = progress or (lambda s: None)
+    if seconds is not None:  # a case still running this long after the end is dropped (not counted)
+        limits = Limits(**{**limits.__dict__, "deadline": time.monotonic() + seconds + END_GRACE})
     out = out or Path(tempfile.mkdtemp(prefix="simsla-fuzz-semantic-"))
     out.mkdir(parents=True, exist_ok=True)
     examples = load_examples()
@@ -1323,6 +1339,9 @@ def fuzz(seed: int = 1, cases: int | None = None, seconds: float | None = 60.0, 
             if not case.mutations:
                 continue
             res = run_case(case.tree(), work / "case", limits, case.oracle)
+            if res.outcome == "cut":
+                log(f"[  cut {time.monotonic() - t0:5.0f}s] #{case.index}: still running at the end; not counted")
+                break
             report.cases += 1
             report.outcomes[res.outcome] = report.outcomes.get(res.outcome, 0) + 1
             for m in case.mutations:

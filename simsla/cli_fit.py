@@ -68,7 +68,7 @@ def _fit_problem(log: Path, exc: ValueError) -> None:
 @app.command()
 def fit(
     log: Path = typer.Argument(..., help="ticket export or call log (CSV, may be gzipped)"),
-    format: str = typer.Option(..., "--format", "-f", help="servicenow | calls | csv"),
+    format: str = typer.Option(..., "--format", "-f", help="servicenow | calls | csv | counts"),
     output: Path = typer.Option(..., "--output", "-o", help="scenario file to write (YAML)"),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="csv: YAML file mapping columns to fields"),
     report_dir: Optional[Path] = typer.Option(None, "--report", help="folder for the fit report (tables, figures)"),
@@ -115,6 +115,8 @@ def backtest(
     seed: int = typer.Option(1, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for backtest.csv/json"),
+    holdout: Optional[str] = typer.Option(None, "--holdout", help="counts: the last weeks to predict, e.g. 4w "
+                                          "(fitted on the rest; default 4w)"),
 ) -> None:
     """Simulate a scenario over the log's span; observed vs simulated, with relative errors."""
     from simsla.cli import _load
@@ -127,13 +129,25 @@ def backtest(
     _log_and_format(log, format)
     log_mapping = _mapping(mapping, format)
     model = _load(scenario) if scenario is not None else None
+    held = None
+    if holdout is not None:
+        from simsla.model.units import parse_duration
+
+        try:
+            held = parse_duration(holdout)
+        except ValueError as exc:
+            _refuse(f"--holdout {holdout}: {exc}")
+        if format != "counts":
+            _refuse(f"--holdout applies to --format counts (a count series); --format {format} compares the whole log")
     try:
         with _interruptible(out_dir or Path(".")):
             result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,
-                                  mapping=log_mapping)
+                                  mapping=log_mapping, holdout=held)
     except ValueError as exc:
         _fit_problem(log, exc)
     say(out, result.to_frame().to_string(index=False))
+    for note in result.notes:
+        say(out, note)
     if out_dir is not None:
         with _interruptible(out_dir), _writing(out_dir):
             _output_folder(out_dir, "backtest", claim=True)

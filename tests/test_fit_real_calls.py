@@ -38,9 +38,12 @@ def test_fit_matches_what_is_known_about_the_log(fitted):
 
 def test_backtest_within_ten_percent_on_abandonment_and_answer_within_20s(fitted):
     _, path = fitted
-    bt = backtest(DATA, "calls", path, replications=2, seed=1, workers=2)
+    # the fitted busy days (cv ~0.22, correlated across days) make a month's volume vary by ~10 % between
+    # replications, as real months do: six replications keep the mean within the tolerances below
+    bt = backtest(DATA, "calls", path, replications=6, seed=1, workers=2)
     df = bt.to_frame().set_index("measure")
     assert abs(df.loc["calls offered", "relative_error"]) < 0.03
+    assert df.loc["calls offered", "ci_low"] <= df.loc["calls offered", "observed"] <= df.loc["calls offered", "ci_high"]
     assert abs(df.loc["abandonment share", "relative_error"]) < 0.15
     assert abs(df.loc["P(wait <= 20 s | served)", "relative_error"]) < 0.10
     assert abs(df.loc["mean handling time, s", "relative_error"]) < 0.03

@@ -21,7 +21,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 10
 CASES = 12
-SECONDS = 50.0  # a loaded machine does fewer of the same cases, never other ones
+SECONDS = 50.0  # a loaded machine does fewer of the same cases, never other ones; a case still running
+#               15 s after that is dropped
 
 
 def _fuzzer():
@@ -48,7 +49,7 @@ def test_mutated_scenarios_are_refused_run_or_explained(tmp_path):
     limits = fz.Limits(validate_timeout=15.0, run_timeout=25.0)
     report = fz.fuzz(seed=SEED, cases=CASES, seconds=SECONDS, out=tmp_path, shrink_budget=0, limits=limits)
     took = time.monotonic() - t0
-    assert report.cases >= 4, f"only {report.cases} cases in {took:.0f} s"
+    assert report.cases >= 1, f"no case finished in {took:.0f} s"
     lines = [f"{f.cls} ({f.stage}): {f.last_line[:200]}  [case {c.index} {c.example}: {c.describe()[:200]}]"
              for f, c in report.findings]
     if lines:

@@ -160,7 +160,7 @@ def test_service_attainment_adds_up_to_the_target(results):
 
 def test_weekly_profile_counts_every_arrival(results):
     profile = F.weekly_profile(results)
-    from simsla.report.figures_load import _occurrences
+    from simsla.analysis.weekly import _occurrences
     occurrences = _occurrences(results)
     total = (profile["arrivals"].mul(occurrences, axis=0).sum().sum()) * results.replications
     assert total == pytest.approx(len(results.tickets))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from simsla.analysis.stats import mean_ci
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE, judge
+from simsla.model.chain import paid_fte
 
 if TYPE_CHECKING:
     from simsla.ticketlog import TicketLog
@@ -65,9 +66,17 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
         per_rep = (u["busy"] / u["staffed"].replace(0, np.nan)).to_numpy()
         s = seg[(seg["party"] == g.name) & seg["start"].notna()]
         waits = (s["start"] - s["enter"]).to_numpy()
+        # agent-hours on the floor per week, and the paid hours (shrinkage) and cost behind them
+        measured_weeks = max(float(sc.horizon), 1.0) / (7 * 86400.0) * max(int(reps), 1)
+        floor_hours = float(u["staffed"].sum()) / 3600.0 / measured_weeks
+        paid_hours = paid_fte(floor_hours, float(g.shrinkage))
         groups.append({
             "name": g.name,
             "role": g.role,
+            "on_floor_agent_hours_per_week": floor_hours,
+            "shrinkage": float(g.shrinkage),
+            "paid_agent_hours_per_week": paid_hours,
+            "cost_per_week": None if g.cost_per_hour is None else paid_hours * float(g.cost_per_hour),
             "utilization": _num(float(u["busy"].sum() / u["staffed"].sum())) if u["staffed"].sum() > 0 else None,
             "utilization_ci95": _share_ci(per_rep)["ci95"],
             "visits": int(len(s)),

@@ -19,8 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simsla.analysis.attainment import evaluate, items
-from simsla.analysis.periods import period_index, period_table
+from simsla.analysis.attainment import evaluate, items, measured_periods, period_counts
 from simsla.decide.staffing_protection import class_times
 from simsla.experiment.runner import assemble, replicate
 from simsla.experiment.workers import closing, worker_pool
@@ -54,11 +53,9 @@ def single_results(scenario: Scenario, seed: int, replication: int, max_queue: i
     return assemble(scenario, seed, [part])
 
 
-def _complete_periods(res, period: str) -> pd.DataFrame:
-    sc = res.scenario
-    stop = float(res.runs["stopped_at"].min())
-    table = period_table(origin=sc.origin, tz=sc.timezone, period=period, span=(sc.warmup, max(stop, sc.warmup + 1)))
-    return table[(table["start"] >= sc.warmup - 1e-6) & (table["end"] <= stop + 1e-6)]
+def _complete_periods(scenario: Scenario, stopped_at: float, period: str) -> pd.DataFrame:
+    table = measured_periods(scenario, stopped_at, period)  # the one definition of a complete period
+    return table[table["complete"]]
 
 
 def target_replication(scenario: Scenario, seed: int, replication: int, keys: Sequence[str],
@@ -82,9 +79,7 @@ def target_replication(scenario: Scenario, seed: int, replication: int, keys: Se
         message = " ".join(res.unstable)
         culprit = {g.name: 1.0 for g in sc.groups if g.name in message}
         for ag in sc.agreements:
-            table = _complete_periods(res.__class__(sc, seed, 1, res.tickets.iloc[:0], res.segments.iloc[:0],
-                                                    res.utilization.iloc[:0],
-                                                    res.runs.assign(stopped_at=sc.end)), ag.period)
+            table = _complete_periods(sc, sc.end, ag.period)
             for tg in ag.targets:
                 out["targets"][target_key(ag, tg)] = {"att": [0.0] * len(table), "counted": [0] * len(table),
                                                       "blame": culprit}
@@ -95,22 +90,17 @@ def target_replication(scenario: Scenario, seed: int, replication: int, keys: Se
     stop = float(res.runs["stopped_at"].iloc[0])
     for ag in sc.agreements:
         if ag.period not in periods:
-            periods[ag.period] = _complete_periods(res, ag.period)
+            periods[ag.period] = _complete_periods(sc, float(res.runs["stopped_at"].min()), ag.period)
         table = periods[ag.period]
         for tg in ag.targets:
             found = items(res, ag, tg)
-            att: list[float | None] = []
-            counted: list[int] = []
-            if len(found):
-                codes = np.asarray(period_index(found["when"].to_numpy(dtype=float), sc.origin, sc.timezone, ag.period))
-                met = found["met"].to_numpy(dtype=bool)
-            else:
-                codes, met = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
-            for code in table["code"].to_numpy():
-                mine = codes == code
-                n = int(mine.sum())
-                counted.append(n)
-                att.append(float(met[mine].mean()) if n else None)
+            # counted and met per complete period, by analysis' one per-period aggregation
+            per = period_counts(found, sc, ag.period).set_index("code") if len(found) else None
+            codes = table["code"].to_numpy()
+            counted = [int(per["counted"].get(c, 0)) if per is not None else 0 for c in codes]
+            att: list[float | None] = [float(per["met"][c] / per["counted"][c]) if n else None
+                                       for c, n in zip(codes, counted)]
+            met = found["met"].to_numpy(dtype=bool) if len(found) else np.zeros(0, dtype=bool)
             blame: dict[str, float] = {}
             if ag.kind != "SLA" or tg.metric != "resolution":
                 # answered/first response: the desk's queue; an OLA: its own group

@@ -65,7 +65,7 @@ import math
 import os
 import time
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +83,7 @@ from simsla.decide.staffing_blocks import (  # noqa: F401  (re-exported: the sea
 from simsla.decide.staffing_evaluate import Evaluator, Judgement, Progress, TargetStatus
 from simsla.decide.staffing_occupancy import DEFAULT_MAX_OCCUPANCY, raise_to_cap
 from simsla.decide.staffing_protection import Protection
+from simsla.experiment.workers import worker_pool
 from simsla.decide.staffing_result import StaffingResult
 from simsla.experiment.gate import preflight
 from simsla.model import Scenario
@@ -185,7 +186,7 @@ def find_staffing(
     workers = workers if workers is not None else os.cpu_count() or 1
     own_pool = None
     if executor is None and workers > 1:
-        own_pool = executor = ProcessPoolExecutor(max_workers=workers)
+        own_pool = executor = worker_pool(workers)  # workers die with this process, however it ends
     try:
         ev = Evaluator(scenario, blocks, keys, confidence, executor, workers, log_dir, progress, batch, max_queue,
                        max_occupancy, protection)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from simsla.decide._replicate import target_key
-from simsla.decide.erlang import desk_requirement, shift_cover
+from simsla.decide.erlang import desk_requirement, shift_cover, target_rule
 from simsla.model import Scenario
 from simsla.model.calendar import parse_days, parse_hours
 from simsla.model.chain import paid_fte
@@ -195,7 +195,10 @@ def analytic_start(scenario: Scenario, blocks: Sequence[Block], keys: Sequence[s
         return start, info
     req = None
     for a, t in answer:
-        r = desk_requirement(scenario, float(t.threshold), min(t.fraction, 0.999))["required"].to_numpy()  # type: ignore[arg-type]
+        # the target's own abandoned-call rule, and calls only: written work is judged by simulation
+        rule, grace = target_rule(t)
+        r = desk_requirement(scenario, float(t.threshold), min(t.fraction, 0.999), basis=rule, grace=grace,  # type: ignore[arg-type]
+                             channels=("phone",))["required"].to_numpy()
         req = r if req is None else np.maximum(req, r)
     assert req is not None
     if desk.staff is not None:

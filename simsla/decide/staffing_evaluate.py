@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from simsla.analysis.attainment import breached
 from simsla.analysis.stats import wilson_ci
 from simsla.decide._common import digest, read_json, scenario_digest, write_json_atomic
 from simsla.decide._replicate import run_tasks, target_key, target_replication
@@ -52,7 +53,7 @@ class TargetStatus:
 
     @property
     def breaches(self) -> int:
-        return int((self.attainments < self.fraction - 1e-12).sum())
+        return int(breached(self.attainments, self.fraction).sum())  # analysis' one breach rule
 
     @property
     def met(self) -> bool:

@@ -12,6 +12,9 @@
   group is fitted separately for the visits that resolve the ticket and those
   that pass it on (``resolves: true`` / ``false`` rules, each with its own
   priority rules) where both have enough visits and their times differ.
+* ``counts``: a count series (contacts per 5- to 60-minute interval) fits the
+  week profile at its resolution, weekday volumes, month factors, trend,
+  holidays and the busy-day factor (``simsla.fit.counts``, ``simsla.fit.daily``).
 * ``backtest(log_path, format, scenario, ...) -> BacktestResult``: simulate
   the scenario over the log's span and compare with what the log shows.
 
@@ -28,7 +31,7 @@ from typing import Any
 from simsla.fit.reading import LogError
 from simsla.fit.result import FitResult
 
-FORMATS = ("servicenow", "calls", "csv")
+FORMATS = ("servicenow", "calls", "csv", "counts")
 
 
 def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = "quantiles") -> FitResult:
@@ -47,21 +50,28 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = 
             from simsla.fit.calls_scenario import calls_result
 
             return calls_result(path, source=source)
+        if format == "counts":  # a count series: contacts per interval (simsla.fit.counts)
+            from simsla.fit.counts_scenario import counts_result
+
+            return counts_result(path, mapping, source=source)
         from simsla.fit.tickets_scenario import tickets_result
 
         return tickets_result(path, format, mapping, source=source, times=times)
 
 
 def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
-             workers: int | None = 1, mapping: Any = None):
-    """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span."""
+             workers: int | None = 1, mapping: Any = None, holdout: float | None = None):
+    """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span.
+
+    ``counts``: fit on the series without its last ``holdout`` seconds (default 4 weeks) and predict those.
+    """
     from simsla.fit.backtesting import run_backtest
     from simsla.fit.reading import in_file
 
     if format not in FORMATS:
         raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
     with in_file(log_path):
-        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping)
+        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping, holdout)
 
 
 __all__ = ["FORMATS", "FitResult", "LogError", "backtest", "fit_log"]

@@ -88,9 +88,13 @@ def _over_span(scenario, start: pd.Timestamp, end: pd.Timestamp, tail: float = 0
 
 
 def run_backtest(log_path, format: str, scenario: Any, replications: int, seed: int, workers: int | None,
-                 mapping: Any = None) -> BacktestResult:
+                 mapping: Any = None, holdout: float | None = None) -> BacktestResult:
     import simsla
 
+    if format == "counts":  # fit on all but the last weeks, predict them (simsla.fit.counts_backtest)
+        from simsla.fit.counts_backtest import counts_backtest
+
+        return counts_backtest(log_path, mapping, holdout, replications, seed)
     if format == "calls":
         from simsla.fit.calls import observed_measures, read_calls
         from simsla.fit.calls_scenario import calls_result

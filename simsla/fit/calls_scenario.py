@@ -9,7 +9,8 @@ from simsla.fit.emit import ScenarioText, add_time_frame, rate_text, shift_block
 
 
 def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log", source: str = "",
-                  staff_column: str = "present") -> ScenarioText:
+                  staff_column: str = "present", busy=None) -> ScenarioText:
+    """The commented scenario; ``busy`` (a ``simsla.fit.daily.DailyFit`` of the daily totals) adds busy days."""
     a, h, p = fit.arrivals, fit.handling, fit.patience
     start, end = fit.span
     days = int(round((end - start).total_seconds() / 86400))
@@ -43,10 +44,17 @@ def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log"
     sc.add("profiles", {"calls": {"hour_of_week": a.weights()}},
            "Arrival profile: mean calls offered per hour of the week (Monday 00:00 first), as relative weights.",
            f"Arrivals are {a.verdict()}.")
-    sc.add("demand", [{"name": "calls", "channel": "phone", "type": "incident", "volume": rate_text(a.per_week),
-                       "profile": "calls", "services": {str(t): int(n) for t, n in types.items()},
-                       "impact": {"low": 1}, "urgency": {"low": 1}}],
-           f"{a.count} calls offered over {a.weeks:.2f} weeks = {a.per_week:.1f} per week on average.")
+    from simsla.fit.counts_scenario import busy_days_comment, busy_days_spec
+
+    stream = {"name": "calls", "channel": "phone", "type": "incident", "volume": rate_text(a.per_week),
+              "profile": "calls", "services": {str(t): int(n) for t, n in types.items()},
+              "impact": {"low": 1}, "urgency": {"low": 1}}
+    spec = busy_days_spec(busy) if busy is not None else None
+    if spec:
+        stream["busy_days"] = spec
+    sc.add("demand", [stream],
+           f"{a.count} calls offered over {a.weeks:.2f} weeks = {a.per_week:.1f} per week on average.",
+           *(busy_days_comment(busy) if busy is not None else ()))
     cands = ", ".join(f"{r['family']} mean {r['fitted_mean_s']:.0f} s (dAIC {r['delta_aic']:.0f})" for r in p.censored.table())
     sc.add("patience", p.censored.spec(),
            "Patience, estimated WITH CENSORING (a served caller's wait is a lower bound on their patience):",
@@ -65,6 +73,27 @@ def call_scenario(fit: CallFit, name: str = "Call centre fitted from a call log"
     return sc
 
 
+def _busy_days(calls, fit: CallFit):
+    """The daily model of the calls offered per day (weekday volumes and the busy-day cv), or ``None``.
+
+    Days with no call at all inside the span (a closed day, or a gap in the log) count as zeros only
+    when that weekday usually has calls; fewer than 14 days fit nothing.
+    """
+    import pandas as pd
+
+    from simsla.fit.daily import fit_daily
+
+    off = calls[calls["outcome"].isin(["served", "abandoned"])]
+    start, end = fit.span
+    days = pd.date_range(start, end, freq="D", inclusive="left")
+    totals = off["arrival"].dt.normalize().value_counts().reindex(days, fill_value=0).astype(float)
+    typical = totals.groupby(totals.index.day_of_week).transform("median")
+    totals = totals[typical > 0]
+    if len(totals) < 14:
+        return None
+    return fit_daily(totals)
+
+
 def calls_result(path, source: str = ""):
     """Read, fit and write up a call log: a ``FitResult``."""
     import pandas as pd
@@ -77,7 +106,8 @@ def calls_result(path, source: str = ""):
     q = Quality()
     calls = read_calls(path, q)
     fit = fit_calls(calls, q)
-    text = call_scenario(fit, source=source)
+    busy = _busy_days(calls, fit)
+    text = call_scenario(fit, source=source, busy=busy)
     p, h, o = fit.patience, fit.handling, fit.observed
     rows = [
         {"section": "arrivals", "measure": "calls offered per week", "observed": fit.arrivals.per_week,
@@ -100,6 +130,11 @@ def calls_result(path, source: str = ""):
         {"section": "staffing", "measure": "peak agents on duty (estimate)", "observed": float(fit.staff["present"].max()),
          "fitted": float(np.rint(fit.staff["present"]).max()), "note": "not in the log: estimated from agents' calls"},
     ] + [{"section": "observed", "measure": k, "observed": v, "fitted": None, "note": ""} for k, v in o.items()]
+    if busy is not None:
+        rows.append({"section": "arrivals", "measure": "busy-day cv (daily totals vs weekday expectation)",
+                     "observed": busy.dispersion, "fitted": busy.cv,
+                     "note": "method of moments, var = m + cv^2 m^2; observed = dispersion index; 95 % "
+                             f"{busy.cv_interval[0]:.3f}-{busy.cv_interval[1]:.3f}"})
     staff = fit.staff.assign(arrivals=fit.arrivals.hourly)
     tables = {"distributions": pd.DataFrame(h.table() + p.censored.table()), "hour_of_week": staff.round(4)}
 

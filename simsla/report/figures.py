@@ -1,9 +1,10 @@
 """Figures of a simulation: functions that take results or tables and return a matplotlib Figure.
 
 Every function here only *draws*: the numbers come from ``simsla.analysis``
-(attainment, breach probability, attribution) or from small, pure tabulating
-helpers next to the figures (``service_attainment``, ``weekly_profile``,
-``staffing_table``) that group the log without inventing a metric.  Nothing
+(attainment, breach probability and its lights, attribution, the weekly
+profile) and ``simsla.decide`` (the Erlang requirement behind
+``staffing_table``); ``service_attainment``, ``risk_table`` and
+``weekly_profile`` are re-exported from there for convenience.  Nothing
 calls ``plt.show``; figures are made with the non-interactive Agg canvas, so
 they work on a server, in a test and in a notebook alike (a notebook displays
 a returned Figure itself).

@@ -195,10 +195,17 @@ def _summary_section(summary: dict[str, Any]) -> str:
         rows.append([_e(c["channel"]), f"{c['contacts']:,}", within, abandon, _secs(c["mean_wait_seconds"])])
     out += ["<h3>Channels</h3>", _table(["channel", "contacts", "answered within (share of all contacts)",
                                           "abandoned", "mean wait"], rows, numeric=(1, 3, 4))]
+    def hours(x: float | None) -> str:
+        return "–" if x is None else f"{x:,.0f}"
+
     rows = [[_e(g["name"]), _e(g["role"]), _pct(g["utilization"]) + _ci(*g["utilization_ci95"]), f"{g['visits']:,}",
-             _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"])] for g in summary["groups"]]
-    out += ["<h3>Groups</h3>", _table(["group", "role", "utilisation [95 % CI]", "visits", "mean wait", "90th percentile wait"],
-                                      rows, numeric=(2, 3, 4, 5))]
+             _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"]), hours(g.get("on_floor_agent_hours_per_week")),
+             hours(g.get("paid_agent_hours_per_week")) + (f" ({100 * g['shrinkage']:.0f} % shrinkage)"
+                                                          if g.get("shrinkage") else ""),
+             hours(g.get("cost_per_week"))] for g in summary["groups"]]
+    out += ["<h3>Groups</h3>", _table(["group", "role", "utilisation [95 % CI]", "visits", "mean wait", "90th percentile wait",
+                                       "agent-hours on the floor per week", "paid agent-hours per week", "cost per week"],
+                                      rows, numeric=(2, 3, 4, 5, 6, 7, 8))]
     return "".join(out)
 
 

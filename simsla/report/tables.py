@@ -85,11 +85,18 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(tickets)
 
     groups = Table(title="Groups", title_justify="left")
-    for col in ("group", "role", "utilisation [95 % CI]", "visits", "mean wait", "p90 wait"):
+    for col in ("group", "role", "utilisation [95 % CI]", "visits", "mean wait", "p90 wait", "on floor h/wk",
+                "paid h/wk", "cost/wk"):
         groups.add_column(col, justify="left" if col in ("group", "role") else "right")
     for g in summary["groups"]:
         util = _ci_pct({"mean": g["utilization"], "ci95": g["utilization_ci95"]})
-        groups.add_row(Text(g["name"]), g["role"], util, f"{g['visits']:,}", _secs(g["mean_wait_seconds"]), _secs(g["p90_wait_seconds"]))
+        floor, paid, cost = (g.get("on_floor_agent_hours_per_week"), g.get("paid_agent_hours_per_week"),
+                             g.get("cost_per_week"))
+        groups.add_row(Text(g["name"]), g["role"], util, f"{g['visits']:,}", _secs(g["mean_wait_seconds"]),
+                       _secs(g["p90_wait_seconds"]), "–" if floor is None else f"{floor:,.0f}",
+                       "–" if paid is None else f"{paid:,.0f}" + (f" ({100 * g['shrinkage']:.0f} % shrinkage)"
+                                                                  if g.get("shrinkage") else ""),
+                       "–" if cost is None else f"{cost:,.0f}")
     console.print(groups)
 
     for c in summary["channels"]:
