@@ -23,7 +23,7 @@ from simsla.engine.parties import CustomerWait, Supplier
 from simsla.engine.pool import AgentGroup, QueueOverflow
 from simsla.engine.router import MAX_HOPS, Router  # noqa: F401
 from simsla.engine.sampling import Buffer, sampler
-from simsla.engine.selection import Patience, PriorityQueues, Seats
+from simsla.engine.selection import Patience, PriorityQueues, Seats, SelectionFactory
 from simsla.engine.shifts import staff_steps
 from simsla.engine.tables import KeySpace
 from simsla.engine.trend import growing_backlogs
@@ -42,10 +42,14 @@ class Replication:
         root seed and replication index (which random numbers).
     max_queue
         a queue longer than this stops the run as unstable.
+    selection
+        builds each agent group's matching policy (``simsla.engine.selection``); default ``PriorityQueues``.
     """
 
-    def __init__(self, scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000):
+    def __init__(self, scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000,
+                 selection: SelectionFactory = PriorityQueues):
         self.scenario, self.seed, self.replication = scenario, seed, replication
+        self.selection = selection
         self.env = simpy.Environment()
         space = KeySpace(scenario)
         self.outages = arrivals.outages(scenario, seed, replication)
@@ -67,7 +71,7 @@ class Replication:
 
     # ------------------------------------------------------------ parts
     def _group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool, max_queue: int) -> AgentGroup:
-        """An agent group with today's selection (priority queues), its work times and customer wait."""
+        """An agent group with its selection, work times and customer wait."""
         g = self.scenario.groups[gi]
         # one agent process per seat of the peak headcount (not the sum of all shift blocks,
         # which for many non-overlapping blocks would be processes that never work)
@@ -77,7 +81,7 @@ class Replication:
             ledger = self.ledger
             patience = Patience(ledger.abandon_at, ledger.answered, lambda: self.env.now,
                                 lambda tid: ledger.hung_up(tid, gi))
-        selection = PriorityQueues(seats, _rank(self.scenario, space, gi), key, preemptive=g.preemptive,
+        selection = self.selection(seats, _rank(self.scenario, space, gi), key, preemptive=g.preemptive,
                                    patience=patience)
         customer = self._customer_wait(gi)
         group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection,

@@ -57,13 +57,21 @@ class Selection(Protocol):
 
     waiting: int
 
-    def on_arrival(self, item: int) -> int: ...
+    def on_arrival(self, item: int) -> int:
+        """An item arrives: a free seat to take it, a busy seat to preempt, or -1 (it waits)."""
 
-    def on_free(self, seat: int) -> int: ...
+    def on_free(self, seat: int) -> int:
+        """A seat is free: the item it takes (no longer waiting), or -1 (the seat is now free)."""
 
-    def on_return(self, item: int) -> int: ...
+    def on_return(self, item: int) -> int:
+        """An interrupted item comes back: a free seat to take it, or -1 (it waits)."""
 
-    def on_shift(self, level: int) -> list[int]: ...
+    def on_shift(self, level: int) -> list[int]:
+        """The headcount is now ``level``: the free seats to wake (no longer free)."""
+
+
+#: builds a group's selection: ``(seats, rank, key, *, preemptive, patience) -> Selection``
+SelectionFactory = Callable[..., Selection]
 
 
 class Patience:
