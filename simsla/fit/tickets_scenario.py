@@ -17,6 +17,7 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
+from simsla.fit.gatecheck import ample_staff, settle_staff
 from simsla.fit.routing import collapse, probabilities, transitions
 
 DESK = "registration"
@@ -40,6 +41,43 @@ class ByPriority:
 
 
 @dataclass
+class CustomerWait:
+    """The time a group's visits wait for the customer: the share of visits that wait, and how long (in all)."""
+
+    visits: int
+    waiting: int
+    seconds: np.ndarray
+    fit: DurationFit
+
+    @property
+    def probability(self) -> float:
+        return self.waiting / self.visits if self.visits else 0.0
+
+
+def fit_waits(v: pd.DataFrame) -> dict[str, CustomerWait]:
+    """Per group with >= 2 waiting visits: the share of its timed visits that waited for the customer, and the
+    customer wait of such a visit.
+
+    The engine draws one wait per fresh visit, independent of the work.  So that a waiting visit lasts as
+    long as in the log (work and waits together, ``visit_secs``), the wait is that whole time scaled to the
+    mean of (whole waiting visit - the work of a visit that did not wait): exact in the mean, and the plain
+    wait when work and waiting are independent (the round trip checks it).
+    """
+    out = {}
+    g = v[(v["kind"] == "group") & v["visit_secs"].notna()]
+    for party, grp in g.groupby("party"):
+        whole = grp.loc[grp["waiting"], "visit_secs"].to_numpy(float)
+        work = grp.loc[~grp["waiting"], "secs"].dropna().to_numpy(float)
+        if len(whole) < 2:
+            continue
+        mean_work = float(work.mean()) if len(work) else 0.0
+        scale = max(1.0 - mean_work / whole.mean(), 0.05)       # never below 5 % of the visit
+        waits = whole * scale
+        out[party] = CustomerWait(len(grp), len(whole), waits, fit_durations(waits, f"customer wait at {party}"))
+    return out
+
+
+@dataclass
 class TicketFit:
     tickets: pd.DataFrame
     visits: pd.DataFrame             # collapsed
@@ -56,6 +94,8 @@ class TicketFit:
     route_tree: dict[str, ByPriority] = field(default_factory=dict)    # party (or START) -> next party, by priority
     outcome_tree: dict[str, dict[bool, ByPriority]] = field(default_factory=dict)   # group -> resolves -> time, by priority
     outcome_p: dict[str, float] = field(default_factory=dict)   # group -> KS p-value, resolving vs passing-on visits
+    waits: dict[str, "CustomerWait"] = field(default_factory=dict)   # group -> its customer waits (status logs)
+    gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -111,7 +151,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     routes = transitions(v)
     times, by_prio = {}, {}
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
-    v = v.assign(secs=secs)
+    # A visit that waited for the customer is timed as a whole (its work + its waits) in the customer wait,
+    # and left out of the group's work: in real logs the visits that wait are also the ones with long work
+    # (ServiceNow: median resolution 4 h without a wait, 187 h with one), which independent draws of work
+    # and wait would lose; ``fit_waits`` gives the wait the mean of (whole visit - work of a visit without one).
+    waiting = v["wait_hours"].fillna(0) > 0
+    v = v.assign(secs=secs.where(~waiting), waiting=waiting,
+                 visit_secs=((v["hours"].fillna(0) + v["wait_hours"].fillna(0)) * 3600).where(v["hours"].notna()))
     v = v.sort_values(["ticket", "step"])
     v = v.assign(resolves=v.groupby("ticket")["party"].shift(-1).isna())    # the visit ends the ticket (else passes it on)
     classes = priority_classes(prios)
@@ -150,10 +196,11 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
         to = d["to"].reset_index(drop=True)
         route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
     v = v.reset_index(drop=True)
+    waits = fit_waits(v)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p)
+                     outcome_tree, outcome_p, waits)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -273,8 +320,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
                               "resolution": spec(party, fitd)})
             continue
         mean = min(fitd.best.mean, 365 * 86400.0)
-        load = row["n"] / span_s * mean
-        staff = int(min(10_000, math.ceil(load + 4 * math.sqrt(load) + 3)))
+        staff = ample_staff(row["n"] / span_s * mean)     # a first guess; settle_staff checks it with the gate
         bp = fit.time_tree.get(party)
         rules = [{"when": bp.nodes[i].when, "time": node_spec(party, i)} for i in bp.rules] if bp else []
         if party in fit.outcome_tree:       # resolving visits and hand-offs differ: rules per outcome instead
@@ -285,12 +331,22 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
             n_outcome_groups += 1
         n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
-        groups.append({"name": party, "staff": staff, "handling": handling, "discipline": "priority"})
+        group = {"name": party, "staff": staff, "handling": handling, "discipline": "priority"}
+        cw = fit.waits.get(party)
+        if cw is not None and cw.probability > 0:
+            group["customer_wait"] = {"probability": round(min(1.0, cw.probability), 4),
+                                      "duration": _quantile_spec(cw.seconds) if times == "quantiles" else cw.fit.spec()}
+        groups.append(group)
     table = "; ".join(f"{p}: {f.best.family} median {f.best.frozen.median() / 3600:.1f} h (n={f.n})"
                       for p, f in fit.times.items())
     sc.add("groups", groups,
            "Groups: the 10 busiest assignment groups (each >= 1 % of visits); the rest are `other groups`.",
-           "`staff` is AMPLE (offered load + 4 x its square root + 3), so nobody queues: see the header.",
+           "`staff` is AMPLE (offered load + 4 x its square root + 3), so nobody queues: see the header.  The offered",
+           "load is the one `simsla run`'s gate computes for this file (traffic equations over the routing below,",
+           "loops included, times the mean work per visit), so `run` accepts it without --force; each group's",
+           "utilisation is in the fit report (gate section).",
+           "`customer_wait` (logs with waiting statuses): the share of the group's visits that waited for the",
+           "customer and the total wait of such a visit; that time pauses SLA clocks and is not in `handling`.",
            "`handling` = time at the group per visit.  A visit that resolves the ticket often lasts much longer",
            "than one that passes it on (for urgent tickets about 70 h against under 1 h in the ServiceNow log), so",
            f"where the two differ (both >= {MIN_N} timed visits, Kolmogorov-Smirnov p < {ALPHA:g}; "
@@ -336,6 +392,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            "Urgent tickets go to other first groups and are passed on differently, so",
            *_by_priority_note("tickets leaving"),
            f"Destinations under {MIN_SHARE_IN_RULE:.1%} are left out of the by-priority rules.")
+    fit.gate = settle_staff(sc, fit.quality)
     return sc
 
 
