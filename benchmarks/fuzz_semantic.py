@@ -1052,8 +1052,9 @@ def field_lines(stderr: str, path: Path) -> tuple[int, int]:
         m = re.match(r"^(?::(\d+))?: (.*)$", rest)
         if not m:
             continue
-        fld = m.group(2).split(": ", 1)
-        if len(fld) == 2 and _FIELD.match(fld[0]):
+        text = m.group(2)
+        cuts = [i for i in range(len(text)) if text.startswith(": ", i)]
+        if any(_FIELD.match(text[:i]) for i in cuts):  # a field path, then the message
             named += 1
             with_line += m.group(1) is not None
     return named, with_line
