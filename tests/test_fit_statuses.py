@@ -131,3 +131,27 @@ def test_backtest_measures_the_first_resolution(status_log):
     for p in ("P2", "P3"):
         assert abs(df.loc[f"median resolution {p}, h", "relative_error"]) < 0.15
     assert abs(df.loc["p90 resolution all, h", "relative_error"]) < 0.15
+
+
+def test_fitted_times_always_load_and_a_poor_fit_is_flagged():
+    from simsla.fit.distributions import fit_durations, loadable
+
+    rng = np.random.default_rng(5)
+    # minutes or a month: a lognormal fit has a cv of 10^5 and a weibull shape near the model's 0.19 bound
+    x = np.concatenate([rng.exponential(60, 3000), rng.exponential(30 * 86400, 1000)])
+    f = fit_durations(x, "bimodal")
+    assert all(loadable(c.spec()) for c in f.candidates)          # clamped where outside the model's ranges
+    assert not next(c for c in f.candidates if c.family == "lognormal").loadable
+    assert f.best.loadable
+    assert f.poor and "POOR FIT" in f.verdict()
+    good = fit_durations(rng.lognormal(5, 1, 2000), "lognormal")
+    assert good.best.family == "lognormal" and not good.poor
+
+
+def test_priorities_in_rank_order_not_alphabetical():
+    from simsla.fit.tickets_scenario import priority_order
+
+    labels = pd.Series(["High", "Low", "Major", "Medium", "unknown", "Low"])
+    assert priority_order(labels) == ["Major", "High", "Medium", "Low", "unknown"]
+    assert priority_order(pd.Series(["P3", "P10", "P1"])) == ["P1", "P3", "P10"]
+    assert priority_order(labels, ["Medium", "Major"])[:2] == ["Medium", "Major"]

@@ -199,11 +199,10 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
     change = df["party"].ne(df.groupby("ticket")["party"].shift())
     run = change.cumsum()
     v = df.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
-                                        start=("start", "first"), end=("end", "last"),
-                                        hours=("work_h", lambda x: x.sum(min_count=1)),
-                                        wait_hours=("wait_h", lambda x: x.sum(min_count=1)))
+                                        start=("start", "first"), hours=("work_h", "sum"), wait_hours=("wait_h", "sum"))
+    # a visit of a ticket never resolved (or closed without a resolution time) has no end: not timed
+    v["end"] = df.loc[run.ne(run.shift(-1)).to_numpy(), "end"].to_numpy()
     v.loc[v["end"].isna(), ["hours", "wait_hours"]] = np.nan
-    v["wait_hours"] = v["wait_hours"].where(v["end"].isna(), v["wait_hours"].fillna(0.0))
     v["step"] = v.groupby("ticket").cumcount()
     v["last"] = ~v["ticket"].duplicated(keep="last")
     n_wait = int((v["wait_hours"] > 0).sum())

@@ -114,9 +114,37 @@ class TicketFit:
                 "routes_by_priority": self.routes_by_priority().to_dict(orient="records")}
 
 
+#: words that rank levels and priorities, most urgent first (a log's own labels: "Major" before "High")
+RANKS = ("critical", "urgent", "very high", "major", "high", "medium", "moderate", "normal", "low", "minor",
+         "very low", "planning")
+
+
+def rank_key(label: str) -> tuple:
+    """Sort key, most urgent first: P1 < P2 < ..., then the words of ``RANKS``, then other labels, unknown last."""
+    import re
+
+    v = str(label).strip().lower()
+    m = re.match(r"^p?(\d+)\b", v)
+    if v == "unknown":
+        return (3, 0, v)
+    if m:
+        return (0, int(m.group(1)), v)
+    for i, word in enumerate(RANKS):
+        if v == word or v.startswith(word + " ") or v.endswith(" " + word):
+            return (1, i, v)
+    return (2, 0, v)
+
+
 def _levels(values: pd.Series) -> list[str]:
-    order = {"critical": 0, "high": 1, "medium": 2, "moderate": 2, "low": 3, "planning": 4}
-    return sorted(values.unique(), key=lambda v: (order.get(v, 9), v))
+    return sorted(values.unique(), key=rank_key)
+
+
+def priority_order(values: pd.Series, given: list[str] | None = None) -> list[str]:
+    """The priorities from most to least urgent: the mapping's ``priority_order`` (others after it, by rank),
+    else by rank (P1..P5, or the words critical, major, high, medium, low, ...)."""
+    seen = list(values.unique())
+    first = [p for p in (given or []) if p in seen]
+    return first + sorted([p for p in seen if p not in first], key=rank_key)
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
@@ -126,7 +154,7 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     arrivals = fit_arrivals(t["opened"], "tickets", span)
     # priority matrix: the modal priority of each impact x urgency cell
     impacts, urgencies = _levels(t["impact"]), _levels(t["urgency"])
-    prios = sorted(t["priority"].unique(), key=lambda p: (p == "unknown", p))
+    prios = priority_order(t["priority"], t.attrs.get("priority_order"))
     modal = t.groupby(["impact", "urgency"])["priority"].agg(lambda s: s.value_counts().index[0])
     matrix = {i: [modal.get((i, u), prios[min(a + b, len(prios) - 1)]) for b, u in enumerate(urgencies)]
               for a, i in enumerate(impacts)}
@@ -247,14 +275,22 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
     sc = ScenarioText(name)
     resolved = t["resolution_h"].dropna()
     sla = t.groupby("priority")["made_sla"].mean().dropna()
+    has = {"made_sla": True, "reopen": True, "vendor": True, **t.attrs.get("fields", {})}
+    seen = [f"{t['visits'].gt(1).mean():.0%} passed through more than one group"]
+    if has["reopen"]:
+        seen.append(f"{t['reopened'].mean():.1%} were reopened")
+    if has["vendor"]:
+        seen.append(f"{t['vendor'].mean():.1%} involved a vendor")
+    order = {p: i for i, p in enumerate(fit.matrix["priorities"])}
+    sla = sla.sort_index(key=lambda ix: ix.map(lambda p: order.get(p, len(order))))
+    what = ("opened to the first resolved status" if has.get("from_statuses") else "opened to resolved")
     sc.header = [
         f"Fitted by `simsla fit` from {source or 'a ticket log'}: {len(t)} tickets opened {start.date()} to",
-        f"{(end - pd.Timedelta(days=1)).date()}; {t['visits'].gt(1).mean():.0%} passed through more than one group, "
-        f"{t['reopened'].mean():.1%} were reopened,",
-        f"{t['vendor'].mean():.1%} involved a vendor.  Resolution time (opened to resolved): median {resolved.median():.1f} h, "
-        f"90 % within {resolved.quantile(0.9):.0f} h.",
-        "Share of tickets that met their SLA in the log (`made_sla`): "
-        + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}.",
+        f"{(end - pd.Timedelta(days=1)).date()}; " + ", ".join(seen) + ".",
+        f"Resolution time ({what}): median {resolved.median():.1f} h, 90 % within {resolved.quantile(0.9):.0f} h.",
+        *(["Share of tickets that met their SLA in the log (`made_sla`): "
+           + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
+          if has["made_sla"] and len(sla) else []),
         "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
@@ -289,7 +325,8 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
                        "volume": rate_text(st["per_week"]), "profile": st["name"] if st["name"] in profiles else "all",
                        "services": {k: int(v) for k, v in st["services"].items()},
                        "impact": {st["impact"]: 1}, "urgency": {st["urgency"]: 1}})
-    mix = ", ".join(f"{p} {s:.2%}" for p, s in t["priority"].value_counts(normalize=True).sort_index().items())
+    shares = t["priority"].value_counts(normalize=True)
+    mix = ", ".join(f"{p} {shares[p]:.2%}" for p in fit.matrix["priorities"] if p in shares)
     sc.add("demand", demand,
            "One stream per channel x impact x urgency: a stream draws impact and urgency independently,",
            "so separate streams keep their joint mix (and with it the priority mix: " + mix + ").",
@@ -415,66 +452,14 @@ def _wrap(text: str, width: int = 100) -> list[str]:
 
 
 def read_ticket_log(path, format: str, mapping: Any, quality: Quality):
-    from simsla.fit import csvlog, servicenow
-    from simsla.fit.tickets import rebuild
+    """(tickets, visits) of a ticket log (``simsla.fit.tickets_result.read_ticket_log``)."""
+    from simsla.fit.tickets_result import read_ticket_log as read
 
-    if format == "servicenow":
-        m = dict(servicenow.MAPPING)
-        if mapping:
-            m.update(csvlog.load_mapping({**servicenow.MAPPING, **(mapping if isinstance(mapping, dict) else csvlog.load_mapping(mapping))}))
-        updates = csvlog.read_mapped(path, m, quality, expects=servicenow.EXPECTS, hint=servicenow.HINT)
-    else:
-        m = csvlog.load_mapping(mapping)
-        updates = csvlog.read_mapped(path, m, quality)
-    return rebuild(updates, m, quality)
+    return read(path, format, mapping, quality)
 
 
 def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles"):
-    from simsla.fit import report
-    from simsla.fit.result import FitResult
+    """The ticket fit as a ``FitResult`` (``simsla.fit.tickets_result.tickets_result``)."""
+    from simsla.fit.tickets_result import tickets_result as result
 
-    q = Quality()
-    tickets, visits = read_ticket_log(path, format, mapping, q)
-    fit = fit_tickets(tickets, visits, q)
-    text = ticket_scenario(fit, source=source, times=times)
-    t = fit.tickets
-    rows = [{"section": "arrivals", "measure": "tickets per week", "observed": fit.arrivals.per_week,
-             "fitted": fit.arrivals.per_week, "note": fit.arrivals.verdict()}]
-    for pr, share in t["priority"].value_counts(normalize=True).sort_index().items():
-        rows.append({"section": "mix", "measure": f"share {pr}", "observed": share, "fitted": share, "note": ""})
-    for ch, share in t["channel"].value_counts(normalize=True).items():
-        rows.append({"section": "mix", "measure": f"share channel {ch}", "observed": share, "fitted": share, "note": ""})
-    for pr, g in t.groupby("priority"):
-        rows.append({"section": "sla", "measure": f"made_sla share {pr}", "observed": g["made_sla"].mean(),
-                     "fitted": None, "note": "from the log's made_sla flag"})
-    rows.append({"section": "routing", "measure": "share reassigned at least once", "observed": (t["visits"] > 1).mean(),
-                 "fitted": None, "note": ""})
-    rows.append({"section": "routing", "measure": "share reopened", "observed": t["reopened"].mean(), "fitted": None, "note": ""})
-    rows.append({"section": "routing", "measure": "share with vendor involvement", "observed": t["vendor"].mean(),
-                 "fitted": None, "note": ""})
-    for party, f in fit.times.items():
-        rows.append({"section": "time at party", "measure": f"median time at {party}, h", "observed": f.observed["median_s"] / 3600,
-                     "fitted": float(f.best.frozen.median()) / 3600, "note": f"{f.best.family} by AIC, n={f.n}"})
-        rows.append({"section": "time at party", "measure": f"mean time at {party}, h", "observed": f.observed["mean_s"] / 3600,
-                     "fitted": f.best.mean / 3600, "note": ""})
-    for pr, g in t.groupby("priority"):
-        rows.append({"section": "resolution", "measure": f"median resolution {pr}, h", "observed": g["resolution_h"].median(),
-                     "fitted": None, "note": "see the back-test"})
-    dist = pd.DataFrame([r for f in list(fit.times.values()) + list(fit.times_by_priority.values()) for r in f.table()])
-    streams = pd.DataFrame([{k: v for k, v in s.items() if k != "services"} for s in fit.streams])
-    tables = {"distributions": dist, "routes": fit.routes, "routes_by_priority": fit.routes_by_priority(), "streams": streams,
-              "hour_of_week": pd.DataFrame({"hour_of_week": range(168), "arrivals": fit.arrivals.hourly})}
-
-    def figures(folder):
-        from pathlib import Path
-
-        folder = Path(folder)
-        files = [report.profile_figure(folder / "arrivals.png", fit.arrivals.hourly, "Tickets opened per hour of the week")]
-        for i, (party, f) in enumerate(fit.times.items()):
-            x = fit.visits.loc[fit.visits["party"] == party, "secs"].dropna().to_numpy()
-            if len(x) >= 20:
-                files.append(report.duration_figure(folder / f"time_at_{i:02d}.png", x, f, f"Time at {party}",
-                                                    unit=3600.0, unit_name="h"))
-        return files
-
-    return FitResult("tickets", source, fit, text, q, rows, tables, figures)
+    return result(path, format, mapping, source=source, times=times)
