@@ -869,7 +869,8 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path, deadline: f
     env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE", "PYTHONSTARTUP")}
     env.update({"NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "160", "PYTHONHASHSEED": "0", "OPENBLAS_NUM_THREADS": "1",
                 "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8", "MPLBACKEND": "Agg",
-                "TYPER_STANDARD_TRACEBACK": "1", "_TYPER_STANDARD_TRACEBACK": "1"})  # plain tracebacks: one frame a line
+                "TYPER_STANDARD_TRACEBACK": "1", "_TYPER_STANDARD_TRACEBACK": "1",
+                "PYTHONFAULTHANDLER": "1"})  # a hang is stopped with SIGABRT first: its Python stack goes to stderr  # plain tracebacks: one frame a line
     out_f, err_f = tempfile.TemporaryFile(dir=cwd), tempfile.TemporaryFile(dir=cwd)
     t0 = time.monotonic()
     proc = subprocess.Popen(argv, stdout=out_f, stderr=err_f, stdin=subprocess.DEVNULL, cwd=cwd, env=env,
@@ -888,6 +889,21 @@ def execute(argv: list[str], timeout: float, memory: int, cwd: Path, deadline: f
                 cut = True
             if cut or _cpu(pids) > timeout or time.monotonic() - t0 > WALL_FACTOR * timeout:
                 killed = True
+                if not cut:  # SIGABRT first: faulthandler prints where it was
+                    try:
+                        os.kill(proc.pid, signal.SIGABRT)
+                    except ProcessLookupError:
+                        pass
+                    t_abort = time.monotonic()
+                    while time.monotonic() - t_abort < 2.0:
+                        pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+                        if pid:
+                            break
+                        time.sleep(0.05)
+                    else:
+                        pid = 0
+                    if pid:
+                        break
                 _killpg(proc.pid)
                 _, status, ru = os.wait4(proc.pid, 0)
                 break
@@ -984,6 +1000,7 @@ TRACEBACK = "Traceback (most recent call last)"
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FIELD = re.compile(r"^[A-Za-z_][\w\-]*(\[[^\]\n]*\]|\.[^\s.\[\]]+)*$")
 _FRAME = re.compile(r'File "([^"]*simsla/[^"]+)", line \d+, in (\S+)|(\S*simsla/[\w/]+\.py):\d+ in (\w+)')
+_FAULT_FRAME = re.compile(r'File "([^"]*simsla/[^"]+)", line (\d+) in (\S+)')  # faulthandler: most recent call first
 _EXCEPTION = re.compile(r"^(?:[a-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Warning|Failure|Limit)\b")
 
 
@@ -1052,8 +1069,9 @@ def field_lines(stderr: str, path: Path) -> tuple[int, int]:
         m = re.match(r"^(?::(\d+))?: (.*)$", rest)
         if not m:
             continue
-        fld = m.group(2).split(": ", 1)
-        if len(fld) == 2 and _FIELD.match(fld[0]):
+        text = m.group(2)
+        cuts = [i for i in range(len(text)) if text.startswith(": ", i)]
+        if any(_FIELD.match(text[:i]) for i in cuts):  # a field path, then the message
             named += 1
             with_line += m.group(1) is not None
     return named, with_line
@@ -1062,9 +1080,11 @@ def field_lines(stderr: str, path: Path) -> tuple[int, int]:
 def crash(stage: str, p: Proc) -> Finding | None:
     """The finding in a process's result that is wrong whatever the exit code means (or None)."""
     if p.code is None:
+        where = _FAULT_FRAME.search(p.stderr)
+        frame = f"{where.group(1)[where.group(1).rfind('simsla/'):]}:{where.group(3)}" if where else ""
         return Finding("hang", stage, f"no exit within {p.cpu:.0f} s CPU, {p.wall:.0f} s wall (peak RSS "
-                       f"{p.peak_rss / 2**20:.0f} MiB)",
-                       detail=_last_line(p.stderr))
+                       f"{p.peak_rss / 2**20:.0f} MiB)" + (f"; busy in {frame} (line {where.group(2)})" if where else ""),
+                       frame, detail=_last_line(p.stderr))
     if "MemoryError" in p.stderr or "Unable to allocate" in p.stderr or "std::bad_alloc" in p.stderr:
         return Finding("memory", stage, _exception_line(p.stderr), _top_frame(p.stderr))
     if TRACEBACK in p.stderr and re.search(r"^(ModuleNotFoundError|ImportError|SyntaxError|IndentationError): ",

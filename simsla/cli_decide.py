@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -32,6 +33,9 @@ def erlang(
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="instead: the desk's phone requirement per interval vs its shifts"),
     interval: str = typer.Option("60m", "--interval", help="with --scenario: 15m, 30m or 60m"),
     plot: Optional[Path] = typer.Option(None, "--plot", help="with --scenario: write the staff-vs-requirement figure (PNG)"),
+    volume_quantile: Optional[float] = typer.Option(
+        None, "--volume-quantile", min=0.5, max=0.999,
+        help="with --scenario: staff for a day this busy, e.g. 0.9 (the quantile of each stream's busy-day factor)"),
 ) -> None:
     """Erlang C/A quick answers: service level for agents, agents for a service level.
 
@@ -65,6 +69,12 @@ def erlang(
                 say(err, f"{', '.join(unused)} not used with --scenario (the scenario gives demand, handling, "
                          "patience and shifts)", "note", "yellow")
             model = _load(scenario)
+            if volume_quantile is not None:  # a busy day rather than the mean day (simsla.decide.volume)
+                from simsla.decide.volume import at_volume_quantile
+
+                model, lines = at_volume_quantile(model, volume_quantile)
+                for line in lines or ["no stream has busy days: the requirement is that of the mean day"]:
+                    say(out, f"--volume-quantile {volume_quantile:g}: {line}", "note", "yellow")
             step = parse_duration(interval)
             if step not in (900.0, 1800.0, 3600.0):
                 raise ValueError(f"--interval is 15m, 30m or 60m, got {interval!r}")
@@ -85,8 +95,8 @@ def erlang(
             raise typer.Exit(2)
         if target_name is not None:
             raise ValueError(f"--target is a share (e.g. 0.8) without --scenario, got {target_name!r}")
-        if plot is not None or interval != "60m":
-            say(err, "--plot and --interval apply to --scenario only", "note", "yellow")
+        if plot is not None or interval != "60m" or volume_quantile is not None:
+            say(err, "--plot, --interval and --volume-quantile apply to --scenario only", "note", "yellow")
         report = calculator(rate, aht, agents=agents or None, threshold=threshold, target=fraction,
                             patience=patience, max_abandon=max_abandon, abandoned=abandoned or "miss", grace=grace)
     except (KeyError, ValueError) as exc:
@@ -347,3 +357,45 @@ def sweep(
 
     print_sweep(result, out, wide=wide)
     say(out, f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)")
+
+
+@app.command("volume-risk")
+def volume_risk(
+    scenario: Path = typer.Argument(..., help="scenario file (YAML) with busy days"),
+    replications: int = typer.Option(20, "--replications", "-r", min=2),
+    seed: int = typer.Option(1, "--seed", "-s", min=0),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
+    out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for volume_risk.csv"),
+) -> None:
+    """How much of each target's breach risk comes from busy days: the same seed with and without them."""
+    from simsla.decide.volume import volume_risk as compute
+
+    model = _load(scenario)
+    gate(model)
+    if not any(model.busy_days_of(d) is not None and model.busy_days_of(d).active for d in model.demand):
+        say(err, f"{scenario}: no demand stream has busy days (busy_days with cv > 0): there is no volume "
+                 "uncertainty to measure", "error", "red")
+        raise typer.Exit(2)
+    from simsla.cli import _output_folder, _writing
+
+    if out_dir is not None:
+        _output_folder(out_dir, "volume-risk")
+    progress = _LateProgress(f"simulating {escape(model.name)} with and without busy days")
+    try:
+        with _interruptible(out_dir or Path(".")):
+            frame = compute(model, replications=replications, seed=seed, workers=workers, progress=progress)
+    finally:
+        progress.close()
+    table = Table(title="Breach probability per period: with busy days / without (same seed)")
+    for col in ("agreement", "target", "period", "with busy days", "without", "from volume"):
+        table.add_column(col, justify="right" if col in ("with busy days", "without", "from volume") else "left")
+    for row in frame.itertuples():
+        share = "" if not np.isfinite(row.share_from_volume) else f" ({row.share_from_volume:.0%})"
+        table.add_row(Text(str(row.agreement)), Text(str(row.target)), str(row.period), f"{row.with_busy_days:.1%}",
+                      f"{row.without:.1%}", f"{row.from_volume:+.1%}{share}")
+    out.print(table)
+    if out_dir is not None:
+        with _interruptible(out_dir), _writing(out_dir):
+            _output_folder(out_dir, "volume-risk", claim=True)
+            frame.to_csv(Path(out_dir) / "volume_risk.csv", index=False)
+        say(out, f"written to {out_dir}/volume_risk.csv")

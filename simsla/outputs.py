@@ -73,6 +73,7 @@ FOLDER_KINDS: dict[str, FolderKind] = {k.name: k for k in (
                ("frontier.json", "frontier_curve.csv", "frontier_grid.csv", "frontier.png")),
     FolderKind("fit", "a `simsla fit` report", ("scenario.yaml", "fit.json", "*.csv", "*.png")),
     FolderKind("backtest", "a `simsla backtest`", ("backtest.csv", "backtest.json", "backtest_arrivals.png")),
+    FolderKind("volume-risk", "a `simsla volume-risk`", ("volume_risk.csv",)),
 )}
 #: files an operating system drops into any folder it shows; replacing them loses nothing
 _OS_CLUTTER = (".DS_Store", "Thumbs.db")

@@ -199,3 +199,26 @@ def test_cli_backtest_counts_with_holdout_and_its_refusals(tmp_path):
     assert result.exit_code == 2 and "--holdout" in result.output
     result = runner.invoke(app, ["backtest", str(path), "--format", "calls", "--holdout", "2w"])
     assert result.exit_code == 2 and "--holdout applies to --format counts" in result.output
+
+
+def test_holiday_effect_is_fitted_from_the_holidays_calendar(tmp_path):
+    import holidays
+
+    df = synthetic(150, seed=11, seasons=False)
+    stamps = pd.to_datetime(df["interval_start"])
+    df["interval_start"] = (stamps + pd.Timedelta(days=58)).dt.strftime("%Y-%m-%d %H:%M")  # from 2023-03-01
+    se = holidays.country_holidays("SE", years=[2023])
+    on_holiday = np.array([d in se for d in (stamps + pd.Timedelta(days=58)).dt.date])
+    rng = np.random.default_rng(5)
+    df.loc[on_holiday, "offered"] = rng.binomial(df.loc[on_holiday, "offered"].to_numpy(), 0.3)
+    path = write(tmp_path, df)
+    fit = fit_log(path, "counts", {"holidays": "SE"})
+    d = fit.fit.daily
+    assert d.holidays_seen >= 5
+    f, lo, hi = d.holiday
+    low, high = widen(f, lo, hi)
+    assert low <= 0.3 <= high, d.holiday
+    sc = fit.scenario()
+    special = sc.volume_calendar_of(sc.demand[0]).special_days[0]
+    assert special.holidays == "public-holidays" and special.factor == pytest.approx(f, rel=1e-3)
+    assert sc.calendars["public-holidays"].holiday_country == "SE"

@@ -49,6 +49,7 @@ def test_mutated_scenarios_are_refused_run_or_explained(tmp_path):
     limits = fz.Limits(validate_timeout=15.0, run_timeout=25.0)
     report = fz.fuzz(seed=SEED, cases=CASES, seconds=SECONDS, out=tmp_path, shrink_budget=0, limits=limits)
     took = time.monotonic() - t0
+    print(f"semantic fuzzer: {report.cases} cases of seed {SEED} in {took:.0f} s: {report.outcomes}")
     assert report.cases >= 1, f"no case finished in {took:.0f} s"
     lines = [f"{f.cls} ({f.stage}): {f.last_line[:200]}  [case {c.index} {c.example}: {c.describe()[:200]}]"
              for f, c in report.findings]

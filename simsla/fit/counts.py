@@ -135,8 +135,9 @@ def read_series(path: str | Path | pd.DataFrame, quality: Quality | None = None,
     q.add("fractional count (a Poisson count is whole: averaged or scaled data?)", int(frac.sum()),
           "kept as is; the busy-day cv is then only approximate", c[frac].iloc[0] if frac.any() else "")
     t, c = t[ok], c[ok].astype(float)
-    if len(t) < 2:
+    if len(t) == 0:
         raise no_usable_rows(n0, "intervals (a timestamp and a count)", q, HINT)
+    require_enough(len(t), 2, "usable interval(s)", "to tell the series' interval")
     interval = _interval(t, path)
     step = pd.Timedelta(minutes=interval)
     off = (t - t.dt.normalize()) % step != pd.Timedelta(0)

@@ -20,9 +20,21 @@ export's column name, plus options::
     service: category
     time_format: "%d/%m/%Y %H:%M"   # strptime format; default: guessed
     missing: ["?", ""]              # markers of a missing value
-    vendor_state: Awaiting Vendor   # a state meaning "with a supplier"
+    vendor_state: Awaiting Vendor   # a state meaning "with a supplier" (added to supplier_wait_states)
+    sub_state: sub_status           # a log of status changes: the sub-status column
+    level: support_level            # the support level (kept as a ticket attribute)
+    resolved_states: [Completed/Resolved]          # status classes (``simsla.fit.statuses``; defaults cover
+    closed_states: [Completed/Closed, Cancelled]   # ServiceNow, Jira Service Management and Volvo IT logs);
+    customer_wait_states: [Wait - User, Wait - Customer]    # "status/sub-status", the sub-status or the status
+    supplier_wait_states: [Wait - Vendor, Wait - Implementation]
+    queue_states: [Queued/Awaiting Assignment]
+    priority_order: [Major, High, Medium, Low]     # most urgent first (default: the log's P1..P5 or impact words)
+    default_channel: portal         # the channel of tickets whose log has none (warned in the data quality)
+    customer_waits: pause           # time in a customer-wait status: pause (a customer wait; default) or work
 
-Only ``ticket`` and ``opened_at`` are required; whatever else is mapped is used.
+Only ``ticket`` and ``opened_at`` are required (``opened_at`` not when ``updated_at`` and ``state`` are
+mapped: a log of status changes opens a ticket at its first update, and resolves it at the first
+resolved status when there is no ``resolved_at``); whatever else is mapped is used.
 """
 
 from __future__ import annotations
@@ -35,9 +47,11 @@ import yaml
 
 from simsla.fit.reading import read_table, require_columns, require_rows
 
-FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "state", "priority", "impact", "urgency",
-          "contact_type", "group", "vendor", "reopen_count", "made_sla", "service")
-OPTIONS = ("time_format", "missing", "vendor_state")
+FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "state", "sub_state", "priority", "impact",
+          "urgency", "contact_type", "group", "vendor", "reopen_count", "made_sla", "service", "level")
+LIST_OPTIONS = ("missing", "resolved_states", "closed_states", "customer_wait_states", "supplier_wait_states",
+                "queue_states", "priority_order")
+OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits") + LIST_OPTIONS
 REQUIRED = ("ticket", "opened_at")
 #: what a csv ticket export is, and what to do when its columns are not those of the mapping
 EXPECTS = "the ticket export the column mapping describes (--format csv --mapping MAP.yaml)"
@@ -60,16 +74,22 @@ def load_mapping(mapping: Any) -> dict[str, Any]:
     unknown = [k for k in mapping if k not in FIELDS + OPTIONS]
     if unknown:
         raise ValueError(f"unknown mapping field(s) {unknown}; known: {list(FIELDS + OPTIONS)}")
-    missing = [k for k in REQUIRED if k not in mapping]
+    missing = [k for k in REQUIRED if k not in mapping
+               and not (k == "opened_at" and "updated_at" in mapping and "state" in mapping)]
     if missing:
         raise ValueError(f"the mapping needs {missing}")
     out = dict(mapping)
     for key, value in mapping.items():
-        if key == "missing":
+        if key in LIST_OPTIONS:
             values = [value] if isinstance(value, str) else value
-            if not isinstance(values, list) or not all(isinstance(v, (str, int, float)) for v in values):
-                raise ValueError(f"missing: a list of the markers of a missing value (such as ['?', '']), got {value!r}")
+            if not isinstance(values, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in values):
+                what = "the markers of a missing value (such as ['?', ''])" if key == "missing" else "statuses or labels"
+                raise ValueError(f"{key}: a list of {what}, got {value!r}")
             out[key] = [str(v) for v in values]
+        elif key == "customer_waits" and value not in ("pause", "work"):
+            raise ValueError(f"customer_waits: pause (a customer wait, not work) or work (time at the group), got {value!r}")
+        elif key == "default_channel" and value not in ("phone", "email", "portal"):
+            raise ValueError(f"default_channel: one of phone, email, portal, got {value!r}")
         elif isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
             # a column name (or a time format, or a state) is one piece of text; YAML turns yes/no into booleans
             raise ValueError(f"{key}: give {'a column name' if key in FIELDS else 'a text'}, got {value!r}"

@@ -3,8 +3,13 @@
 Candidates: lognormal, gamma, weibull, exponential (all with location 0),
 fitted with ``scipy.stats`` MLE (``dist.fit(data, floc=0)``; censored data via
 ``scipy.stats.CensoredData``).  The criterion is the AIC (2k - 2 log L): the
-family with the lowest AIC is chosen.  The result is written as a simsla
-distribution spec (``{dist: lognormal, mean: .., cv: ..}``).
+family with the lowest AIC *whose spec the scenario model accepts* is chosen
+(docs/scenarios.md, "Ranges": weibull shape 0.19 .. 128, cv 0.01 .. 20, means
+1 ms .. 10 years); if none is, the best is written as a lognormal with its
+mean and cv clamped into those ranges, so a fitted scenario always loads.  The
+chosen fit's goodness of fit is tested (Kolmogorov-Smirnov against the fitted
+distribution; ``gof_p``): a p-value under ``GOF_ALPHA`` is flagged.  The result
+is written as a simsla distribution spec (``{dist: lognormal, mean: .., cv: ..}``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import numpy as np
 from scipy import stats
 
 FAMILIES = ("lognormal", "gamma", "weibull", "exponential")
+GOF_ALPHA = 0.01      # a chosen fit with a KS p-value under this is flagged as a poor fit
 _SCIPY = {"lognormal": stats.lognorm, "gamma": stats.gamma, "weibull": stats.weibull_min, "exponential": stats.expon}
 _K = {"lognormal": 2, "gamma": 2, "weibull": 2, "exponential": 1}
 
@@ -45,7 +51,18 @@ class Candidate:
         return float(s / m) if m > 0 else float("nan")
 
     def spec(self) -> dict[str, Any]:
-        """A simsla distribution spec (durations as readable text)."""
+        """A simsla distribution spec (durations as readable text) that the scenario model accepts:
+        the family's own where it lies in the model's ranges, else a clamped lognormal."""
+        spec = self.raw_spec()
+        if loadable(spec):
+            return spec
+        return clamped(self.mean, self.cv)
+
+    @property
+    def loadable(self) -> bool:
+        return loadable(self.raw_spec())
+
+    def raw_spec(self) -> dict[str, Any]:
         fam = self.family
         if fam == "exponential":
             return {"dist": "exponential", "mean": duration_text(self.params[-1])}
@@ -65,9 +82,23 @@ class DurationFit:
     candidates: list[Candidate]
     observed: dict[str, float] = field(default_factory=dict)
 
+    gof_p: float = float("nan")      # Kolmogorov-Smirnov p-value of the chosen fit
+
     @property
     def best(self) -> Candidate:
-        return min(self.candidates, key=lambda c: c.aic)
+        """The lowest AIC among the candidates the model accepts (else the lowest AIC: its spec is clamped)."""
+        ok = [c for c in self.candidates if c.loadable]
+        return min(ok or self.candidates, key=lambda c: c.aic)
+
+    @property
+    def poor(self) -> bool:
+        """The chosen family fails its goodness-of-fit test (KS p < ``GOF_ALPHA``)."""
+        return bool(self.gof_p < GOF_ALPHA)
+
+    def verdict(self) -> str:
+        """The goodness of fit in words, for the report and the command line."""
+        test = f"KS p = {self.gof_p:.3g}"
+        return f"POOR FIT ({test}): {self.best.family} does not describe this sample" if self.poor else test
 
     def spec(self) -> dict[str, Any]:
         return self.best.spec()
@@ -79,12 +110,35 @@ class DurationFit:
             rows.append({"sample": self.what, "family": c.family, "n": self.n, "censored": self.n_censored,
                          "aic": round(c.aic, 1), "delta_aic": round(c.aic - self.best.aic, 1),
                          "fitted_mean_s": round(c.mean, 1), "fitted_cv": round(c.cv, 3),
-                         "fitted_median_s": round(float(c.frozen.median()), 1), "chosen": c.family == best})
+                         "fitted_median_s": round(float(c.frozen.median()), 1), "chosen": c.family == best,
+                         "in_model_range": c.loadable, "ks_p": round(self.gof_p, 4) if c.family == best else None})
         return rows
 
     def to_dict(self) -> dict[str, Any]:
         return {"what": self.what, "n": self.n, "censored": self.n_censored, "chosen": self.best.family,
-                "spec": self.spec(), "observed": self.observed, "candidates": self.table()}
+                "spec": self.spec(), "observed": self.observed, "candidates": self.table(), "ks_p": self.gof_p,
+                "poor_fit": self.poor}
+
+
+def loadable(spec: dict[str, Any]) -> bool:
+    """Whether the scenario model accepts this distribution spec (its ranges)."""
+    from simsla.model.distributions import Distribution
+
+    try:
+        Distribution.model_validate(spec)
+    except ValueError:
+        return False
+    return True
+
+
+def clamped(mean: float, cv: float) -> dict[str, Any]:
+    """A lognormal with ``mean`` and ``cv`` clamped into the model's ranges."""
+    from simsla.model.distributions import MAX_CV, MAX_MEAN, MIN_CV
+
+    m = float(mean) if math.isfinite(mean) else MAX_MEAN
+    c = float(cv) if math.isfinite(cv) else MAX_CV
+    return {"dist": "lognormal", "mean": duration_text(min(max(m, 1.0), MAX_MEAN)),
+            "cv": float(f"{min(max(c, MIN_CV), MAX_CV):.4g}")}
 
 
 def duration_text(seconds: float) -> str:
@@ -150,7 +204,12 @@ def fit_durations(x: Any, what: str = "", censored: Any = None, families: tuple[
         cands.append(Candidate(fam, tuple(float(p) for p in params), ll, 2 * _K[fam] - 2 * ll))
     if not cands:
         raise ValueError(f"{what or 'sample'}: no family could be fitted")
-    return DurationFit(what, int(len(x)), 0 if c is None else int(len(c)), cands, observed)
+    out = DurationFit(what, int(len(x)), 0 if c is None else int(len(c)), cands, observed)
+    if c is None or not len(c):
+        # on at most 2000 points: with 20 000 any real sample "fails"; the test asks whether the shape is wrong
+        sub = xs if len(xs) <= 2000 else rng.choice(xs, 2000, replace=False)
+        out.gof_p = float(stats.kstest(sub, out.best.frozen.cdf).pvalue)
+    return out
 
 
 def _plain_fit(fam: str, dist, x: np.ndarray) -> tuple:

@@ -67,7 +67,10 @@ def duration_figure(path: Path, x: np.ndarray, fit, title: str, unit: float = 1.
     a2.plot(lims, lims, "k--", lw=0.8)
     a2.set_xlabel(f"fitted {fit.best.family} quantile ({unit_name})")
     a2.set_ylabel(f"observed quantile ({unit_name})")
-    a2.set_title("Q-Q plot, 1 %..99 %", fontsize=9)
+    poor = bool(getattr(fit, "poor", False))
+    verdict = fit.verdict() if hasattr(fit, "verdict") else ""
+    a2.set_title(f"Q-Q plot, 1 %..99 %; {verdict}" if verdict else "Q-Q plot, 1 %..99 %", fontsize=9,
+                 color="#c00" if poor else "black")
     return _save(plt, fig, path)
 
 

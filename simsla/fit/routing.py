@@ -11,8 +11,11 @@ OTHER = "other groups"
 def collapse(visits: pd.DataFrame, max_groups: int = 10, min_share: float = 0.01, min_supplier: int = 20) -> pd.DataFrame:
     """Keep the ``max_groups`` busiest groups (each with >= ``min_share`` of group visits); the rest become
     ``other groups``.  Suppliers with fewer than ``min_supplier`` visits become one ``vendor``.  Consecutive
-    visits to the same (collapsed) party are merged."""
+    visits to the same (collapsed) party are merged (only those: a ticket going back and forth, A -> B -> A,
+    keeps its three visits; two rare groups in a row become one visit to ``other groups``)."""
     v = visits.copy()
+    if "wait_hours" not in v:
+        v["wait_hours"] = 0.0
     groups = v.loc[v["kind"] == "group", "party"].value_counts()
     keep = set(groups[groups >= min_share * groups.sum()].index[:max_groups])
     sup = v.loc[v["kind"] == "supplier", "party"].value_counts()
@@ -23,8 +26,8 @@ def collapse(visits: pd.DataFrame, max_groups: int = 10, min_share: float = 0.01
     run = (v["party"] != v.groupby("ticket")["party"].shift()).cumsum()
     merged = v.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
                                             start=("start", "min"), end=("end", "max"), hours=("hours", "sum"),
-                                            last=("last", "max"))
-    merged.loc[merged["end"].isna(), "hours"] = np.nan
+                                            wait_hours=("wait_hours", "sum"), last=("last", "max"))
+    merged.loc[merged["end"].isna(), ["hours", "wait_hours"]] = np.nan
     merged["step"] = merged.groupby("ticket").cumcount()
     return merged.reset_index(drop=True)
 

@@ -15,6 +15,12 @@ MAPPING = {
     "urgency": "urgency", "contact_type": "contact_type", "group": "assignment_group", "vendor": "vendor",
     "reopen_count": "reopen_count", "made_sla": "made_sla", "service": "category",
     "time_format": "%d/%m/%Y %H:%M", "missing": ["?", ""], "vendor_state": "Awaiting Vendor",
+    # In this export the visits that wait for the user are also those with long work (median resolution 4 h
+    # without a wait, 187 h with one); the engine draws work and waits independently, and with waits as
+    # pauses the back-test's median resolution came out 60-70 % too long.  So here the time in
+    # "Awaiting User Info" stays in the group's time (measured, in the data quality); `customer_waits: pause`
+    # in --mapping models it as customer waits instead.
+    "customer_waits": "work",
 }
 
 #: what the format is, and what to do when a file lacks its columns

@@ -17,6 +17,7 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
                                   shrunk_probabilities, shrunk_samples, tree, weighted_quantiles)
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
+from simsla.fit.gatecheck import ample_staff, settle_staff
 from simsla.fit.routing import collapse, probabilities, transitions
 
 DESK = "registration"
@@ -40,6 +41,43 @@ class ByPriority:
 
 
 @dataclass
+class CustomerWait:
+    """The time a group's visits wait for the customer: the share of visits that wait, and how long (in all)."""
+
+    visits: int
+    waiting: int
+    seconds: np.ndarray
+    fit: DurationFit
+
+    @property
+    def probability(self) -> float:
+        return self.waiting / self.visits if self.visits else 0.0
+
+
+def fit_waits(v: pd.DataFrame) -> dict[str, CustomerWait]:
+    """Per group with >= 2 waiting visits: the share of its timed visits that waited for the customer, and the
+    customer wait of such a visit.
+
+    The engine draws one wait per fresh visit, independent of the work.  So that a waiting visit lasts as
+    long as in the log (work and waits together, ``visit_secs``), the wait is that whole time scaled to the
+    mean of (whole waiting visit - the work of a visit that did not wait): exact in the mean, and the plain
+    wait when work and waiting are independent (the round trip checks it).
+    """
+    out = {}
+    g = v[(v["kind"] == "group") & v["visit_secs"].notna()]
+    for party, grp in g.groupby("party"):
+        whole = grp.loc[grp["waiting"], "visit_secs"].to_numpy(float)
+        work = grp.loc[~grp["waiting"], "secs"].dropna().to_numpy(float)
+        if len(whole) < 2:
+            continue
+        mean_work = float(work.mean()) if len(work) else 0.0
+        scale = max(1.0 - mean_work / whole.mean(), 0.05)       # never below 5 % of the visit
+        waits = whole * scale
+        out[party] = CustomerWait(len(grp), len(whole), waits, fit_durations(waits, f"customer wait at {party}"))
+    return out
+
+
+@dataclass
 class TicketFit:
     tickets: pd.DataFrame
     visits: pd.DataFrame             # collapsed
@@ -56,6 +94,8 @@ class TicketFit:
     route_tree: dict[str, ByPriority] = field(default_factory=dict)    # party (or START) -> next party, by priority
     outcome_tree: dict[str, dict[bool, ByPriority]] = field(default_factory=dict)   # group -> resolves -> time, by priority
     outcome_p: dict[str, float] = field(default_factory=dict)   # group -> KS p-value, resolving vs passing-on visits
+    waits: dict[str, "CustomerWait"] = field(default_factory=dict)   # group -> its customer waits (status logs)
+    gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -74,9 +114,37 @@ class TicketFit:
                 "routes_by_priority": self.routes_by_priority().to_dict(orient="records")}
 
 
+#: words that rank levels and priorities, most urgent first (a log's own labels: "Major" before "High")
+RANKS = ("critical", "urgent", "very high", "major", "high", "medium", "moderate", "normal", "low", "minor",
+         "very low", "planning")
+
+
+def rank_key(label: str) -> tuple:
+    """Sort key, most urgent first: P1 < P2 < ..., then the words of ``RANKS``, then other labels, unknown last."""
+    import re
+
+    v = str(label).strip().lower()
+    m = re.match(r"^p?(\d+)\b", v)
+    if v == "unknown":
+        return (3, 0, v)
+    if m:
+        return (0, int(m.group(1)), v)
+    for i, word in enumerate(RANKS):
+        if v == word or v.startswith(word + " ") or v.endswith(" " + word):
+            return (1, i, v)
+    return (2, 0, v)
+
+
 def _levels(values: pd.Series) -> list[str]:
-    order = {"critical": 0, "high": 1, "medium": 2, "moderate": 2, "low": 3, "planning": 4}
-    return sorted(values.unique(), key=lambda v: (order.get(v, 9), v))
+    return sorted(values.unique(), key=rank_key)
+
+
+def priority_order(values: pd.Series, given: list[str] | None = None) -> list[str]:
+    """The priorities from most to least urgent: the mapping's ``priority_order`` (others after it, by rank),
+    else by rank (P1..P5, or the words critical, major, high, medium, low, ...)."""
+    seen = list(values.unique())
+    first = [p for p in (given or []) if p in seen]
+    return first + sorted([p for p in seen if p not in first], key=rank_key)
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
@@ -86,7 +154,7 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     arrivals = fit_arrivals(t["opened"], "tickets", span)
     # priority matrix: the modal priority of each impact x urgency cell
     impacts, urgencies = _levels(t["impact"]), _levels(t["urgency"])
-    prios = sorted(t["priority"].unique(), key=lambda p: (p == "unknown", p))
+    prios = priority_order(t["priority"], t.attrs.get("priority_order"))
     modal = t.groupby(["impact", "urgency"])["priority"].agg(lambda s: s.value_counts().index[0])
     matrix = {i: [modal.get((i, u), prios[min(a + b, len(prios) - 1)]) for b, u in enumerate(urgencies)]
               for a, i in enumerate(impacts)}
@@ -111,7 +179,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     routes = transitions(v)
     times, by_prio = {}, {}
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
-    v = v.assign(secs=secs)
+    # A visit that waited for the customer is timed as a whole (its work + its waits) in the customer wait,
+    # and left out of the group's work: in real logs the visits that wait are also the ones with long work
+    # (ServiceNow: median resolution 4 h without a wait, 187 h with one), which independent draws of work
+    # and wait would lose; ``fit_waits`` gives the wait the mean of (whole visit - work of a visit without one).
+    waiting = v["wait_hours"].fillna(0) > 0
+    v = v.assign(secs=secs.where(~waiting), waiting=waiting,
+                 visit_secs=((v["hours"].fillna(0) + v["wait_hours"].fillna(0)) * 3600).where(v["hours"].notna()))
     v = v.sort_values(["ticket", "step"])
     v = v.assign(resolves=v.groupby("ticket")["party"].shift(-1).isna())    # the visit ends the ticket (else passes it on)
     classes = priority_classes(prios)
@@ -150,10 +224,11 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
         to = d["to"].reset_index(drop=True)
         route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
     v = v.reset_index(drop=True)
+    waits = fit_waits(v)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p)
+                     outcome_tree, outcome_p, waits)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -200,14 +275,22 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
     sc = ScenarioText(name)
     resolved = t["resolution_h"].dropna()
     sla = t.groupby("priority")["made_sla"].mean().dropna()
+    has = {"made_sla": True, "reopen": True, "vendor": True, **t.attrs.get("fields", {})}
+    seen = [f"{t['visits'].gt(1).mean():.0%} passed through more than one group"]
+    if has["reopen"]:
+        seen.append(f"{t['reopened'].mean():.1%} were reopened")
+    if has["vendor"]:
+        seen.append(f"{t['vendor'].mean():.1%} involved a vendor")
+    order = {p: i for i, p in enumerate(fit.matrix["priorities"])}
+    sla = sla.sort_index(key=lambda ix: ix.map(lambda p: order.get(p, len(order))))
+    what = ("opened to the first resolved status" if has.get("from_statuses") else "opened to resolved")
     sc.header = [
         f"Fitted by `simsla fit` from {source or 'a ticket log'}: {len(t)} tickets opened {start.date()} to",
-        f"{(end - pd.Timedelta(days=1)).date()}; {t['visits'].gt(1).mean():.0%} passed through more than one group, "
-        f"{t['reopened'].mean():.1%} were reopened,",
-        f"{t['vendor'].mean():.1%} involved a vendor.  Resolution time (opened to resolved): median {resolved.median():.1f} h, "
-        f"90 % within {resolved.quantile(0.9):.0f} h.",
-        "Share of tickets that met their SLA in the log (`made_sla`): "
-        + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}.",
+        f"{(end - pd.Timedelta(days=1)).date()}; " + ", ".join(seen) + ".",
+        f"Resolution time ({what}): median {resolved.median():.1f} h, 90 % within {resolved.quantile(0.9):.0f} h.",
+        *(["Share of tickets that met their SLA in the log (`made_sla`): "
+           + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
+          if has["made_sla"] and len(sla) else []),
         "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
@@ -242,7 +325,8 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
                        "volume": rate_text(st["per_week"]), "profile": st["name"] if st["name"] in profiles else "all",
                        "services": {k: int(v) for k, v in st["services"].items()},
                        "impact": {st["impact"]: 1}, "urgency": {st["urgency"]: 1}})
-    mix = ", ".join(f"{p} {s:.2%}" for p, s in t["priority"].value_counts(normalize=True).sort_index().items())
+    shares = t["priority"].value_counts(normalize=True)
+    mix = ", ".join(f"{p} {shares[p]:.2%}" for p in fit.matrix["priorities"] if p in shares)
     sc.add("demand", demand,
            "One stream per channel x impact x urgency: a stream draws impact and urgency independently,",
            "so separate streams keep their joint mix (and with it the priority mix: " + mix + ").",
@@ -273,8 +357,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
                               "resolution": spec(party, fitd)})
             continue
         mean = min(fitd.best.mean, 365 * 86400.0)
-        load = row["n"] / span_s * mean
-        staff = int(min(10_000, math.ceil(load + 4 * math.sqrt(load) + 3)))
+        staff = ample_staff(row["n"] / span_s * mean)     # a first guess; settle_staff checks it with the gate
         bp = fit.time_tree.get(party)
         rules = [{"when": bp.nodes[i].when, "time": node_spec(party, i)} for i in bp.rules] if bp else []
         if party in fit.outcome_tree:       # resolving visits and hand-offs differ: rules per outcome instead
@@ -285,12 +368,22 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
             n_outcome_groups += 1
         n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
-        groups.append({"name": party, "staff": staff, "handling": handling, "discipline": "priority"})
+        group = {"name": party, "staff": staff, "handling": handling, "discipline": "priority"}
+        cw = fit.waits.get(party)
+        if cw is not None and cw.probability > 0:
+            group["customer_wait"] = {"probability": round(min(1.0, cw.probability), 4),
+                                      "duration": _quantile_spec(cw.seconds) if times == "quantiles" else cw.fit.spec()}
+        groups.append(group)
     table = "; ".join(f"{p}: {f.best.family} median {f.best.frozen.median() / 3600:.1f} h (n={f.n})"
                       for p, f in fit.times.items())
     sc.add("groups", groups,
            "Groups: the 10 busiest assignment groups (each >= 1 % of visits); the rest are `other groups`.",
-           "`staff` is AMPLE (offered load + 4 x its square root + 3), so nobody queues: see the header.",
+           "`staff` is AMPLE (offered load + 4 x its square root + 3), so nobody queues: see the header.  The offered",
+           "load is the one `simsla run`'s gate computes for this file (traffic equations over the routing below,",
+           "loops included, times the mean work per visit), so `run` accepts it without --force; each group's",
+           "utilisation is in the fit report (gate section).",
+           "`customer_wait` (logs with waiting statuses): the share of the group's visits that waited for the",
+           "customer and the total wait of such a visit; that time pauses SLA clocks and is not in `handling`.",
            "`handling` = time at the group per visit.  A visit that resolves the ticket often lasts much longer",
            "than one that passes it on (for urgent tickets about 70 h against under 1 h in the ServiceNow log), so",
            f"where the two differ (both >= {MIN_N} timed visits, Kolmogorov-Smirnov p < {ALPHA:g}; "
@@ -336,6 +429,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            "Urgent tickets go to other first groups and are passed on differently, so",
            *_by_priority_note("tickets leaving"),
            f"Destinations under {MIN_SHARE_IN_RULE:.1%} are left out of the by-priority rules.")
+    fit.gate = settle_staff(sc, fit.quality)
     return sc
 
 
@@ -358,66 +452,14 @@ def _wrap(text: str, width: int = 100) -> list[str]:
 
 
 def read_ticket_log(path, format: str, mapping: Any, quality: Quality):
-    from simsla.fit import csvlog, servicenow
-    from simsla.fit.tickets import rebuild
+    """(tickets, visits) of a ticket log (``simsla.fit.tickets_result.read_ticket_log``)."""
+    from simsla.fit.tickets_result import read_ticket_log as read
 
-    if format == "servicenow":
-        m = dict(servicenow.MAPPING)
-        if mapping:
-            m.update(csvlog.load_mapping({**servicenow.MAPPING, **(mapping if isinstance(mapping, dict) else csvlog.load_mapping(mapping))}))
-        updates = csvlog.read_mapped(path, m, quality, expects=servicenow.EXPECTS, hint=servicenow.HINT)
-    else:
-        m = csvlog.load_mapping(mapping)
-        updates = csvlog.read_mapped(path, m, quality)
-    return rebuild(updates, m, quality)
+    return read(path, format, mapping, quality)
 
 
 def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles"):
-    from simsla.fit import report
-    from simsla.fit.result import FitResult
+    """The ticket fit as a ``FitResult`` (``simsla.fit.tickets_result.tickets_result``)."""
+    from simsla.fit.tickets_result import tickets_result as result
 
-    q = Quality()
-    tickets, visits = read_ticket_log(path, format, mapping, q)
-    fit = fit_tickets(tickets, visits, q)
-    text = ticket_scenario(fit, source=source, times=times)
-    t = fit.tickets
-    rows = [{"section": "arrivals", "measure": "tickets per week", "observed": fit.arrivals.per_week,
-             "fitted": fit.arrivals.per_week, "note": fit.arrivals.verdict()}]
-    for pr, share in t["priority"].value_counts(normalize=True).sort_index().items():
-        rows.append({"section": "mix", "measure": f"share {pr}", "observed": share, "fitted": share, "note": ""})
-    for ch, share in t["channel"].value_counts(normalize=True).items():
-        rows.append({"section": "mix", "measure": f"share channel {ch}", "observed": share, "fitted": share, "note": ""})
-    for pr, g in t.groupby("priority"):
-        rows.append({"section": "sla", "measure": f"made_sla share {pr}", "observed": g["made_sla"].mean(),
-                     "fitted": None, "note": "from the log's made_sla flag"})
-    rows.append({"section": "routing", "measure": "share reassigned at least once", "observed": (t["visits"] > 1).mean(),
-                 "fitted": None, "note": ""})
-    rows.append({"section": "routing", "measure": "share reopened", "observed": t["reopened"].mean(), "fitted": None, "note": ""})
-    rows.append({"section": "routing", "measure": "share with vendor involvement", "observed": t["vendor"].mean(),
-                 "fitted": None, "note": ""})
-    for party, f in fit.times.items():
-        rows.append({"section": "time at party", "measure": f"median time at {party}, h", "observed": f.observed["median_s"] / 3600,
-                     "fitted": float(f.best.frozen.median()) / 3600, "note": f"{f.best.family} by AIC, n={f.n}"})
-        rows.append({"section": "time at party", "measure": f"mean time at {party}, h", "observed": f.observed["mean_s"] / 3600,
-                     "fitted": f.best.mean / 3600, "note": ""})
-    for pr, g in t.groupby("priority"):
-        rows.append({"section": "resolution", "measure": f"median resolution {pr}, h", "observed": g["resolution_h"].median(),
-                     "fitted": None, "note": "see the back-test"})
-    dist = pd.DataFrame([r for f in list(fit.times.values()) + list(fit.times_by_priority.values()) for r in f.table()])
-    streams = pd.DataFrame([{k: v for k, v in s.items() if k != "services"} for s in fit.streams])
-    tables = {"distributions": dist, "routes": fit.routes, "routes_by_priority": fit.routes_by_priority(), "streams": streams,
-              "hour_of_week": pd.DataFrame({"hour_of_week": range(168), "arrivals": fit.arrivals.hourly})}
-
-    def figures(folder):
-        from pathlib import Path
-
-        folder = Path(folder)
-        files = [report.profile_figure(folder / "arrivals.png", fit.arrivals.hourly, "Tickets opened per hour of the week")]
-        for i, (party, f) in enumerate(fit.times.items()):
-            x = fit.visits.loc[fit.visits["party"] == party, "secs"].dropna().to_numpy()
-            if len(x) >= 20:
-                files.append(report.duration_figure(folder / f"time_at_{i:02d}.png", x, f, f"Time at {party}",
-                                                    unit=3600.0, unit_name="h"))
-        return files
-
-    return FitResult("tickets", source, fit, text, q, rows, tables, figures)
+    return result(path, format, mapping, source=source, times=times)

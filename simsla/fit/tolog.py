@@ -106,3 +106,71 @@ def write_ticket_log(results, path: str | Path, replication: int = 0) -> Path:
     path = Path(path)
     out.to_csv(path, index=False)
     return path
+
+
+#: the mapping that reads ``write_status_log``'s files (``fit_log(path, "csv", STATUS_MAPPING)``)
+STATUS_MAPPING = {"ticket": "case", "updated_at": "timestamp", "state": "status", "sub_state": "sub_status",
+                  "group": "team", "level": "support_level", "impact": "impact", "urgency": "urgency", "priority": "priority",
+                  "vendor": "vendor", "time_format": "%Y-%m-%d %H:%M:%S"}
+
+
+def write_status_log(results, path: str | Path, replication: int = 0, close_after: float = 7 * 86400.0,
+                     reopen: float = 0.0, seed: int = 0) -> Path:
+    """Tickets of one replication as a log of status changes (no resolution-time column), as Volvo IT's is.
+
+    Rows: ``Queued/Awaiting Assignment`` when a ticket reaches a group (at the desk: its opening),
+    ``Accepted/In Progress`` when work starts, ``Accepted/Wait - User`` for a customer wait,
+    ``Accepted/Wait - Vendor`` while a supplier holds it (the team stays the group that sent it),
+    ``Completed/Resolved`` at the resolution and ``Completed/Closed`` a uniform 0 .. 2 x ``close_after``
+    later (so the last event is not the resolution).  With probability ``reopen`` a resolved ticket is
+    reopened an hour later for an hour of work and resolved again (the truth stays the first resolution).
+    Times to the second.
+    """
+    sc = results.scenario
+    rng = np.random.default_rng(seed)
+    t = results.tickets[(results.tickets["replication"] == replication)].set_index("ticket")
+    seg = results.segments[results.segments["replication"] == replication].sort_values(["ticket", "enter"], kind="stable")
+    desk = sc.desk.name
+    team = seg["party"].astype(str).where(seg["kind"].astype(str) == "group")
+    team = team.groupby(seg["ticket"]).ffill().fillna(desk)
+    kind = seg["kind"].astype(str).to_numpy()
+    rows = []
+    for tk, party, k, grp, enter, start in zip(seg["ticket"], seg["party"].astype(str), kind, team, seg["enter"],
+                                               seg["start"]):
+        if k == "group":
+            rows.append((tk, enter, "Queued", "Awaiting Assignment", party, ""))
+            if np.isfinite(start):
+                rows.append((tk, start, "Accepted", "In Progress", party, ""))
+        elif k == "customer":
+            rows.append((tk, enter, "Accepted", "Wait - User", grp, ""))
+        else:
+            rows.append((tk, enter, "Accepted", "Wait - Vendor", grp, party))
+    df = pd.DataFrame(rows, columns=["ticket", "_t", "status", "sub_status", "team", "vendor"])
+    # a ticket coming back from a supplier or a customer wait to the same group: work goes on (no new queue row)
+    prev = df.groupby("ticket")["sub_status"].shift()
+    df = df[~((df["sub_status"] == "Awaiting Assignment") & prev.isin(["Wait - User", "Wait - Vendor"])
+              & (df["team"] == df.groupby("ticket")["team"].shift()))]
+    done = t[np.isfinite(t["resolved"].to_numpy(float))]
+    last_team = df.groupby("ticket")["team"].last()
+    res = pd.DataFrame({"ticket": done.index, "_t": done["resolved"].to_numpy(), "status": "Completed",
+                        "sub_status": "Resolved", "team": last_team.reindex(done.index).to_numpy(), "vendor": ""})
+    close = res.assign(_t=res["_t"] + rng.uniform(0, 2 * close_after, len(res)), sub_status="Closed")
+    back = rng.random(len(res)) < reopen
+    again = [res[back].assign(_t=res.loc[back, "_t"] + 3600.0, status="Accepted", sub_status="In Progress"),
+             res[back].assign(_t=res.loc[back, "_t"] + 7200.0)]
+    close.loc[back, "_t"] += 7200.0
+    df = pd.concat([df, res, *again, close], ignore_index=True).sort_values(["ticket", "_t"], kind="stable")
+    origin = pd.Timestamp(sc.origin).tz_localize(None)
+    tk = t.loc[df["ticket"]]
+    level = np.where(df["team"].to_numpy() == desk, "1st line", "2nd line")
+    out = pd.DataFrame({"case": [f"C{i:06d}" for i in df["ticket"]],
+                        "timestamp": (origin + pd.to_timedelta(np.round(df["_t"].to_numpy(float)), unit="s"))
+                        .strftime("%Y-%m-%d %H:%M:%S"),
+                        "status": df["status"].to_numpy(), "sub_status": df["sub_status"].to_numpy(),
+                        "team": df["team"].to_numpy(), "support_level": level,
+                        "impact": tk["impact"].astype(str).str.capitalize().to_numpy(),
+                        "urgency": tk["urgency"].astype(str).str.capitalize().to_numpy(),
+                        "priority": tk["priority"].astype(str).to_numpy(), "vendor": df["vendor"].to_numpy()})
+    path = Path(path)
+    out.to_csv(path, index=False)
+    return path
