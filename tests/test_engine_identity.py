@@ -1,8 +1,10 @@
 """The engine redesign (issue 14, item 1) changed no number: same scenario and seed, identical tables.
 
 ``tests/fixtures/engine_digests.json`` was recorded from the engine as it was
-before the redesign (commit ``df71c03``, ``Replication``/``Pool``), by running
-this file as a script::
+before the redesign (commit ``df71c03``, ``Replication``/``Pool``; its
+``simsla/engine`` and ``simsla/model`` are those of main at ``f1cb040``, whose
+municipal example has busy days and a volume calendar), by running this file
+as a script::
 
     PYTHONPATH=<old tree> python tests/test_engine_identity.py --write
 
