@@ -47,6 +47,16 @@ class WindowCheck:
         return self.office_share >= OFFICE_SHARE
 
     @property
+    def falling(self) -> bool:
+        """Resolution shrinks across cohorts: the newest month's median under half the oldest's (truncation,
+        or an extract selected on closure): the log's late tickets are not like its early ones."""
+        c = self.cohorts
+        if len(c) < 2 or c["tickets"].iloc[[0, -1]].min() < 20:
+            return False
+        first, last = c["km_median_h"].iloc[0], c["km_median_h"].iloc[-1]
+        return bool(np.isfinite(first) and np.isfinite(last) and last < 0.5 * first)
+
+    @property
     def incomplete(self) -> list[str]:
         if self.cohorts.empty:
             return []
@@ -60,6 +70,10 @@ class WindowCheck:
             out.append(f"BURST: the week of {self.busiest_week.date()} holds {self.busiest_share:.0%} of all tickets "
                        f"({self.busiest_share / max(self.median_week, 1e-9):.0f} x a median week): the weekly rate is "
                        "an average over a span that is not stationary")
+        if self.falling:
+            c = self.cohorts
+            out.append(f"TRUNCATION: median resolution falls from {c['km_median_h'].iloc[0]:.0f} h ({c['month'].iloc[0]} "
+                       f"cohort) to {c['km_median_h'].iloc[-1]:.1f} h ({c['month'].iloc[-1]}): late tickets are not like early ones")
         if self.incomplete:
             out.append("incomplete cohorts (opened near the extract's end, many still open): " + ", ".join(self.incomplete))
         return out
@@ -68,7 +82,7 @@ class WindowCheck:
 def check_window(tickets: pd.DataFrame, quality: Quality) -> WindowCheck:
     """Business-hours share, the busiest week and the cohorts by month of opening; problems added to ``quality``."""
     opened = tickets["opened"]
-    office = (opened.dt.dayofweek < 5) & (opened.dt.hour >= OFFICE[0]) & (opened.dt.hour < OFFICE[1])
+    office = (opened.dt.day_of_week < 5) & (opened.dt.hour >= OFFICE[0]) & (opened.dt.hour < OFFICE[1])
     week = opened.dt.to_period("W-SUN")
     weekly = week.value_counts()
     total = len(opened)
@@ -83,6 +97,12 @@ def check_window(tickets: pd.DataFrame, quality: Quality) -> WindowCheck:
         quality.add("tickets opened in one burst week", int(weekly.iloc[0]),
                     f"the week of {check.busiest_week.date()} holds {share:.0%} of the tickets: the fitted weekly rate "
                     "averages it over the span (see the report)")
+    if check.falling:
+        c = check.cohorts
+        quality.add("cohorts whose median resolution falls to under half the oldest's", len(c),
+                    f"{c['month'].iloc[0]}: {c['km_median_h'].iloc[0]:.0f} h .. {c['month'].iloc[-1]}: "
+                    f"{c['km_median_h'].iloc[-1]:.1f} h (right truncation or an extract selected on closure; "
+                    "a hold-out back-test on the late window will miss)")
     for month in check.incomplete:
         row = check.cohorts.set_index("month").loc[month]
         quality.add(f"tickets opened in {month}, a right-truncated cohort", int(row["tickets"]),
