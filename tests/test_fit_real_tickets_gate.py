@@ -23,10 +23,17 @@ def test_fit_then_validate_and_run_without_force(tmp_path):
     fitted = _simsla("fit", DATA, "--format", "servicenow", "-o", out, cwd=tmp_path)
     assert fitted.returncode == 0, fitted.stderr
     assert "refusals of `simsla run`'s gate" not in fitted.stdout
+    # the extract's late cohorts resolve far faster than its early ones (54 h in February, 3 h in May): flagged
+    assert "cohorts whose median resolution falls" in fitted.stdout
     checked = _simsla("validate", out, "-r", "2", "-w", "1", cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     ran = _simsla("run", out, "-r", "2", "-w", "1", "-s", "1", cwd=tmp_path)
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    import pandas as pd
+
+    report = pd.read_csv(tmp_path / "sn-fit" / "report.csv")
+    util = report[report["section"] == "gate"].set_index("measure")["fitted"]
+    assert len(util) >= 10 and util.max() < 0.95          # every group's utilisation printed, below capacity
     text = out.read_text()
     assert "made_sla" in text                   # the log has the field: its shares are in the header
     assert "phone" in text                      # 99.8 % by phone: a channel the log has, not invented

@@ -18,7 +18,7 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
 from simsla.fit.gatecheck import ample_staff, settle_staff
-from simsla.fit.routing import collapse, probabilities, transitions
+from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
 START = "start"
@@ -175,7 +175,12 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
                         "per_week": fa.per_week, "services": grp["svc"].value_counts().to_dict(),
                         "priority": matrix[imp][urgencies.index(urg)]})
     # routing and times on collapsed parties
-    v = collapse(visits[visits["ticket"].isin(t["ticket"])])
+    raw = visits[visits["ticket"].isin(t["ticket"])]
+    v = collapse(raw)
+    others = lumped(raw, v)
+    quality.add("rare groups lumped into `other groups` (rule: outside the 10 busiest, or under 1 % of visits)",
+                len(others), f"{raw['party'].isin(others).mean():.1%} of visits; ping-pong (A -> B -> A) in "
+                f"{ping_pong_share(raw):.1%} of tickets before, {ping_pong_share(v):.1%} after", ", ".join(others[:8]))
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
     routes = transitions(v)
     times, by_prio = {}, {}
