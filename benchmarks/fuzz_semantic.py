@@ -951,6 +951,8 @@ elif isinstance(est, dict):
     data = est
 else:
     data = {k: getattr(est, k) for k in dir(est) if not k.startswith("_") and isinstance(getattr(est, k), (int, float))}
+if hasattr(est, "analysis_seconds"):  # the evaluation of the targets after simulating (run uses -r 2)
+    data["analysis_seconds"] = est.analysis_seconds(2)
 print(json.dumps(data, default=str))
 """
 
@@ -1150,8 +1152,12 @@ def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None
             res.findings.append(Finding("accepted-invalid", "validate", f"exit 0 (valid) for {oracle.op}: {oracle.desc}"[:300],
                                         key=okey))
         out_dir = case_dir / "out"
+        # a run may take as long as the gate said evaluating its targets would (the slow-evaluation warning),
+        # on top of the simulation's own limit: only time beyond both is a hang
+        said = gate_estimate(path, case_dir, limits.memory, v.stdout + v.stderr) or {}
+        allowance = limits.run_timeout + 2 * float(said.get("analysis_seconds") or 0.0)
         r = execute([*cmd, "run", str(path), "-r", str(limits.replications), "-s", "1", "-w", "1", "-o", str(out_dir)],
-                    limits.run_timeout, limits.memory, case_dir, limits.deadline)
+                    allowance, limits.memory, case_dir, limits.deadline)
         if r.cut:
             shutil.rmtree(out_dir, ignore_errors=True)
             return Outcome("cut", validate=v, run=r)
@@ -1174,14 +1180,15 @@ def run_case(tree: dict, case_dir: Path, limits: Limits, oracle: Mutation | None
         if expect == "warn" and r.code == 0 and "warn" not in (v.stdout + v.stderr + r.stdout + r.stderr).lower():
             res.findings.append(Finding("silent-warning", "run", f"validate and run exit 0 without a warning for "
                                         f"{oracle.op}: {oracle.desc}"[:300], key=okey))
-        est = gate_estimate(path, case_dir, limits.memory, v.stdout + v.stderr)
+        est = said or None  # the estimate read before the run
         res.estimate = est
         if est and r.code is not None:
             mem, events = _estimate_numbers(est)
             if mem is not None and r.peak_rss > limits.rss_base + limits.rss_factor * mem:
                 res.findings.append(Finding("over-estimate", "run", f"peak RSS {r.peak_rss / 2**20:.0f} MiB vs estimate "
                                             f"{mem / 2**20:.1f} MiB per replication"))
-            if events is not None and r.cpu > 10 + 1e-4 * events * limits.replications:
+            analysis = float(est.get("analysis_seconds") or 0.0)  # evaluating the targets, estimated by the gate
+            if events is not None and r.cpu > 10 + 1e-4 * events * limits.replications + 2 * analysis:
                 res.findings.append(Finding("over-estimate", "run", f"CPU {r.cpu:.1f} s vs estimate {events:.3g} events "
                                             "per replication"))
     shutil.rmtree(case_dir / "out", ignore_errors=True)

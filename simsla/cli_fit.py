@@ -116,7 +116,8 @@ def backtest(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for backtest.csv/json"),
     holdout: Optional[str] = typer.Option(None, "--holdout", help="counts: the last weeks to predict, e.g. 4w "
-                                          "(fitted on the rest; default 4w)"),
+                                          "(fitted on the rest; default 4w); tickets: the last span to "
+                                          "predict, fitted on the tickets opened before it"),
 ) -> None:
     """Simulate a scenario over the log's span; observed vs simulated, with relative errors."""
     from simsla.cli import _load
@@ -137,8 +138,9 @@ def backtest(
             held = parse_duration(holdout)
         except ValueError as exc:
             _refuse(f"--holdout {holdout}: {exc}")
-        if format != "counts":
-            _refuse(f"--holdout applies to --format counts (a count series); --format {format} compares the whole log")
+        if format == "calls":
+            _refuse("--holdout applies to --format counts and ticket logs (servicenow, csv); --format calls compares "
+                    "the whole log")
     try:
         with _interruptible(out_dir or Path(".")):
             result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,

@@ -352,3 +352,31 @@ def test_the_estimate_covers_the_evaluation_of_many_targets() -> None:
     assert any(w.kind == "slow-evaluation" for w in many.warnings)
     assert est.analysis_seconds(2000) >= SLOW_EVALUATION_SECONDS
     assert not any(w.kind == "slow-evaluation" for w in preflight(sc, replications=4).warnings)
+
+
+def _seasonal(staff: int, march: float) -> "simsla.Scenario":
+    import simsla
+
+    return simsla.Scenario.model_validate({
+        "name": "seasonal desk", "start": "2026-01-05", "timezone": "UTC", "horizon": "12w",
+        "services": [{"name": "helpdesk"}],
+        "demand": [{"name": "calls", "channel": "phone", "volume": "40/h",
+                    "volume_calendar": {"months": {"mar": march}}}],
+        "groups": [{"name": "desk", "role": "desk", "staff": staff, "first_contact_resolution": 1.0,
+                    "discipline": "fifo", "handling": {"dist": "exponential", "mean": "6m"}}],
+    })
+
+
+def test_the_load_check_uses_the_runs_average_volume_and_names_the_busiest_month() -> None:
+    # 40/h x 6 min = 4 Erlang; March at 1.4 puts the desk of 5 at 112 % that month, 84 % on average
+    from simsla.experiment.gate import preflight
+    from simsla.experiment.stability import offered_load
+
+    flat, busy = offered_load(_seasonal(5, 1.0)), offered_load(_seasonal(5, 1.4))
+    assert flat.iloc[0]["offered_erlangs"] == pytest.approx(4.0)
+    assert busy.iloc[0]["offered_erlangs"] > flat.iloc[0]["offered_erlangs"]  # the run's average, March included
+    found = preflight(_seasonal(5, 1.4))
+    peak = [w for w in found.warnings if w.kind == "peak-month"]
+    assert peak and "2026-03" in peak[0].message and peak[0].subject == "desk"
+    assert not [w for w in preflight(_seasonal(5, 1.0)).warnings if w.kind == "peak-month"]
+    assert not [w for w in preflight(_seasonal(8, 1.4)).warnings if w.kind == "peak-month"]  # 8 agents cope

@@ -155,3 +155,56 @@ def test_priorities_in_rank_order_not_alphabetical():
     assert priority_order(labels) == ["Major", "High", "Medium", "Low", "unknown"]
     assert priority_order(pd.Series(["P3", "P10", "P1"])) == ["P1", "P3", "P10"]
     assert priority_order(labels, ["Medium", "Major"])[:2] == ["Medium", "Major"]
+
+
+def test_holdout_backtest_predicts_the_last_week_it_never_saw(status_log):
+    from simsla.fit import backtest
+
+    _, log, _ = status_log
+    res = backtest(log, "csv", None, replications=2, seed=1, workers=1, mapping=STATUS_MAPPING, holdout=7 * 86400.0)
+    df = res.to_frame().set_index("measure")
+    assert res.notes[0].startswith("hold-out (fitted before 2026-01-26)")
+    assert abs(df.loc["tickets per week", "relative_error"]) < 0.1
+    assert abs(df.loc["median resolution P3, h", "relative_error"]) < 0.2
+    assert abs(df.loc["p90 resolution all, h", "relative_error"]) < 0.2
+
+
+def test_window_flags_a_burst_and_a_truncated_cohort():
+    from simsla.fit.window import check_window
+
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.uniform(0, 364, 300), unit="D")
+    burst = pd.Timestamp("2024-06-03") + pd.to_timedelta(rng.uniform(0, 7, 900), unit="D")
+    opened = pd.Series(np.concatenate([days.values, burst.values])).sort_values(ignore_index=True)
+    hours = rng.exponential(200, len(opened))
+    end = opened.max()
+    resolved = opened + pd.to_timedelta(hours, unit="h")
+    open_ = resolved > end
+    t = pd.DataFrame({"opened": opened, "resolved": resolved.where(~open_), "closed_unresolved": False,
+                      "resolution_h": np.where(open_, np.nan, hours)})
+    q = Quality()
+    w = check_window(t, q)
+    assert w.burst and w.busiest_share == pytest.approx(0.75, abs=0.03)
+    assert w.incomplete and w.incomplete[-1] == str(end.to_period("M"))
+    assert "tickets opened in one burst week" in set(q.frame()["problem"])
+    flat = check_window(t[~t["opened"].between("2024-06-03", "2024-06-10")], Quality())
+    assert not flat.burst
+
+
+def test_ping_pong_between_two_teams_survives_the_collapse():
+    from simsla.fit.routing import collapse, transitions
+
+    t0 = pd.Timestamp("2024-01-01")
+    rows = []
+    for i in range(40):                       # A -> B -> A (ping-pong), and rare teams x, y in a row
+        parties = ["A", "B", "A"] if i % 2 else ["A", "x", "y", "B"]
+        for step, party in enumerate(parties):
+            rows.append({"ticket": f"T{i}", "step": step, "party": party, "kind": "group",
+                         "start": t0 + pd.Timedelta(hours=step), "end": t0 + pd.Timedelta(hours=step + 1),
+                         "hours": 1.0, "wait_hours": 0.0, "last": step == len(parties) - 1})
+    v = collapse(pd.DataFrame(rows), max_groups=2, min_share=0.1)
+    per = v.groupby("ticket").size()
+    assert (per[[f"T{i}" for i in range(1, 40, 2)]] == 3).all()             # A, B, A kept
+    assert (per[[f"T{i}" for i in range(0, 40, 2)]] == 3).all()             # x, y lumped into one visit
+    r = transitions(v).set_index(["from", "to"])["count"]
+    assert r[("B", "A")] == 20 and r[("other groups", "B")] == 20

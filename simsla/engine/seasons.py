@@ -107,14 +107,31 @@ def apply_volume_calendar(scenario: Scenario, stream: DemandStream, intervals: n
     return iv[iv[:, 2] > 0]
 
 
-def mean_factor(scenario: Scenario, stream: DemandStream) -> float:
-    """The volume calendar's average day factor over the run (1 without one), for the resource estimate."""
+def run_day_factors(scenario: Scenario, stream: DemandStream) -> tuple[list[dt.date], np.ndarray]:
+    """Each local date of the run and the volume calendar's factor on it (special days included; 1 without one)."""
+    days = local_days(scenario.origin, scenario.end)
     vc = scenario.volume_calendar_of(stream)
     if vc is None:
-        return 1.0
-    days = local_days(scenario.origin, scenario.end)
+        return days, np.ones(len(days))
     factor = day_factors(scenario, vc, days)
     for i, s in enumerate(special_days(scenario, vc, days)):
         if s is not None:
             factor[i] = 0.0 if s.closed else factor[i] * (s.factor if s.factor is not None else 1.0)
-    return float(max(factor.mean(), 0.0))
+    return days, factor
+
+
+def mean_factor(scenario: Scenario, stream: DemandStream) -> float:
+    """The volume calendar's average day factor over the run (1 without one): the load check and the estimate."""
+    if scenario.volume_calendar_of(stream) is None:
+        return 1.0
+    _, factor = run_day_factors(scenario, stream)
+    return float(max(factor.mean(), 0.0)) if len(factor) else 1.0
+
+
+def month_factors(scenario: Scenario, stream: DemandStream) -> dict[tuple[int, int], float]:
+    """The volume calendar's average day factor in each (year, month) of the run."""
+    days, factor = run_day_factors(scenario, stream)
+    sums: dict[tuple[int, int], list[float]] = {}
+    for day, f in zip(days, factor):
+        sums.setdefault((day.year, day.month), []).append(float(f))
+    return {k: float(np.mean(v)) for k, v in sums.items()}

@@ -221,8 +221,8 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
     refusals += _hop_refusals(scenario, traffic, estimate.tickets)
     load = [SimpleNamespace(**row) for row in load_rows(scenario, traffic)]
     refusals += _load_refusals(scenario, load)
-    warnings = (_load_warnings(load) + _shift_warnings(scenario) + _target_warnings(scenario, traffic)
-                + _evaluation_warnings(estimate, replications))
+    warnings = (_load_warnings(load) + _peak_month_warnings(scenario, load) + _shift_warnings(scenario)
+                + _target_warnings(scenario, traffic) + _evaluation_warnings(estimate, replications))
     closed, slow = _supplier_calendars(scenario, load)
     return Preflight(refusals + closed, warnings + slow, estimate, traffic)
 
@@ -404,6 +404,43 @@ def _load_warnings(load) -> list[Caution]:
                                f"{r.party}: offered load {r.offered_erlangs:.2f} Erlang against a capacity of "
                                f"{r.capacity:.2f} ({r.utilization:.0%}): only callers hanging up keep its queue "
                                f"bounded; expect at least {abandoned:.0%} of its calls to be abandoned"))
+    return out
+
+
+def _peak_month_warnings(scenario: Scenario, load) -> list[Caution]:
+    """A volume calendar's busiest month can overload a party that keeps up on the run's average.
+
+    The load check uses the run's average volume; here every stream's demand
+    in each month is weighed by its volume, and a party whose load scaled to
+    the busiest month reaches its capacity is named (its queue grows through
+    that month).  The scaling assumes the streams share the party's work in
+    proportion to their volume: a warning, not a refusal.
+    """
+    if not any(scenario.volume_calendar_of(d) is not None for d in scenario.demand):
+        return []
+    total = sum(d.volume for d in scenario.demand)
+    if total <= 0:
+        return []
+    months: dict[tuple[int, int], float] = {}
+    mean = 0.0
+    for d in scenario.demand:
+        per_month = seasons.month_factors(scenario, d)
+        mean += d.volume * seasons.mean_factor(scenario, d) / total
+        for key, f in per_month.items():
+            months[key] = months.get(key, 0.0) + d.volume * f / total
+    if not months or mean <= 0:
+        return []
+    (year, month), peak = max(months.items(), key=lambda kv: kv[1])
+    ratio = peak / mean
+    out = []
+    for r in load:
+        if r.stable and r.utilization < 1 <= r.utilization * ratio and not r.note:
+            out.append(Caution("peak-month", r.party,
+                               f"{r.party}: in {year}-{month:02d} the volume calendar puts demand {ratio - 1:.0%} above "
+                               f"the run's average, so its offered load is about {r.utilization * ratio:.0%} of its "
+                               "capacity that month (on average "
+                               f"{r.utilization:.0%}): its queue grows through the month; staff that month or "
+                               "expect its targets to be breached"))
     return out
 
 

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from simsla.engine import seasons
 from simsla.engine.shifts import staff_steps
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
@@ -63,6 +64,7 @@ def key_rates(scenario: Scenario, space: KeySpace, *, patient_only: bool = False
     for d in scenario.demand:
         if patient_only and (d.patience or (scenario.patience if d.channel == "phone" else None)) is not None:
             continue
+        volume = d.volume * seasons.mean_factor(scenario, d)  # the run's average: months, trend, special days
         ps = _weights(services, d.services)
         joint = d.cells(pm)
         t = scenario.levels("type").index(d.type)
@@ -79,7 +81,7 @@ def key_rates(scenario: Scenario, space: KeySpace, *, patient_only: bool = False
             for ii, impact in enumerate(pm.impacts):
                 for ui, urgency in enumerate(pm.urgencies):
                     p = pm.priorities.index(pm.priority(impact, urgency))
-                    rates[si, :, t, ch, p] += d.volume * ps[si] * pc * joint[ii, ui]
+                    rates[si, :, t, ch, p] += volume * ps[si] * pc * joint[ii, ui]
     if outages:
         _outage_rates(scenario, rates, patient_only)
     return rates.ravel()

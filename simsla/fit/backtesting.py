@@ -116,8 +116,11 @@ def run_backtest(log_path, format: str, scenario: Any, replications: int, seed: 
         rows = [_row(k, obs[k], [p[k] for p in per]) for k in obs]
         prof = _profile(fit_arrivals(off["arrival"], "calls", (start, end)).hourly, res, sc, start, end)
         return BacktestResult("calls", rows, replications, seed, prof)
-    from simsla.fit.tickets_backtest import ticket_backtest
+    from simsla.fit.tickets_backtest import ticket_backtest, ticket_holdout
 
+    if holdout is not None:     # fit on the tickets opened before the last `holdout` seconds, predict those
+        return ticket_holdout(log_path, format, mapping, holdout=holdout, replications=replications, seed=seed,
+                              workers=workers)
     return ticket_backtest(log_path, format, scenario, replications, seed, workers, mapping)
 
 

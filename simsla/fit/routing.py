@@ -52,3 +52,18 @@ def probabilities(counts: dict[str, int], digits: int = 4) -> dict[str, float]:
     big = next(iter(p))
     p[big] = round(1.0 - sum(v for k, v in p.items() if k != big), digits)
     return p
+
+
+def ping_pong_share(visits: pd.DataFrame) -> float:
+    """Share of tickets that go back to a party they left one visit before (A -> B -> A)."""
+    v = visits.sort_values(["ticket", "step"])
+    back = v.groupby("ticket")["party"].shift(2).eq(v["party"]) & v.groupby("ticket")["party"].shift(1).ne(v["party"])
+    n = v["ticket"].nunique()
+    return float(v.loc[back.to_numpy(), "ticket"].nunique() / n) if n else 0.0
+
+
+def lumped(visits: pd.DataFrame, collapsed: pd.DataFrame) -> list[str]:
+    """The groups that became ``other groups``."""
+    kept = set(collapsed["party"])
+    groups = visits.loc[visits["kind"] == "group", "party"].unique()
+    return sorted(str(g) for g in groups if str(g).replace(":", "") not in kept)

@@ -79,6 +79,12 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
         for party, u in fit.gate.utilisation.items():
             rows.append({"section": "gate", "measure": f"utilisation {party}", "observed": None, "fitted": u,
                          "note": f"offered {fit.gate.offered[party]:.1f} Erlang (simsla run's gate)"})
+    w = fit.window
+    if w is not None:
+        rows.append({"section": "window", "measure": "share opened Mon-Fri 08-18", "observed": w.office_share,
+                     "fitted": None, "note": "office hours" if w.business_hours else "round the clock"})
+        rows.append({"section": "window", "measure": "share of tickets in the busiest week", "observed": w.busiest_share,
+                     "fitted": None, "note": ("BURST, " if w.burst else "") + f"median week {w.median_week:.1%}"})
     for pr in prios:
         g = by_prio[pr]
         rows.append({"section": "resolution", "measure": f"median resolution {pr}, h", "observed": g["resolution_h"].median(),
@@ -87,6 +93,8 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
     streams = pd.DataFrame([{k: v for k, v in s.items() if k != "services"} for s in fit.streams])
     tables = {"distributions": dist, "routes": fit.routes, "routes_by_priority": fit.routes_by_priority(), "streams": streams,
               "hour_of_week": pd.DataFrame({"hour_of_week": range(168), "arrivals": fit.arrivals.hourly})}
+    if fit.window is not None and len(fit.window.cohorts):
+        tables["cohorts"] = fit.window.cohorts
 
     def figures(folder):
         from pathlib import Path

@@ -18,7 +18,7 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
 from simsla.fit.gatecheck import ample_staff, settle_staff
-from simsla.fit.routing import collapse, probabilities, transitions
+from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
 START = "start"
@@ -96,6 +96,7 @@ class TicketFit:
     outcome_p: dict[str, float] = field(default_factory=dict)   # group -> KS p-value, resolving vs passing-on visits
     waits: dict[str, "CustomerWait"] = field(default_factory=dict)   # group -> its customer waits (status logs)
     gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
+    window: Any = None              # WindowCheck: business hours, bursts, right-truncated cohorts
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -174,7 +175,12 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
                         "per_week": fa.per_week, "services": grp["svc"].value_counts().to_dict(),
                         "priority": matrix[imp][urgencies.index(urg)]})
     # routing and times on collapsed parties
-    v = collapse(visits[visits["ticket"].isin(t["ticket"])])
+    raw = visits[visits["ticket"].isin(t["ticket"])]
+    v = collapse(raw)
+    others = lumped(raw, v)
+    quality.add("rare groups lumped into `other groups` (rule: outside the 10 busiest, or under 1 % of visits)",
+                len(others), f"{raw['party'].isin(others).mean():.1%} of visits; ping-pong (A -> B -> A) in "
+                f"{ping_pong_share(raw):.1%} of tickets before, {ping_pong_share(v):.1%} after", ", ".join(others[:8]))
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
     routes = transitions(v)
     times, by_prio = {}, {}
@@ -225,10 +231,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
         route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
     v = v.reset_index(drop=True)
     waits = fit_waits(v)
+    from simsla.fit.window import check_window
+
+    window = check_window(t, quality)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p, waits)
+                     outcome_tree, outcome_p, waits, window=window)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -291,11 +300,13 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         *(["Share of tickets that met their SLA in the log (`made_sla`): "
            + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
           if has["made_sla"] and len(sla) else []),
+        *(fit.window.lines() if fit.window is not None else []),
         "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
         "`handling` is the fitted calendar time a ticket spends with the group (from assignment to the",
-        "next reassignment or the resolution): waiting, nights and weekends included.  So the scenario",
+        "next reassignment or the resolution): nights and weekends included, and waiting for the customer",
+        "too unless the log's statuses show it (then it is the group's `customer_wait`).  So the scenario",
         "reproduces the log's times at today's (unknown) staffing.  To study staffing, replace `staff`",
         "with the real rosters and `handling` with the work time per ticket.",
         f"`{DESK}` is a stand-in for the moment a ticket is logged (1 s, never resolves tickets):",
@@ -303,6 +314,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         "Times are the log's local clock times, written as UTC (no DST shift).",
     ]
     add_time_frame(sc, name, f"Fitted from {source or 'a ticket log'}: arrivals, priority mix, routing, times at groups.", start, days)
+    _warm_up(sc, resolved)
     m = fit.matrix
     sc.add("priority_matrix", {"impacts": m["impacts"], "urgencies": m["urgencies"], "priorities": m["priorities"],
                                "matrix": m["matrix"]},
@@ -431,6 +443,24 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            f"Destinations under {MIN_SHARE_IN_RULE:.1%} are left out of the by-priority rules.")
     fit.gate = settle_staff(sc, fit.quality)
     return sc
+
+
+def _warm_up(sc: ScenarioText, resolution_h: pd.Series) -> None:
+    """A warm-up as long as 99 % of the log's resolutions (whole days, at most a year).
+
+    The groups' times are calendar times with long tails (weeks); a run that starts with an empty desk
+    fills up for as long as they last, and ``simsla run`` rightly reports a backlog that is still
+    growing.  Starting the measurement after the time 99 % of tickets take, the desk is as full of open
+    work as in the log.  (``simsla backtest`` replaces it with none: it compares the span itself.)
+    """
+    if resolution_h.empty:
+        return
+    days = int(min(365, max(1, math.ceil(float(resolution_h.quantile(0.99)) / 24))))
+    for i, (_, key, _) in enumerate(sc.parts):
+        if key == "warmup":
+            sc.parts[i] = (["Warm-up: the time 99 % of the log's tickets were resolved within, so that measuring",
+                            "starts with the desk as full of open work as in the log (times at groups are weeks",
+                            "long); `simsla backtest` runs the log's span without one."], "warmup", f"{days}d")
 
 
 def _by_priority_note(what: str) -> list[str]:
