@@ -21,6 +21,8 @@ from simsla.fit.gatecheck import ample_staff, settle_staff
 from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
+OFFICE_HOURS = "08:00-18:00"
+OFFICE_SHARE = 50 / 168        # of the week's hours: Monday-Friday 08-18
 START = "start"
 MIN_TICKETS_OWN_PROFILE = 1000
 MIN_SHARE_IN_RULE = 0.005      # destinations below this share are left out of the by-priority rules (readability)
@@ -97,6 +99,7 @@ class TicketFit:
     waits: dict[str, "CustomerWait"] = field(default_factory=dict)   # group -> its customer waits (status logs)
     gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
     window: Any = None              # WindowCheck: business hours, bursts, right-truncated cohorts
+    business: bool = False          # times at groups are office time, groups work Mon-Fri 08-18
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -184,6 +187,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
     routes = transitions(v)
     times, by_prio = {}, {}
+    from simsla.fit.window import check_window
+
+    window = check_window(t, quality)
+    mode = t.attrs.get("business_hours", "no")
+    business = mode == "yes" or (mode == "auto" and window.business_hours)
+    if business:      # office time at the groups (Mon-Fri 08-18); the groups work those hours (ticket_scenario)
+        v = v.assign(hours=v["office_hours"])
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
     # A visit that waited for the customer is timed as a whole (its work + its waits) in the customer wait,
     # and left out of the group's work: in real logs the visits that wait are also the ones with long work
@@ -231,13 +241,10 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
         route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
     v = v.reset_index(drop=True)
     waits = fit_waits(v)
-    from simsla.fit.window import check_window
-
-    window = check_window(t, quality)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p, waits, window=window)
+                     outcome_tree, outcome_p, waits, window=window, business=business)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -301,6 +308,9 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
           if has["made_sla"] and len(sla) else []),
         *(fit.window.lines() if fit.window is not None else []),
+        *(["Times at groups are OFFICE TIME (Monday-Friday 08-18; the log's holidays are unknown): each group",
+           "works those hours (`shifts`), hands unfinished work over at 18:00 (`at_shift_end: handover`)."]
+          if fit.business else []),
         "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
@@ -381,6 +391,10 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
         group = {"name": party, "staff": staff, "handling": handling, "discipline": "priority"}
+        if fit.business:       # office hours: the same ample headcount while open, work handed over at 18:00
+            group = {"name": party, "shifts": [{"name": "office", "days": "mon-fri", "hours": OFFICE_HOURS,
+                                                "staff": int(min(10_000, math.ceil(staff / OFFICE_SHARE)))}],
+                     "handling": handling, "discipline": "priority", "at_shift_end": "handover"}
         cw = fit.waits.get(party)
         if cw is not None and cw.probability > 0:
             group["customer_wait"] = {"probability": round(min(1.0, cw.probability), 4),
