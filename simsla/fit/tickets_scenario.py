@@ -18,6 +18,7 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
 from simsla.fit.gatecheck import ample_staff, settle_staff
+from simsla.fit.ranks import _levels, priority_order, rank_key  # noqa: F401 (re-exported)
 from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
@@ -116,39 +117,6 @@ class TicketFit:
                 "times_by_priority": {f"{k[0]} / {k[1]}": v.to_dict() for k, v in self.times_by_priority.items()},
                 "routes": self.routes.to_dict(orient="records"),
                 "routes_by_priority": self.routes_by_priority().to_dict(orient="records")}
-
-
-#: words that rank levels and priorities, most urgent first (a log's own labels: "Major" before "High")
-RANKS = ("critical", "urgent", "very high", "major", "high", "medium", "moderate", "normal", "low", "minor",
-         "very low", "planning")
-
-
-def rank_key(label: str) -> tuple:
-    """Sort key, most urgent first: P1 < P2 < ..., then the words of ``RANKS``, then other labels, unknown last."""
-    import re
-
-    v = str(label).strip().lower()
-    m = re.match(r"^p?(\d+)\b", v)
-    if v == "unknown":
-        return (3, 0, v)
-    if m:
-        return (0, int(m.group(1)), v)
-    for i, word in enumerate(RANKS):
-        if v == word or v.startswith(word + " ") or v.endswith(" " + word):
-            return (1, i, v)
-    return (2, 0, v)
-
-
-def _levels(values: pd.Series) -> list[str]:
-    return sorted(values.unique(), key=rank_key)
-
-
-def priority_order(values: pd.Series, given: list[str] | None = None) -> list[str]:
-    """The priorities from most to least urgent: the mapping's ``priority_order`` (others after it, by rank),
-    else by rank (P1..P5, or the words critical, major, high, medium, low, ...)."""
-    seen = list(values.unique())
-    first = [p for p in (given or []) if p in seen]
-    return first + sorted([p for p in seen if p not in first], key=rank_key)
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
