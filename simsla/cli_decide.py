@@ -148,7 +148,7 @@ def frontier(
         folder = found.save(out_dir)
         fig = frontier_figure(found, confidence)
         fig.savefig(Path(folder) / "frontier.png", dpi=110, bbox_inches="tight")
-    say(out, f"written to {folder}/ (frontier.csv, frontier.json, frontier.png)")
+    say(out, f"written to {folder}/ (frontier_curve.csv, frontier_grid.csv, frontier.json, frontier.png)")
 
 
 @app.command()

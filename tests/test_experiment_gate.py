@@ -339,7 +339,8 @@ def test_a_run_whose_results_would_not_fit_is_refused_by_run_and_validate_alike(
 
 
 def test_the_estimate_covers_the_evaluation_of_many_targets() -> None:
-    # found by the semantic fuzzer: 300 targets in one agreement made run take 6x the CPU the estimate implied
+    # found by the semantic fuzzer: 300 targets in one agreement made run take 6x the CPU the estimate implied;
+    # 1,828 targets over 9,000 tickets measured 157 CPU-s, estimated 147
     import simsla
     from simsla.experiment.gate import SLOW_EVALUATION_SECONDS, preflight
 

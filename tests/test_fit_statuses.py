@@ -208,3 +208,51 @@ def test_ping_pong_between_two_teams_survives_the_collapse():
     assert (per[[f"T{i}" for i in range(0, 40, 2)]] == 3).all()             # x, y lumped into one visit
     r = transitions(v).set_index(["from", "to"])["count"]
     assert r[("B", "A")] == 20 and r[("other groups", "B")] == 20
+
+
+OFFICE = """
+name: office-hours round trip
+start: 2026-01-05
+horizon: 6w
+services: [{name: it}]
+priority_matrix:
+  priorities: [P1, P2, P3]
+  impacts: [high, low]
+  urgencies: [high, low]
+  matrix: {high: [P1, P2], low: [P2, P3]}
+demand:
+  - {name: t, channel: email, volume: 500/week, impact: {high: 0.3, low: 0.7}, urgency: {high: 0.3, low: 0.7},
+     profile: {days: {mon-fri: 1}, hours: [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,0,0,0,0,0,0]}}
+groups:
+  - {name: desk, role: desk, staff: 200, handling: {dist: lognormal, mean: 15m, cv: 1.0}, first_contact_resolution: 0.2,
+     discipline: fifo}
+  - name: apps
+    shifts: [{days: mon-fri, hours: 08:00-18:00, staff: 400}]
+    at_shift_end: handover
+    handling: {dist: gamma, mean: 6h, cv: 0.8}
+routing:
+  - {from: desk, to: {apps: 1.0}}
+"""
+
+
+def test_office_hours_round_trip_times_in_office_time(tmp_path):
+    from simsla.fit import backtest
+
+    (tmp_path / "truth.yaml").write_text(OFFICE)
+    results = simsla.simulate(simsla.load_scenario(tmp_path / "truth.yaml"), replications=1, seed=4, workers=1)
+    log = write_status_log(results, tmp_path / "log.csv", seed=4)
+    mapping = {**STATUS_MAPPING, "business_hours": "auto"}
+    fit = fit_log(log, "csv", mapping, times="fitted")
+    assert fit.fit.window.business_hours and fit.fit.business          # detected: all tickets open Mon-Fri 08-18
+    assert fit.fit.window.office_share > 0.95
+    # 6 h of work in office time (in calendar time a visit spans nights and weekends: far longer)
+    assert fit.fit.times["apps"].best.mean == pytest.approx(6 * 3600, rel=0.1)
+    path = tmp_path / "fitted.yaml"
+    path.write_text(fit.scenario_yaml())
+    apps = next(g for g in simsla.load_scenario(path).groups if g.name == "apps")
+    assert apps.at_shift_end == "handover" and apps.shifts
+    df = backtest(log, "csv", path, replications=2, seed=1, workers=1, mapping=mapping).to_frame().set_index("measure")
+    assert abs(df.loc["median resolution all, h", "relative_error"]) < 0.15
+    assert abs(df.loc["p90 resolution all, h", "relative_error"]) < 0.15
+    plain = fit_log(log, "csv", STATUS_MAPPING, times="fitted")         # business_hours: no (the default)
+    assert plain.fit.times["apps"].best.mean > 1.5 * 6 * 3600

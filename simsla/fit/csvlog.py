@@ -31,6 +31,8 @@ export's column name, plus options::
     priority_order: [Major, High, Medium, Low]     # most urgent first (default: the log's P1..P5 or impact words)
     default_channel: portal         # the channel of tickets whose log has none (warned in the data quality)
     customer_waits: pause           # time in a customer-wait status: pause (a customer wait; default) or work
+    business_hours: no              # yes: groups work Mon-Fri 08-18 and times at them are office time; auto: yes
+                                    # when >= 75 % of tickets open then (the fit report shows the share)
 
 Only ``ticket`` and ``opened_at`` are required (``opened_at`` not when ``updated_at`` and ``state`` are
 mapped: a log of status changes opens a ticket at its first update, and resolves it at the first
@@ -51,7 +53,7 @@ FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "stat
           "urgency", "contact_type", "group", "vendor", "reopen_count", "made_sla", "service", "level")
 LIST_OPTIONS = ("missing", "resolved_states", "closed_states", "customer_wait_states", "supplier_wait_states",
                 "queue_states", "priority_order")
-OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits") + LIST_OPTIONS
+OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits", "business_hours") + LIST_OPTIONS
 REQUIRED = ("ticket", "opened_at")
 #: what a csv ticket export is, and what to do when its columns are not those of the mapping
 EXPECTS = "the ticket export the column mapping describes (--format csv --mapping MAP.yaml)"
@@ -86,6 +88,10 @@ def load_mapping(mapping: Any) -> dict[str, Any]:
                 what = "the markers of a missing value (such as ['?', ''])" if key == "missing" else "statuses or labels"
                 raise ValueError(f"{key}: a list of {what}, got {value!r}")
             out[key] = [str(v) for v in values]
+        elif key == "business_hours" and value not in ("yes", "no", "auto", True, False):
+            raise ValueError(f"business_hours: yes, no or auto, got {value!r}")
+        elif key == "business_hours":
+            out[key] = {True: "yes", False: "no"}.get(value, value)
         elif key == "customer_waits" and value not in ("pause", "work"):
             raise ValueError(f"customer_waits: pause (a customer wait, not work) or work (time at the group), got {value!r}")
         elif key == "default_channel" and value not in ("phone", "email", "portal"):

@@ -55,6 +55,13 @@ def settle_staff(sc: ScenarioText, quality: Quality, rounds: int = 4) -> GateChe
             g = groups.get(str(r["party"]))
             if g is None or g.get("role") == "desk":
                 continue
+            if "shifts" in g:    # office hours: the average headcount is the block's times its share of the run
+                block = g["shifts"][0]
+                share = r["capacity"] / block["staff"] if r["capacity"] > 0 else 50 / 168
+                need = int(min(10_000, math.ceil(ample_staff(r["offered_erlangs"]) / max(share, 1e-3))))
+                if need > block["staff"]:
+                    block["staff"], changed = need, True
+                continue
             need = ample_staff(r["offered_erlangs"])
             if need > g["staff"]:
                 g["staff"], changed = need, True

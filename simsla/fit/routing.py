@@ -14,8 +14,9 @@ def collapse(visits: pd.DataFrame, max_groups: int = 10, min_share: float = 0.01
     visits to the same (collapsed) party are merged (only those: a ticket going back and forth, A -> B -> A,
     keeps its three visits; two rare groups in a row become one visit to ``other groups``)."""
     v = visits.copy()
-    if "wait_hours" not in v:
-        v["wait_hours"] = 0.0
+    for col in ("wait_hours", "office_hours"):
+        if col not in v:
+            v[col] = 0.0 if col == "wait_hours" else v["hours"]
     groups = v.loc[v["kind"] == "group", "party"].value_counts()
     keep = set(groups[groups >= min_share * groups.sum()].index[:max_groups])
     sup = v.loc[v["kind"] == "supplier", "party"].value_counts()
@@ -26,8 +27,9 @@ def collapse(visits: pd.DataFrame, max_groups: int = 10, min_share: float = 0.01
     run = (v["party"] != v.groupby("ticket")["party"].shift()).cumsum()
     merged = v.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
                                             start=("start", "min"), end=("end", "max"), hours=("hours", "sum"),
-                                            wait_hours=("wait_hours", "sum"), last=("last", "max"))
-    merged.loc[merged["end"].isna(), ["hours", "wait_hours"]] = np.nan
+                                            wait_hours=("wait_hours", "sum"), office_hours=("office_hours", "sum"),
+                                            last=("last", "max"))
+    merged.loc[merged["end"].isna(), ["hours", "wait_hours", "office_hours"]] = np.nan
     merged["step"] = merged.groupby("ticket").cumcount()
     return merged.reset_index(drop=True)
 

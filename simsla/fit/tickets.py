@@ -92,6 +92,7 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
         miss = t[col].isna()
         quality.add(f"tickets without {col}", int(miss.sum()), "kept; counted as 'unknown' in the mix")
     t.attrs["priority_order"] = _priority_order(u, mapping)
+    t.attrs["business_hours"] = str(mapping.get("business_hours", "no"))
     t["priority"] = t["priority"].map(servicenow.priority_label, na_action="ignore").fillna("unknown")
     t["impact"] = t["impact"].map(servicenow.level_label, na_action="ignore").fillna("unknown")
     t["urgency"] = t["urgency"].map(servicenow.level_label, na_action="ignore").fillna("unknown")
@@ -196,13 +197,16 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
     held = (df["end"] - df["start"]).dt.total_seconds() / 3600
     df["work_h"] = held.where(~df["waiting"], 0.0)
     df["wait_h"] = held.where(df["waiting"], 0.0)
+    office = (office_seconds(df["end"]) - office_seconds(df["start"])) / 3600
+    df["office_h"] = pd.Series(office, index=df.index).where(~df["waiting"], 0.0)
     change = df["party"].ne(df.groupby("ticket")["party"].shift())
     run = change.cumsum()
     v = df.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
-                                        start=("start", "first"), hours=("work_h", "sum"), wait_hours=("wait_h", "sum"))
+                                        start=("start", "first"), hours=("work_h", "sum"), wait_hours=("wait_h", "sum"),
+                                        office_hours=("office_h", "sum"))
     # a visit of a ticket never resolved (or closed without a resolution time) has no end: not timed
     v["end"] = df.loc[run.ne(run.shift(-1)).to_numpy(), "end"].to_numpy()
-    v.loc[v["end"].isna(), ["hours", "wait_hours"]] = np.nan
+    v.loc[v["end"].isna(), ["hours", "wait_hours", "office_hours"]] = np.nan
     v["step"] = v.groupby("ticket").cumcount()
     v["last"] = ~v["ticket"].duplicated(keep="last")
     n_wait = int((v["wait_hours"] > 0).sum())
@@ -210,4 +214,22 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
                 "that time is a customer wait (pauses the SLA clock), not work at the group")
     quality.add("visits of 0 minutes (timestamps to the minute)", int((v["hours"] == 0).sum()),
                 "taken as 30 s in the duration fits")
-    return v[["ticket", "step", "party", "kind", "start", "end", "hours", "wait_hours", "last"]].reset_index(drop=True)
+    return v[["ticket", "step", "party", "kind", "start", "end", "hours", "wait_hours", "office_hours",
+              "last"]].reset_index(drop=True)
+
+
+#: office hours of a business-hours group: Monday to Friday, 08:00-18:00 (holidays not known to the log)
+OFFICE_START, OFFICE_END = 8 * 3600, 18 * 3600
+
+
+def office_seconds(ts: pd.Series) -> np.ndarray:
+    """Office seconds (Monday-Friday 08:00-18:00) from 1970-01-05 (a Monday) to each time: differences of two
+    give the business time between them.  NaT gives NaN."""
+    x = (ts - pd.Timestamp("1970-01-05")).dt.total_seconds().to_numpy(float)
+    week = np.floor(x / (7 * 86400))
+    r = x - week * 7 * 86400
+    day = np.floor(r / 86400)
+    sec = r - day * 86400
+    per_day = OFFICE_END - OFFICE_START
+    today = np.where(day < 5, np.clip(sec - OFFICE_START, 0, per_day), 0)
+    return week * 5 * per_day + np.minimum(day, 5) * per_day + today

@@ -18,9 +18,12 @@ from simsla.fit.hierarchy import (ALPHA, MIN_N, SHRINK, Node, distinct_routes, d
 from simsla.fit.quality import Quality
 from simsla.fit.reading import MIN_TICKETS, require_enough
 from simsla.fit.gatecheck import ample_staff, settle_staff
+from simsla.fit.ranks import _levels, priority_order, rank_key  # noqa: F401 (re-exported)
 from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
+OFFICE_HOURS = "08:00-18:00"
+OFFICE_SHARE = 50 / 168        # of the week's hours: Monday-Friday 08-18
 START = "start"
 MIN_TICKETS_OWN_PROFILE = 1000
 MIN_SHARE_IN_RULE = 0.005      # destinations below this share are left out of the by-priority rules (readability)
@@ -97,6 +100,7 @@ class TicketFit:
     waits: dict[str, "CustomerWait"] = field(default_factory=dict)   # group -> its customer waits (status logs)
     gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
     window: Any = None              # WindowCheck: business hours, bursts, right-truncated cohorts
+    business: bool = False          # times at groups are office time, groups work Mon-Fri 08-18
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -113,39 +117,6 @@ class TicketFit:
                 "times_by_priority": {f"{k[0]} / {k[1]}": v.to_dict() for k, v in self.times_by_priority.items()},
                 "routes": self.routes.to_dict(orient="records"),
                 "routes_by_priority": self.routes_by_priority().to_dict(orient="records")}
-
-
-#: words that rank levels and priorities, most urgent first (a log's own labels: "Major" before "High")
-RANKS = ("critical", "urgent", "very high", "major", "high", "medium", "moderate", "normal", "low", "minor",
-         "very low", "planning")
-
-
-def rank_key(label: str) -> tuple:
-    """Sort key, most urgent first: P1 < P2 < ..., then the words of ``RANKS``, then other labels, unknown last."""
-    import re
-
-    v = str(label).strip().lower()
-    m = re.match(r"^p?(\d+)\b", v)
-    if v == "unknown":
-        return (3, 0, v)
-    if m:
-        return (0, int(m.group(1)), v)
-    for i, word in enumerate(RANKS):
-        if v == word or v.startswith(word + " ") or v.endswith(" " + word):
-            return (1, i, v)
-    return (2, 0, v)
-
-
-def _levels(values: pd.Series) -> list[str]:
-    return sorted(values.unique(), key=rank_key)
-
-
-def priority_order(values: pd.Series, given: list[str] | None = None) -> list[str]:
-    """The priorities from most to least urgent: the mapping's ``priority_order`` (others after it, by rank),
-    else by rank (P1..P5, or the words critical, major, high, medium, low, ...)."""
-    seen = list(values.unique())
-    first = [p for p in (given or []) if p in seen]
-    return first + sorted([p for p in seen if p not in first], key=rank_key)
 
 
 def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -> TicketFit:
@@ -184,6 +155,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
     routes = transitions(v)
     times, by_prio = {}, {}
+    from simsla.fit.window import check_window
+
+    window = check_window(t, quality)
+    mode = t.attrs.get("business_hours", "no")
+    business = mode == "yes" or (mode == "auto" and window.business_hours)
+    if business:      # office time at the groups (Mon-Fri 08-18); the groups work those hours (ticket_scenario)
+        v = v.assign(hours=v["office_hours"])
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
     # A visit that waited for the customer is timed as a whole (its work + its waits) in the customer wait,
     # and left out of the group's work: in real logs the visits that wait are also the ones with long work
@@ -231,13 +209,10 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
         route_tree[party] = ByPriority(nodes, shrunk_probabilities(nodes, to), distinct_routes(nodes, to))
     v = v.reset_index(drop=True)
     waits = fit_waits(v)
-    from simsla.fit.window import check_window
-
-    window = check_window(t, quality)
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p, waits, window=window)
+                     outcome_tree, outcome_p, waits, window=window, business=business)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -301,6 +276,9 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
           if has["made_sla"] and len(sla) else []),
         *(fit.window.lines() if fit.window is not None else []),
+        *(["Times at groups are OFFICE TIME (Monday-Friday 08-18; the log's holidays are unknown): each group",
+           "works those hours (`shifts`), hands unfinished work over at 18:00 (`at_shift_end: handover`)."]
+          if fit.business else []),
         "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
@@ -381,6 +359,10 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
         group = {"name": party, "staff": staff, "handling": handling, "discipline": "priority"}
+        if fit.business:       # office hours: the same ample headcount while open, work handed over at 18:00
+            group = {"name": party, "shifts": [{"name": "office", "days": "mon-fri", "hours": OFFICE_HOURS,
+                                                "staff": int(min(10_000, math.ceil(staff / OFFICE_SHARE)))}],
+                     "handling": handling, "discipline": "priority", "at_shift_end": "handover"}
         cw = fit.waits.get(party)
         if cw is not None and cw.probability > 0:
             group["customer_wait"] = {"probability": round(min(1.0, cw.probability), 4),

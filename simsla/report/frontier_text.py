@@ -41,8 +41,10 @@ def print_frontier(found: Any, console: Console) -> None:
         tight = "none defended"
     else:
         tight = f"{offer['tightest_threshold']} of business time"
-        if t_lo is not None:
+        if t_lo is not None and t_lo != t_hi:
             tight += f" [95 % interval {t_lo}–{t_hi}; rounded up to {offer['threshold_step']}]"
+        elif t_lo is not None:
+            tight += " (the same in every resample of the replications)"
     console.print(Text(f"  tightest threshold at {100 * found.fraction:g} %: {tight}"))
     f_lo, f_hi = offer["highest_fraction_ci95"]
     step = offer["fraction_step"]
