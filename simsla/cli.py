@@ -196,6 +196,9 @@ def run(
     force: bool = typer.Option(False, "--force", help="simulate even when the analytic load says a queue cannot settle"),
     report: bool = typer.Option(False, "--report", help="also write report.html into the results folder"),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="run replications on a Dask cluster: tcp://HOST:PORT, or 'local'"),
+    volume_risk: bool = typer.Option(False, "--volume-risk", help="also simulate without the busy-day factors (same "
+                                     "seed): how much of each target's breach risk is volume uncertainty "
+                                     "(volume_risk.csv, a report section)"),
 ) -> None:
     """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle)."""
     from simsla.engine.arrivals import ResourceLimit
@@ -204,6 +207,13 @@ def run(
 
     _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
     model = _load(scenario)
+    if volume_risk:
+        from simsla.decide.volume import has_busy_days
+
+        if not has_busy_days(model):
+            say(err, f"{scenario}: --volume-risk: no demand stream has busy days (busy_days with cv > 0): there is "
+                     "no volume uncertainty to measure", "error", "red")
+            raise typer.Exit(2)
     # on a cluster the workers' memory is theirs: here only the results are held
     gate(model, force=force, replications=replications, workers=1 if cluster else workers)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
@@ -211,6 +221,13 @@ def run(
         with _interruptible(out_dir), _executor(cluster) as executor:
             results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
                                executor=executor)
+            if volume_risk:  # the same seed without the busy-day factors (simsla.decide.volume)
+                from simsla.decide.volume import volume_risk_of
+
+                progress.close()
+                progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))} without busy days")
+                results.extra["volume_risk"] = volume_risk_of(results, workers=workers, progress=progress,
+                                                              executor=executor)
     except ResourceLimit as exc:  # a draw far above the gate's estimate: stop cleanly, nothing written
         say(err, exc, "refused", "red")
         err.print("Nothing was written.", highlight=False)
@@ -225,7 +242,13 @@ def run(
             write_report(results, folder)
     summary = results.summary()
     print_summary(summary, out)
-    written = "summary.json, tickets, segments, utilization" + (", report.html" if report else "")
+    if volume_risk:
+        from simsla.report.tables import print_volume_risk
+
+        print_volume_risk(results.extra["volume_risk"], out,
+                          title="How much of the risk is volume uncertainty: breach probability with busy days / without")
+    written = ("summary.json, tickets, segments, utilization" + (", volume_risk.csv" if volume_risk else "")
+               + (", report.html" if report else ""))
     say(out, f"results written to {folder}/ ({written})")
     if summary["unstable"]:
         raise typer.Exit(3)

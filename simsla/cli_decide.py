@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -368,11 +367,12 @@ def volume_risk(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for volume_risk.csv"),
 ) -> None:
     """How much of each target's breach risk comes from busy days: the same seed with and without them."""
-    from simsla.decide.volume import volume_risk as compute
+    from simsla.decide.volume import has_busy_days, volume_risk as compute
+    from simsla.report.tables import print_volume_risk
 
     model = _load(scenario)
     gate(model)
-    if not any(model.busy_days_of(d) is not None and model.busy_days_of(d).active for d in model.demand):
+    if not has_busy_days(model):
         say(err, f"{scenario}: no demand stream has busy days (busy_days with cv > 0): there is no volume "
                  "uncertainty to measure", "error", "red")
         raise typer.Exit(2)
@@ -386,14 +386,7 @@ def volume_risk(
             frame = compute(model, replications=replications, seed=seed, workers=workers, progress=progress)
     finally:
         progress.close()
-    table = Table(title="Breach probability per period: with busy days / without (same seed)")
-    for col in ("agreement", "target", "period", "with busy days", "without", "from volume"):
-        table.add_column(col, justify="right" if col in ("with busy days", "without", "from volume") else "left")
-    for row in frame.itertuples():
-        share = "" if not np.isfinite(row.share_from_volume) else f" ({row.share_from_volume:.0%})"
-        table.add_row(Text(str(row.agreement)), Text(str(row.target)), str(row.period), f"{row.with_busy_days:.1%}",
-                      f"{row.without:.1%}", f"{row.from_volume:+.1%}{share}")
-    out.print(table)
+    print_volume_risk(frame, out)
     if out_dir is not None:
         with _interruptible(out_dir), _writing(out_dir):
             _output_folder(out_dir, "volume-risk", claim=True)

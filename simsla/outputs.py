@@ -30,6 +30,8 @@ from pathlib import Path
 from typing import Any
 
 TABLES = ("tickets", "segments", "utilization", "outages")
+#: computed tables a run may add (``results.extra[NAME]``), saved as ``NAME.csv`` when present
+EXTRA_TABLES = ("volume_risk",)
 #: the manifest that marks a folder as simsla's own
 MANIFEST = ".simsla.json"
 
@@ -64,7 +66,8 @@ class FolderKind:
 
 FOLDER_KINDS: dict[str, FolderKind] = {k.name: k for k in (
     FolderKind("results", "`simsla run` results",
-               ("summary.json", "scenario.json", *(f"{t}.parquet" for t in TABLES + ("runs",)), "report.html"),
+               ("summary.json", "scenario.json", *(f"{t}.parquet" for t in TABLES + ("runs",)),
+                *(f"{t}.csv" for t in EXTRA_TABLES), "report.html"),
                replaced=True),
     FolderKind("staffing", "a `simsla staff` answer",
                ("staffing.csv", "staffing.json", "recommended.yaml", "search", "search/*.json")),

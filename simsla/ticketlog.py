@@ -24,7 +24,11 @@ from typing import Any
 import pandas as pd
 
 from simsla.model import Scenario
-from simsla.outputs import FOLDER_KINDS, TABLES, _recover, _write_json, _write_manifest, check_output_folder
+from simsla.outputs import EXTRA_TABLES, FOLDER_KINDS, TABLES, _recover, _write_json, _write_manifest, check_output_folder
+
+#: columns of the saved computed tables that are names, never numbers (a target called "1" stays "1")
+_TEXT = {"agreement": str, "target": str, "period": str, "kind": str, "metric": str}
+
 
 @dataclass
 class TicketLog:
@@ -103,6 +107,10 @@ class TicketLog:
             (tmp / "scenario.json").write_text(self.scenario.model_dump_json(by_alias=True, indent=2))
             summary = dict(summary or {"seed": int(self.seed), "replications": int(self.replications)})
             summary["files"] = sorted(f"{name}.parquet" for name in TABLES + ("runs",))
+            for name in EXTRA_TABLES:  # computed tables a run added (e.g. `run --volume-risk`)
+                if isinstance(self.extra.get(name), pd.DataFrame):
+                    self.extra[name].to_csv(tmp / f"{name}.csv", index=False)
+                    summary["files"] = sorted([*summary["files"], f"{name}.csv"])
             _write_json(tmp / "summary.json", summary)
             old = None
             if folder.exists():
@@ -131,4 +139,5 @@ class TicketLog:
         # an empty categorical column comes back from Parquet without its categories
         outages = tables["outages"]
         outages["service"] = pd.Categorical(outages["service"].astype(object), categories=scenario.levels("service"))
-        return cls(scenario=scenario, seed=summary["seed"], replications=summary["replications"], **tables)
+        extra = {name: pd.read_csv(folder / f"{name}.csv", dtype=_TEXT, keep_default_na=False, na_values=[""]) for name in EXTRA_TABLES if (folder / f"{name}.csv").is_file()}
+        return cls(scenario=scenario, seed=summary["seed"], replications=summary["replications"], **tables, extra=extra)

@@ -56,28 +56,44 @@ def at_volume_quantile(scenario: Scenario, q: float) -> tuple[Scenario, list[str
     return scenario.model_copy(update={"demand": tuple(demand), "busy_days": {}}), lines
 
 
+def has_busy_days(scenario: Scenario) -> bool:
+    """Whether some demand stream has active busy days (a day factor with cv > 0): volume uncertainty to measure."""
+    return any((b := scenario.busy_days_of(d)) is not None and b.active for d in scenario.demand)
+
+
+def volume_risk_of(results: Any, workers: int | None = None, **simulate: Any) -> pd.DataFrame:
+    """``volume_risk`` for a scenario already simulated: ``results`` is the run with busy days.
+
+    Simulates ``without_busy_days(results.scenario)`` with the same seed and
+    replications (``workers`` and ``simulate``: as for ``simsla.simulate``)
+    and returns ``simsla.analysis.volume.volume_effect`` of the two.
+    """
+    from simsla.analysis.volume import volume_effect
+    from simsla.experiment import simulate as run
+
+    without = run(without_busy_days(results.scenario), replications=int(results.replications),
+                  seed=int(results.seed), workers=workers, **simulate)
+    return volume_effect(results, without)
+
+
 def volume_risk(scenario: Scenario, replications: int = 20, seed: int = 1, workers: int | None = None,
                 **simulate: Any) -> pd.DataFrame:
     """Breach probability per target with and without the busy-day factors (same seed), and the share they add.
 
-    Columns: agreement, target, period, with_busy_days, without, ci95 of each,
-    from_volume (with - without) and share_from_volume ((with - without) / with).
+    Columns: agreement, target, period, with_busy_days, without, ci95 of each
+    (Wilson, as lists; also as ``_low``/``_high`` columns), from_volume (the
+    paired mean difference with - without over replications, common random
+    numbers) with its Student-t 95 % interval from_volume_low/high,
+    share_from_volume (from_volume / with_busy_days) and replications; see
+    ``simsla.analysis.volume.volume_effect``.
     """
-    from simsla.analysis.attainment import target_summary
     from simsla.experiment import simulate as run
 
-    rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for label, model in (("with_busy_days", scenario), ("without", without_busy_days(scenario))):
-        results = run(model, replications=replications, seed=seed, workers=workers, **simulate)
-        for t in target_summary(results):
-            row = rows.setdefault((t["agreement"], t["target"]),
-                                  {"agreement": t["agreement"], "target": t["target"], "period": t["period"]})
-            row[label] = t["breach_probability"]
-            row[f"{label}_ci95"] = t["breach_probability_ci95"]
-    frame = pd.DataFrame(list(rows.values()))
+    results = run(scenario, replications=replications, seed=seed, workers=workers, **simulate)
+    frame = volume_risk_of(results, workers=workers, **simulate)
     if frame.empty:
         return frame
-    frame["from_volume"] = frame["with_busy_days"] - frame["without"]
-    frame["share_from_volume"] = np.where(frame["with_busy_days"] > 0, frame["from_volume"] / frame["with_busy_days"],
-                                          np.nan)
+    for label in ("with_busy_days", "without"):
+        frame.insert(frame.columns.get_loc(f"{label}_high") + 1, f"{label}_ci95",
+                     [[lo, hi] for lo, hi in zip(frame[f"{label}_low"], frame[f"{label}_high"])])
     return frame

@@ -159,3 +159,30 @@ def _print_flags(summary: dict[str, Any], console: Console) -> None:
                       "describe a desk that cannot keep up")
     for message in summary.get("warnings", []):
         console.print(f"[bold yellow]warning:[/bold yellow] {escape(message)}")
+
+
+def _finite(x: float | None) -> float | None:
+    return None if x is None or x != x else x
+
+
+def _signed(x: float) -> str:
+    return "–" if x is None or x != x else f"{100 * x:+.1f}"
+
+
+def print_volume_risk(frame: Any, console: Console,
+                      title: str = "Breach probability per period: with busy days / without (same seed)") -> None:
+    """The table of ``simsla.analysis.volume.volume_effect``: each target with and without busy days, and the
+    paired difference with its 95 % interval."""
+    table = Table(title=title)
+    for col in ("agreement", "target", "period", "with busy days", "without", "from volume [95 % CI]", "share"):
+        table.add_column(col, justify="left" if col in ("agreement", "target", "period") else "right")
+    for row in frame.itertuples():
+        ci = ("" if row.from_volume_low != row.from_volume_low
+              else f" [{_signed(row.from_volume_low)}, {_signed(row.from_volume_high)}]")
+        share = "–" if row.share_from_volume != row.share_from_volume else f"{row.share_from_volume:.0%}"
+        table.add_row(Text(str(row.agreement)), Text(str(row.target)), Text(str(row.period)),
+                      _pct(_finite(row.with_busy_days)), _pct(_finite(row.without)), f"{_signed(row.from_volume)} pts{ci}", share)
+    console.print(table)
+    console.print("from volume: with minus without, paired by replication (same seed, busy-day factors removed), "
+                  "in percentage points, with a Student-t 95 % interval; share: of the breach probability with busy days",
+                  highlight=False)
