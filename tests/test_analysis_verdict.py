@@ -47,3 +47,10 @@ def test_statuses_and_the_headline() -> None:
 def test_confidence_must_be_a_probability() -> None:
     with pytest.raises(ValueError, match="confidence"):
         judge([_row(0, 60)], confidence=1.0)
+
+
+def test_an_interval_that_no_record_could_bring_under_the_line_cannot_be_judged() -> None:
+    # 20 periods without a breach: [0-16 %] straddles a 10 % line, and would even with a perfect record,
+    # so the answer is "run more replications", not "at risk"
+    assert judge_target(_row(0, 20), 0.9).status == "cannot be judged"
+    assert judge_target(_row(2, 40), 0.9).status == "at risk"  # 40 periods could have shown it, and did not

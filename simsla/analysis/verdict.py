@@ -12,9 +12,10 @@ most one period in ten).  With the breach probability's 95 % interval
 * **at risk** (amber) — the interval straddles the line: the data cannot say
   which side the target is on;
 * **cannot be judged** (grey, or amber for a straddling interval) — nothing
-  was counted, or an amber target rests on few periods
-  (``simsla.analysis.sample``): more replications, not more staff, would
-  decide it.
+  was counted, or an amber target rests on fewer periods than even a record
+  without a breach would need to end below the line (``periods_needed``;
+  35 at a 10 % line) or on few periods (``simsla.analysis.sample``): more
+  replications, not more staff, would decide it.
 
 The same light function colours the terminal, the report's tables and its
 breach-risk grid, so every place shows the same colour for the same numbers.
@@ -126,8 +127,10 @@ def judge_target(row: dict[str, Any], confidence: float = DEFAULT_CONFIDENCE) ->
     if counted == 0 or periods == 0:
         light = "none"
     status = STATUS[light]
-    if light == "amber" and any(n.kind == "few periods" for n in notes):
-        status = "cannot be judged"  # more replications, not more staff, would decide it
+    if light == "amber" and (periods < periods_needed(1.0 - confidence) or any(n.kind == "few periods" for n in notes)):
+        # even a record without a single breach could not show the risk under the line: more replications,
+        # not more staff, would decide it
+        status = "cannot be judged"
     return TargetVerdict(agreement=row["agreement"], target=row["target"], light=light, status=status,
                          breach_probability=p, breach_ci95=(low, high), notes=notes)
 
