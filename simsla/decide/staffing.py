@@ -263,6 +263,24 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
     ev.active = active
     note("generous", generous, None, unattainable=unattainable)
 
+    def best_addition(x: list[int], cands: list[int], reps: int, horizon: float | None, label: str,
+                      score: Any, floor: float) -> tuple[int | None, Judgement | None, float]:
+        """The block among ``cands`` where one more agent scores best (above ``floor``), its judgement and gain.
+
+        ``score(i, judgement) -> (score, gain)``; stops early when the simulation budget is spent.
+        """
+        best, best_score, best_j, best_gain = None, floor, None, -math.inf
+        for i in cands:
+            if ev.evaluations >= budget:
+                break
+            y = list(x)
+            y[i] += 1
+            jy = ev.judge(y, seed, reps, horizon, label=label)
+            sc, gain = score(i, jy)
+            if sc > best_score:
+                best, best_score, best_j, best_gain = i, sc, jy, gain
+        return best, best_j, best_gain
+
     def improve_target(x: list[int], j: Judgement, reps: int, horizon: float | None, phase: str) -> tuple[list[int], Judgement] | None:
         """One more agent where it most helps the worst failing target; None when none helps (it is given up)."""
         st = j.targets
@@ -272,21 +290,16 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         order = sorted((g for g in blame if g in group_of), key=lambda g: -blame[g])
         grp = order[0] if order else None
         cands = [i for i, b in enumerate(blocks) if b.group == grp] or list(range(len(blocks)))
-        best, best_score, best_j, best_gain = None, -math.inf, None, -math.inf
-        for i in cands:
-            if ev.evaluations >= budget:
-                break
-            y = list(x)
-            y[i] += 1
-            jy = ev.judge(y, seed, reps, horizon, label=f"{phase} +1")
+
+        def score(i: int, jy: Judgement) -> tuple[float, float]:
             sy = jy.targets
             assert sy is not None  # one more agent never breaks the cap
             gain = min(sy[worst].margin, 1.0) - min(st[worst].margin, 1.0)
             # tie-break: the total shortfall over all failing targets
             gain2 = sum(min(sy[k].margin, 0.0) - min(st[k].margin, 0.0) for k in j.failing)
-            score = (gain + 1e-3 * gain2) / max(blocks[i].cost_per_agent, 1e-9)
-            if score > best_score:
-                best, best_score, best_j, best_gain = i, score, jy, gain
+            return (gain + 1e-3 * gain2) / max(blocks[i].cost_per_agent, 1e-9), gain
+
+        best, best_j, best_gain = best_addition(x, cands, reps, horizon, f"{phase} +1", score, -math.inf)
         if best is None:
             return None
         if best_gain <= 0:
@@ -305,17 +318,12 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         worst = j.worse[0]
         cands = [i for i in range(len(blocks)) if x[i] < current[i]]
         before = _class_ratio(j, worst)
-        best, best_score, best_j = None, 0.0, None
-        for i in cands:
-            if ev.evaluations >= budget:
-                break
-            y = list(x)
-            y[i] += 1
-            jy = ev.judge(y, seed, reps, horizon, label=f"{phase} +1 for {worst}")
+
+        def score(i: int, jy: Judgement) -> tuple[float, float]:
             gain = math.log(max(before, 1e-300)) - math.log(max(_class_ratio(jy, worst), 1e-300))
-            score = gain / max(blocks[i].cost_per_agent, 1e-9)
-            if score > best_score:
-                best, best_score, best_j = i, score, jy
+            return gain / max(blocks[i].cost_per_agent, 1e-9), gain
+
+        best, best_j, _ = best_addition(x, cands, reps, horizon, f"{phase} +1 for {worst}", score, 0.0)
         if best is None:
             # no block below today's staffing helps: the class is not worse because of a cut
             ev.excused.add(worst)
