@@ -349,7 +349,9 @@ def test_the_estimate_covers_the_evaluation_of_many_targets() -> None:
     assert est.targets == sum(len(a.targets) for a in sc.agreements)
     # measured: 2.6 CPU-s to evaluate the 34 targets of 4 replications of this desk; the estimate is within 2x
     assert 1.3 < est.analysis_seconds(4) < 5.2
-    many = preflight(sc, replications=2000)
+    # the warning, not the memory of whatever machine runs this (2,000 results may not fit in its free memory)
+    roomy = Budget(memory_bytes=1 << 50, run_bytes=1 << 50)
+    many = preflight(sc, replications=2000, budget=roomy)
     assert any(w.kind == "slow-evaluation" for w in many.warnings)
     assert est.analysis_seconds(2000) >= SLOW_EVALUATION_SECONDS
     assert not any(w.kind == "slow-evaluation" for w in preflight(sc, replications=4).warnings)

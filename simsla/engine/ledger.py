@@ -54,7 +54,7 @@ class Ledger:
         party index of the desk (its first start of work is the ticket's ``answered``).
     """
 
-    def __init__(self, key: memoryview, abandon_at: memoryview, desk: int):
+    def __init__(self, key: memoryview, abandon_at: memoryview, desk: int, teams: bool = False):
         n = len(key)
         self.key, self.abandon_at, self.desk = key, abandon_at, desk
         nan = math.nan
@@ -68,6 +68,9 @@ class Ledger:
         self.arrived = 0  # tickets that have arrived so far (they arrive in id order)
         self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
         self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
+        #: with agent groups: per ticket in work, the agent group working on it; per segment, its agent group
+        self.team_of: dict[int, int] | None = {} if teams else None
+        self.seg_team = array("h")
 
     # ------------------------------------------------------------ reports
     def arrive(self, tid: int, desk: int, now: float) -> None:
@@ -82,6 +85,11 @@ class Ledger:
             self.answered[tid] = t
         state[2] = t
 
+    def start_by(self, tid: int, t: float, team: int) -> None:
+        """``start``, by an agent of agent group ``team`` (a number over the scenario's agent groups)."""
+        self.start(tid, t)
+        self.team_of[tid] = team
+
     def segment(self, tid: int, party: int, enter: float, start: float, end: float, outcome: int) -> None:
         """Append one visit to the log."""
         self.seg_ticket.append(tid)
@@ -90,6 +98,8 @@ class Ledger:
         self.seg_start.append(start)
         self.seg_end.append(end)
         self.seg_outcome.append(outcome)
+        if self.team_of is not None:
+            self.seg_team.append(self.team_of.pop(tid, -1))
 
     def interrupt(self, tid: int, party: int, outcome: int, now: float) -> None:
         """Work on a ticket stopped (preempted, shift end); it waits again at the same party."""
@@ -114,6 +124,8 @@ class Ledger:
         self.seg_start.append(state[2])
         self.seg_end.append(now)
         self.seg_outcome.append(RESOLVED)
+        if self.team_of is not None:
+            self.seg_team.append(self.team_of.pop(tid, -1))
         self.resolved_at[tid] = now
         self.resolved_by[tid] = party
 
@@ -171,10 +183,13 @@ class Ledger:
             "enter": (self.seg_enter, np.float64), "start": (self.seg_start, np.float64),
             "end": (self.seg_end, np.float64), "outcome": (self.seg_outcome, np.int8),
         }
+        if self.team_of is not None:
+            raw["team"] = (self.seg_team, np.int16)
         order = np.lexsort((np.frombuffer(self.seg_enter), np.frombuffer(self.seg_ticket, dtype=np.int64)))
         segments = {}
         for name, (column, dtype) in raw.items():  # one column at a time: peak memory is one extra column
             segments[name] = np.frombuffer(column, dtype=dtype)[order]
         del raw
         self.seg_ticket = self.seg_party = self.seg_enter = self.seg_start = self.seg_end = self.seg_outcome = None
+        self.seg_team = None
         return RunLog(tickets, segments, staffing, stop, outages, unstable)

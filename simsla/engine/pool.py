@@ -71,15 +71,23 @@ class AgentGroup:
         the group's customer wait (None: work never stops for the customer).
     max_queue
         waiting items beyond which the run is stopped as unstable.
+    teams
+        with agent groups: per agent group its seats (``range``), per seat the work-time function
+        (``work_time`` with the agent group's handling factor and stretch), per agent group its seats per
+        agent (concurrency), per seat the agent group's number in the log; None without.
     """
 
     def __init__(self, env: simpy.Environment, ledger: Ledger, index: int, name: str, seats: Seats,
                  selection: Selection, work_time: Callable[[int], float], done: Callable[[int, int], None], *,
-                 handover: bool, customer: "CustomerWait | None", max_queue: int):
+                 handover: bool, customer: "CustomerWait | None", max_queue: int,
+                 teams: "tuple[list[range], list[Callable[[int], float]], list[int], list[int]] | None" = None):
         self.env, self.ledger, self.index, self.name = env, ledger, index, name
         self.seats, self.selection = seats, selection
         self.work_time, self.done, self.customer = work_time, done, customer
         self.handover, self.max_queue = handover, max_queue
+        self.teams = teams
+        # an item that waits may later be offered to a wider set of agents (skills: overflow after a delay)
+        self.overflow_after = getattr(selection, "overflow_after", float("inf"))
         n = len(seats.serving)
         self.wake: list[simpy.Event | None] = [None] * n  # per free seat, the event that hands it work
         self.off: list[simpy.Event | None] = [None] * n  # per off-duty seat, the event that calls it in
@@ -92,6 +100,8 @@ class AgentGroup:
         if seat < 0:
             if self.selection.waiting > self.max_queue:
                 raise QueueOverflow(self.name, self.selection.waiting, self.env.now)
+            if self.overflow_after < float("inf"):
+                self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
             return
         ev = self.wake[seat]
         if ev is not None:  # a free agent
@@ -100,6 +110,14 @@ class AgentGroup:
         else:  # a busy one: preempted, it takes this ticket and gives its own back
             self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
             self.procs[seat].interrupt(("preempt", tid))
+
+    def _overflow(self, tid: int) -> None:
+        """A waiting item may now go to agents without the first level of its skill."""
+        seat = self.selection.on_overflow(tid)
+        if seat >= 0:
+            ev = self.wake[seat]
+            self.wake[seat] = None
+            ev.succeed(tid)
 
     def _give_back(self, tid: int) -> None:
         """An interrupted ticket goes back to the selection (or straight to a free agent)."""
@@ -110,10 +128,16 @@ class AgentGroup:
             ev.succeed(tid)
 
     # ------------------------------------------------------------ shifts
-    def set_staff(self, level: int) -> None:
-        """Change the headcount; free and called-in agents re-check their duty."""
+    def set_staff(self, level: int, team: int = -1) -> None:
+        """Change the headcount (of agent group ``team``, with agent groups); agents re-check their duty."""
         seats = self.seats
+        if team >= 0:
+            self._set_team_staff(level, team)
+            return
         old, seats.staff = seats.staff, level
+        duty = seats.duty
+        for seat in range(min(old, level), min(max(old, level), len(duty))):
+            duty[seat] = seat < level
         for seat in self.selection.on_shift(level):
             ev = self.wake[seat]
             self.wake[seat] = None
@@ -130,18 +154,47 @@ class AgentGroup:
                     serving[seat] = -2
                     self.procs[seat].interrupt(("shift", -1))
 
+    def _set_team_staff(self, level: int, team: int) -> None:
+        """Agent group ``team`` now has ``level`` agents on duty (each with its sessions' seats)."""
+        seats, (ranges, _, per_agent, _) = self.seats, self.teams
+        block = ranges[team]
+        on = min(len(block), level * per_agent[team])
+        duty, serving = seats.duty, seats.serving
+        leaving = [seat for seat in block[on:] if duty[seat]]
+        for seat in block:
+            duty[seat] = seat < block.start + on
+        seats.staff = sum(duty)
+        for seat in self.selection.on_shift(level):
+            ev = self.wake[seat]
+            self.wake[seat] = None
+            ev.succeed(-1)
+        for seat in block[:on]:
+            ev = self.off[seat]
+            if ev is not None:
+                self.off[seat] = None
+                ev.succeed(-1)
+        if self.handover:
+            for seat in leaving:
+                if serving[seat] >= 0:
+                    serving[seat] = -2
+                    self.procs[seat].interrupt(("shift", -1))
+
     # ------------------------------------------------------------ agents
     def _agent(self, seat: int):
         # one function on purpose: this loop runs once per visit, and every helper call here costs
         # about 1 % of the M/M/50 benchmark; the matching decisions live in the selection, not here
         env, ledger, seats = self.env, self.ledger, self.seats
-        serving, remaining = seats.serving, ledger.remaining
-        on_free, work_time, start_work = self.selection.on_free, self.work_time, ledger.start
+        serving, remaining, duty = seats.serving, ledger.remaining, seats.duty
+        work_time = self.work_time if self.teams is None else self.teams[1][seat]
+        on_free, start_work = self.selection.on_free, ledger.start
+        if self.teams is not None:  # the log says which agent group did the work
+            code = self.teams[3][seat]
+            start_work = lambda tid, t: ledger.start_by(tid, t, code)  # noqa: E731
         complete = self.done if self.customer is None else self._complete_or_wait
         index = self.index
         tid = -1
         while True:
-            if seat >= seats.staff:
+            if not duty[seat]:
                 if tid >= 0:  # handed a ticket just as the shift ended: give it back
                     self._give_back(tid)
                     tid = -1

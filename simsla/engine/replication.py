@@ -25,6 +25,8 @@ from simsla.engine.router import MAX_HOPS, Router  # noqa: F401
 from simsla.engine.sampling import Buffer, sampler
 from simsla.engine.selection import Patience, PriorityQueues, Seats, SelectionFactory
 from simsla.engine.shifts import staff_steps
+from simsla.engine.skills import SkillQueues
+from simsla.engine.teams import SkilledGroup, seat_work, skilled_group
 from simsla.engine.tables import KeySpace
 from simsla.engine.trend import growing_backlogs
 from simsla.model import Scenario
@@ -56,15 +58,21 @@ class Replication:
         self.arrivals = arr = arrivals.generate(scenario, seed, replication, self.outages)
         key = _view(space.key(arr))
         self.desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
-        self.ledger = Ledger(key, _view(arr["time"] + arr["patience"]), self.desk)
+        self.ledger = Ledger(key, _view(arr["time"] + arr["patience"]), self.desk,
+                             teams=any(g.agents for g in scenario.groups))
         self.router = Router(scenario, space, key, seed, replication)
         self.finish = self._dispatcher()
         self.staffing = {g.name: staff_steps(scenario, gi) for gi, g in enumerate(scenario.groups)}
         impatient = bool(np.isfinite(arr["patience"]).any())
         # the order of construction is the order of SimPy's start-up events: agents, shifts, arrivals
+        self.skilled: dict[int, SkilledGroup] = {}
         self.pools = [self._group(space, gi, key, impatient, max_queue) for gi in range(len(scenario.groups))]
         for gi, g in enumerate(scenario.groups):
-            self.env.process(self._shifts(self.pools[gi], *self.staffing[g.name]))
+            if gi in self.skilled:  # each agent group follows its own shift blocks
+                for j, steps in enumerate(self.skilled[gi].steps):
+                    self.env.process(self._shifts(self.pools[gi], *steps, team=j))
+            else:
+                self.env.process(self._shifts(self.pools[gi], *self.staffing[g.name]))
         self.suppliers = [self._supplier(si) for si in range(len(scenario.suppliers))]
         self.offers: list[Callable[[int], None]] = [p.offer for p in self.pools] + [s.offer for s in self.suppliers]
         self.env.process(self._arrivals(_view(arr["time"])))
@@ -73,14 +81,12 @@ class Replication:
     def _group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool, max_queue: int) -> AgentGroup:
         """An agent group with its selection, work times and customer wait."""
         g = self.scenario.groups[gi]
+        if g.agents:
+            return self._skilled_group(space, gi, key, impatient, max_queue)
         # one agent process per seat of the peak headcount (not the sum of all shift blocks,
         # which for many non-overlapping blocks would be processes that never work)
         seats = Seats(int(self.staffing[g.name][1].max(initial=0)))
-        patience = None
-        if gi == self.desk and impatient:  # callers hang up only while waiting for the desk
-            ledger = self.ledger
-            patience = Patience(ledger.abandon_at, ledger.answered, lambda: self.env.now,
-                                lambda tid: ledger.hung_up(tid, gi))
+        patience = self._patience(gi, impatient)
         selection = self.selection(seats, _rank(self.scenario, space, gi), key, preemptive=g.preemptive,
                                    patience=patience)
         customer = self._customer_wait(gi)
@@ -88,6 +94,37 @@ class Replication:
                            work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication),
                            self.finish, handover=(g.at_shift_end == "handover"), customer=customer,
                            max_queue=max_queue)
+        if customer is not None:
+            customer.back = group.offer
+        return group
+
+    def _patience(self, gi: int, impatient: bool) -> Patience | None:
+        if gi != self.desk or not impatient:  # callers hang up only while waiting for the desk
+            return None
+        ledger = self.ledger
+        return Patience(ledger.abandon_at, ledger.answered, lambda: self.env.now, lambda tid: ledger.hung_up(tid, gi))
+
+    def _skilled_group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool,
+                       max_queue: int) -> AgentGroup:
+        """A group with agent groups: seats per agent group, skill queues, per-seat work times."""
+        g = self.scenario.groups[gi]
+        skilled = self.skilled[gi] = skilled_group(self.scenario, space, gi, np.asarray(key, dtype=np.int64),
+                                                   self.seed, self.replication)
+        seats = Seats(len(skilled.teams.team))
+        policy = g.selection
+        selection = SkillQueues(seats, skilled.teams, skilled.need, _rank(self.scenario, space, gi), key,
+                                skilled.is_phone, agent_policy=policy.agent if policy else "longest-idle",
+                                item_policy=policy.item if policy else "priority",
+                                overflow_after=float(policy.overflow_after) if policy else 0.0,
+                                reserve=policy.reserve if policy else 0, now=lambda: self.env.now,
+                                patience=self._patience(gi, impatient))
+        customer = self._customer_wait(gi)
+        base = work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication)
+        teams = (skilled.ranges, seat_work(base, skilled, self.scenario, gi, seats),
+                 [t.concurrency for t in g.agents], skilled.codes)
+        group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection, base, self.finish,
+                           handover=(g.at_shift_end == "handover"), customer=customer, max_queue=max_queue,
+                           teams=teams)
         if customer is not None:
             customer.back = group.offer
         return group
@@ -133,12 +170,12 @@ class Replication:
             arrive(tid, desk, t)
             offer(tid)
 
-    def _shifts(self, group: AgentGroup, times: np.ndarray, levels: np.ndarray):
+    def _shifts(self, group: AgentGroup, times: np.ndarray, levels: np.ndarray, team: int = -1):
         env = self.env
         for t, level in zip(times.tolist(), levels.tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
-            group.set_staff(int(level))
+            group.set_staff(int(level), team)
 
     # ------------------------------------------------------------ run
     def run(self) -> RunLog:

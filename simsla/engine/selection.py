@@ -45,11 +45,12 @@ from typing import Protocol
 class Seats:
     """What a group's agents are doing, shared read-only with its selection."""
 
-    __slots__ = ("staff", "serving")
+    __slots__ = ("staff", "serving", "duty")
 
     def __init__(self, seats: int):
-        self.staff = 0  # seats ``0 .. staff-1`` are on duty
+        self.staff = 0  # seats on duty: ``0 .. staff-1`` in a group without agent groups
         self.serving: list[int] = [-1] * seats  # item in hand per seat (-1 none, -2 being interrupted)
+        self.duty: list[bool] = [False] * seats  # per seat, on duty now
 
 
 class Selection(Protocol):

@@ -8,14 +8,16 @@ from simsla.model import Scenario
 from simsla.timebase import closed_dates, step_function, weekly_intervals
 
 
-def staff_steps(scenario: Scenario, g_index: int) -> tuple[np.ndarray, np.ndarray]:
-    """A group's headcount as a step function (times, levels) over the run."""
+def staff_steps(scenario: Scenario, g_index: int, team: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A group's headcount as a step function (times, levels) over the run (of one agent group: ``team``)."""
     g = scenario.groups[g_index]
     if g.staff is not None:
         return np.zeros(1), np.array([float(g.staff)])
     weekly: dict[int, list[tuple[float, float]]] = {d: [] for d in range(7)}
     values: dict[int, list[float]] = {d: [] for d in range(7)}
-    for shift in g.shifts or ():
+    for i, shift in enumerate(g.shifts or ()):
+        if team is not None and g.team_of_block(i) != team:
+            continue
         for day, start, end in shift.windows():
             weekly[day].append((start, end))
             values[day].append(float(shift.staff))

@@ -21,6 +21,7 @@ SUPPLIERS = 5
 OUTAGES = 6
 CUSTOMER = 7
 BUSY_DAYS = 8
+SKILLS = 9
 
 
 def stream(seed: int, replication: int, purpose: int, *sub: int) -> np.random.Generator:

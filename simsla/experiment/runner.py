@@ -20,6 +20,7 @@ import pandas as pd
 
 from simsla.analysis.occupancy import box_integral, step_integral
 from simsla.engine.pool import OUTCOMES
+from simsla.engine.teams import team_labels
 from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
 from simsla.experiment.results import Results
 from simsla.experiment.workers import closing, worker_pool
@@ -201,6 +202,13 @@ class _Categories:
     def segments(self, p: dict[str, Any]) -> pd.DataFrame:
         g = p["segments"]
         n = len(g["ticket"])
+        extra = {}
+        if "team" in g:  # with agent groups: which agent group worked the visit (empty where none did)
+            labels = team_labels(self.s)
+            names = list(dict.fromkeys(labels))
+            codes = np.asarray(g["team"], dtype=np.int64)
+            mapped = np.array([names.index(x) for x in labels] + [-1], dtype=np.int64)[codes] if n else codes
+            extra["agents"] = pd.Categorical.from_codes(mapped, categories=names)
         return pd.DataFrame({
             "replication": np.full(n, p["replication"], dtype=np.int32),
             "ticket": g["ticket"],
@@ -211,6 +219,7 @@ class _Categories:
             "start": g["start"],
             "end": g["end"],
             "outcome": self._cat(g["outcome"], OUTCOMES),
+            **extra,
         })
 
     def outages(self, p: dict[str, Any]) -> pd.DataFrame:

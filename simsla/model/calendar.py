@@ -243,6 +243,7 @@ class Shift(WeeklyWindow):
 
     name: str | None = Field(None, description="label for the block in staffing tables, e.g. 'early'")
     staff: int = Field(ge=0, le=MAX_STAFF, strict=True, description="people on duty in this block")
+    agents: str | None = Field(None, description="in a group with agent groups: the agent group this block staffs")
 
     @property
     def label(self) -> str:

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from simsla.model.calendar import MAX_STAFF, Shift
 from simsla.model.distributions import Distribution
+from simsla.model.filters import ATTRIBUTES, When  # noqa: F401  (part of this module's interface)
+from simsla.model.skills import AgentTeam, SkillPolicy, SkillRule
 from simsla.model.units import Number, Probability
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
@@ -33,40 +35,6 @@ def peak_staff(shifts: tuple[Shift, ...]) -> int:
         level += delta
         peak = max(peak, level)
     return peak
-
-
-def _as_tuple(value: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return (value,) if isinstance(value, str) else tuple(value)
-
-
-class When(BaseModel):
-    """A filter on ticket attributes; every field given must match."""
-
-    model_config = _STRICT
-
-    service: str | tuple[str, ...] | None = None
-    customer: str | tuple[str, ...] | None = None
-    type: str | tuple[str, ...] | None = None
-    channel: str | tuple[str, ...] | None = None
-    priority: str | tuple[str, ...] | None = None
-
-    @field_validator("service", "customer", "type", "channel", "priority")
-    @classmethod
-    def _not_empty(cls, value: str | tuple[str, ...] | None, info: ValidationInfo) -> str | tuple[str, ...] | None:
-        # an empty list matches no ticket: the rule or target would silently never apply
-        if isinstance(value, tuple) and not value:
-            raise ValueError(f"an empty list matches no ticket, so this would never apply; list the {info.field_name} "
-                             f"values to match, or leave `{info.field_name}` out to match any")
-        return value
-
-    def values(self, attribute: str) -> tuple[str, ...] | None:
-        """Accepted values of an attribute, or None for any."""
-        return _as_tuple(getattr(self, attribute))
-
-
-ATTRIBUTES: tuple[str, ...] = ("service", "customer", "type", "channel", "priority")
 
 
 class TimeRule(BaseModel):
@@ -181,9 +149,39 @@ class Group(BaseModel):
     cost_per_hour: Number | None = Field(None, ge=0, le=MAX_COST, description="cost of one paid agent-hour (staffing search)")
     shrinkage: Number = Field(0.0, ge=0, lt=1, description="share of paid time not on the floor (breaks, training, "
                               "absence); `staff` counts agents on the floor")
+    agents: tuple[AgentTeam, ...] | None = Field(None, description="agent groups with skills (simsla.model.skills)")
+    skills: tuple[SkillRule, ...] | None = Field(None, description="the skill a ticket needs here, first matching rule")
+    selection: SkillPolicy | None = Field(None, description="who takes what, with agent groups")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _team_staff(cls, data: Any) -> Any:
+        # an agent group's constant `staff` is a 24/7 block of the group's shifts: the group's headcount at an
+        # instant stays the sum of its blocks, which is what shifts, costs, the gate and `staff` work with
+        if not isinstance(data, dict) or not isinstance(data.get("agents"), (list, tuple)):
+            return data
+        teams = [t for t in data["agents"] if isinstance(t, dict) and t.get("staff") is not None]
+        if not teams or data.get("staff") is not None:
+            return data
+        blocks = list(data.get("shifts") or ())
+        for t in teams:
+            blocks.append({"name": str(t.get("name")), "days": "mon-sun", "hours": "00:00-24:00",
+                           "staff": t["staff"], "agents": t.get("name")})
+        data = dict(data)
+        data["shifts"] = blocks
+        data["agents"] = [{k: v for k, v in t.items() if k != "staff"} if isinstance(t, dict) and t in teams else t
+                          for t in data["agents"]]
+        return data
 
     @model_validator(mode="after")
     def _staffing(self) -> "Group":
+        if self.agents is not None:
+            self._check_teams()
+        elif self.skills is not None or self.selection is not None:
+            raise ValueError(f"group {self.name!r}: `skills` and `selection` need `agents` (the agent groups and "
+                             "their skills); without agent groups every agent takes every ticket")
+        elif any(s.agents is not None for s in self.shifts or ()):
+            raise ValueError(f"group {self.name!r}: a shift block names `agents` but the group has no agent groups")
         if (self.staff is None) == (self.shifts is None):
             raise ValueError(f"group {self.name!r}: give either `staff` (constant) or `shifts` (a list of blocks)")
         peak = peak_staff(self.shifts or ())
@@ -193,6 +191,64 @@ class Group(BaseModel):
         if self.first_contact_resolution is not None and self.role != "desk":
             raise ValueError(f"group {self.name!r}: first_contact_resolution applies to the desk only")
         return self
+
+    def _check_teams(self) -> None:
+        """Agent groups: named once, staffed by blocks that name them, every needed skill held by one of them."""
+        teams = [t.name for t in self.agents or ()]
+        if not teams:
+            raise ValueError(f"group {self.name!r}: `agents` lists no agent group; list them or leave `agents` out")
+        if len(set(teams)) != len(teams):
+            raise ValueError(f"group {self.name!r}: agent group names must be unique, got {teams}")
+        if self.staff is not None:
+            raise ValueError(f"group {self.name!r}: with agent groups, give each its `staff` (or shift blocks naming "
+                             "it with `agents:`) instead of the group's `staff`")
+        if self.preemptive:
+            raise ValueError(f"group {self.name!r}: preemption is not available with agent groups (skills); "
+                             "set preemptive: false or model the group without `agents`")
+        for i, s in enumerate(self.shifts or ()):
+            if s.agents is None and len(teams) > 1:
+                raise ValueError(f"group {self.name!r}: shift block {s.name or i!r} must name the agent group it "
+                                 f"staffs with `agents:` (one of {teams})")
+            if s.agents is not None and s.agents not in teams:
+                raise ValueError(f"group {self.name!r}: shift block {s.name or i!r} names agent group {s.agents!r}, "
+                                 f"which is not one of {teams}")
+        held = {skill for t in self.agents or () for skill in t.skills}
+        if self.skills is None:
+            if len(held) > 1:
+                raise ValueError(f"group {self.name!r}: its agent groups hold several skills ({sorted(held)}); say "
+                                 "with `skills:` which skill a ticket needs (rules with `when` and `need`)")
+            return
+        if not self.skills or self.skills[-1].when != When():
+            raise ValueError(f"group {self.name!r}: end `skills` with a rule without `when` (the skill every other "
+                             "ticket needs), so that every ticket needs some skill")
+        for j, rule in enumerate(self.skills):
+            for skill, share in rule.shares().items():
+                if share > 0 and skill not in held:
+                    raise ValueError(f"group {self.name!r}: skills rule {j} needs skill {skill!r}, which no agent "
+                                     f"group holds (they hold {sorted(held)}); give an agent group that skill")
+
+    def team_of_block(self, block: int) -> int:
+        """Index in ``agents`` of the agent group a shift block staffs (0 without agent groups)."""
+        name = (self.shifts or ())[block].agents
+        if name is None or self.agents is None:
+            return 0
+        return [t.name for t in self.agents].index(name)
+
+    @property
+    def skill_rules(self) -> tuple[SkillRule, ...]:
+        """The skills rules (a single default rule when the agent groups hold one skill)."""
+        if self.skills is not None:
+            return self.skills
+        held = sorted({skill for t in self.agents or () for skill in t.skills})
+        return (SkillRule(need=held[0] if held else "any"),)
+
+    @property
+    def skill_names(self) -> tuple[str, ...]:
+        """Every skill of this group, in the order the agent groups name them."""
+        out: list[str] = []
+        for t in self.agents or ():
+            out += [s for s in t.skills if s not in out]
+        return tuple(out)
 
     @property
     def handling_times(self) -> HandlingTimes:

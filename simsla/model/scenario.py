@@ -171,6 +171,8 @@ class Scenario(BaseModel):
                 self._check_when(out, ("groups", i, "handling", "by", j, "when"), rule.when)
             for j, rule in enumerate(g.resolution_probability.by):
                 self._check_when(out, ("groups", i, "first_contact_resolution", "by", j, "when"), rule.when)
+            for j, rule in enumerate(g.skills or ()):
+                self._check_when(out, ("groups", i, "skills", j, "when"), rule.when)
         for i, s in enumerate(self.suppliers):
             if s.calendar is not None and s.calendar not in calendars:
                 out.append((("suppliers", i, "calendar"), f"unknown calendar {s.calendar!r} (known: {sorted(calendars)})"))
