@@ -58,6 +58,22 @@ def _mapping(path: Optional[Path], format: str):
     return data
 
 
+def _window(window: Optional[str], format: str) -> None:
+    """Exit 2 for a --window that is not START..END, or one given for a log that is not a ticket log."""
+    if window is None:
+        return
+    if format not in ("servicenow", "csv"):
+        _refuse(f"--window {window}: applies to ticket logs (--format servicenow or csv), not --format {format}")
+    if window.strip().lower() in ("all", "whole", "detected"):
+        return
+    from simsla.fit.stationary import parse_window
+
+    try:
+        parse_window(window)
+    except ValueError as exc:
+        _refuse(exc)
+
+
 def _fit_problem(log: Path, exc: ValueError) -> None:
     """A log that cannot be fitted or back-tested: exit 2 with the file and the problem."""
     from simsla.fit.reading import LogError
@@ -72,12 +88,15 @@ def fit(
     output: Path = typer.Option(..., "--output", "-o", help="scenario file to write (YAML)"),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="csv: YAML file mapping columns to fields"),
     report_dir: Optional[Path] = typer.Option(None, "--report", help="folder for the fit report (tables, figures)"),
+    window: Optional[str] = typer.Option(None, "--window", help="tickets: fit the tickets opened START..END (dates; "
+                                         "`all` = the whole log; default: the detected stationary window)"),
 ) -> None:
     """Fit a scenario to a log; write it (commented) and a fit report."""
     from simsla.fit import fit_log
 
     _log_and_format(log, format)
     log_mapping = _mapping(mapping, format)
+    _window(window, format)
     from simsla.cli import _output_folder, _writing
     from simsla.outputs import check_output_file
 
@@ -87,7 +106,7 @@ def fit(
     _output_folder(folder, "fit")
     try:
         with _interruptible(output):
-            result = fit_log(log, format, log_mapping)
+            result = fit_log(log, format, log_mapping, window=window)
     except ValueError as exc:
         _fit_problem(log, exc)
     text = result.scenario_yaml()
@@ -117,7 +136,9 @@ def backtest(
     out_dir: Optional[Path] = typer.Option(None, "--out", "-o", help="folder for backtest.csv/json"),
     holdout: Optional[str] = typer.Option(None, "--holdout", help="counts: the last weeks to predict, e.g. 4w "
                                           "(fitted on the rest; default 4w); tickets: the last span to "
-                                          "predict, fitted on the tickets opened before it"),
+                                          "predict at the end of the fit window, fitted on the window before it"),
+    window: Optional[str] = typer.Option(None, "--window", help="tickets: compare (and fit) the tickets opened "
+                                         "START..END (default: the detected stationary window; `all`: the whole log)"),
 ) -> None:
     """Simulate a scenario over the log's span; observed vs simulated, with relative errors."""
     from simsla.cli import _load
@@ -129,6 +150,7 @@ def backtest(
         _output_folder(out_dir, "backtest")  # before simulating
     _log_and_format(log, format)
     log_mapping = _mapping(mapping, format)
+    _window(window, format)
     model = _load(scenario) if scenario is not None else None
     held = None
     if holdout is not None:
@@ -144,12 +166,14 @@ def backtest(
     try:
         with _interruptible(out_dir or Path(".")):
             result = run_backtest(log, format, model, replications=replications, seed=seed, workers=workers,
-                                  mapping=log_mapping, holdout=held)
+                                  mapping=log_mapping, holdout=held, window=window)
     except ValueError as exc:
         _fit_problem(log, exc)
-    say(out, result.to_frame().to_string(index=False))
-    for note in result.notes:
+    say(out, result.table().to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for note in ([f"in-sample: {n}" for n in result.insample.notes[:1]] if result.insample else []) + result.notes:
         say(out, note)
+    if result.utilisation:
+        say(out, "fitted utilisation: " + ", ".join(f"{g} {u:.0%}" for g, u in result.utilisation.items()))
     if out_dir is not None:
         with _interruptible(out_dir), _writing(out_dir):
             _output_folder(out_dir, "backtest", claim=True)

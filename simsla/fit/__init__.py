@@ -34,11 +34,14 @@ from simsla.fit.result import FitResult
 FORMATS = ("servicenow", "calls", "csv", "counts")
 
 
-def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = "quantiles") -> FitResult:
+def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = "quantiles",
+            window: str | None = None) -> FitResult:
     """Fit a scenario to a log.  ``mapping`` (``csv`` only): dict or YAML file, see ``simsla.fit.csvlog``.
 
     ``times`` (tickets only): ``quantiles`` writes each group's time as 100 observed quantiles
     (``empirical``); ``fitted`` writes the AIC-chosen family.  Both are in the report.
+    ``window`` (tickets only): ``START..END`` (dates), ``all``, or None: the detected stationary window
+    (``simsla.fit.stationary``).
     """
     from simsla.fit.reading import in_file
 
@@ -56,14 +59,16 @@ def fit_log(path: str | Path, format: str, mapping: Any = None, *, times: str = 
             return counts_result(path, mapping, source=source)
         from simsla.fit.tickets_scenario import tickets_result
 
-        return tickets_result(path, format, mapping, source=source, times=times)
+        return tickets_result(path, format, mapping, source=source, times=times, window=window)
 
 
 def backtest(log_path: str | Path, format: str, scenario: Any = None, replications: int = 5, seed: int = 1,
-             workers: int | None = 1, mapping: Any = None, holdout: float | None = None):
+             workers: int | None = 1, mapping: Any = None, holdout: float | None = None, window: str | None = None):
     """Simulate ``scenario`` (a Scenario, a YAML path, or None = fit it from the log) over the log's span.
 
     ``counts``: fit on the series without its last ``holdout`` seconds (default 4 weeks) and predict those.
+    Tickets: ``holdout`` seconds at the end of the fit window (``window``, as for ``fit_log``) are predicted
+    by a scenario fitted on the window before them (``simsla.fit.tickets_backtest``).
     """
     from simsla.fit.backtesting import run_backtest
     from simsla.fit.reading import in_file
@@ -71,7 +76,7 @@ def backtest(log_path: str | Path, format: str, scenario: Any = None, replicatio
     if format not in FORMATS:
         raise ValueError(f"unknown log format {format!r}; use one of {', '.join(FORMATS)}")
     with in_file(log_path):
-        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping, holdout)
+        return run_backtest(log_path, format, scenario, replications, seed, workers, mapping, holdout, window)
 
 
 __all__ = ["FORMATS", "FitResult", "LogError", "backtest", "fit_log"]

@@ -31,6 +31,20 @@ class BacktestResult:
     seed: int
     profile: pd.DataFrame = field(default_factory=pd.DataFrame)   # hour of week: observed vs simulated
     notes: list[str] = field(default_factory=list)
+    insample: "BacktestResult | None" = None    # a hold-out's in-sample comparison (same fitted scenario)
+    utilisation: dict[str, float] = field(default_factory=dict)   # a hold-out fit's utilisation per group
+
+    def table(self) -> pd.DataFrame:
+        """What the command line prints: this comparison, with the in-sample one beside it for a hold-out
+        (observed, simulated and relative error of each)."""
+        df = self.to_frame()[["measure", "observed", "simulated", "relative_error"]]
+        if self.insample is None:
+            return df
+        ins = self.insample.to_frame()[["measure", "observed", "simulated", "relative_error"]]
+        ins.columns = ["measure", "in-sample observed", "in-sample simulated", "in-sample rel. error"]
+        df = df.rename(columns={"observed": "hold-out observed", "simulated": "hold-out simulated",
+                                "relative_error": "hold-out rel. error"})
+        return ins.merge(df, on="measure", how="outer", sort=False)
 
     def to_frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.rows, columns=["measure", "observed", "simulated", "ci_low", "ci_high"])
@@ -39,16 +53,22 @@ class BacktestResult:
         return df
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "replications": self.replications, "seed": self.seed, "notes": self.notes,
-                "measures": json.loads(self.to_frame().to_json(orient="records")),
-                "hour_of_week": json.loads(self.profile.to_json(orient="records")) if len(self.profile) else []}
+        out = {"kind": self.kind, "replications": self.replications, "seed": self.seed, "notes": self.notes,
+               "measures": json.loads(self.to_frame().to_json(orient="records")),
+               "hour_of_week": json.loads(self.profile.to_json(orient="records")) if len(self.profile) else []}
+        if self.insample is not None:
+            out["in_sample"] = {"notes": self.insample.notes,
+                                "measures": json.loads(self.insample.to_frame().to_json(orient="records"))}
+        if self.utilisation:
+            out["utilisation"] = self.utilisation
+        return out
 
     def write(self, folder: str | Path) -> list[Path]:
         from simsla.fit.report import profile_figure
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        self.to_frame().to_csv(folder / "backtest.csv", index=False)
+        self.table().to_csv(folder / "backtest.csv", index=False)
         (folder / "backtest.json").write_text(json.dumps(self.to_dict(), indent=2))
         files = [folder / "backtest.csv", folder / "backtest.json"]
         if len(self.profile):
@@ -88,7 +108,7 @@ def _over_span(scenario, start: pd.Timestamp, end: pd.Timestamp, tail: float = 0
 
 
 def run_backtest(log_path, format: str, scenario: Any, replications: int, seed: int, workers: int | None,
-                 mapping: Any = None, holdout: float | None = None) -> BacktestResult:
+                 mapping: Any = None, holdout: float | None = None, window: str | None = None) -> BacktestResult:
     import simsla
 
     if format == "counts":  # fit on all but the last weeks, predict them (simsla.fit.counts_backtest)
@@ -120,8 +140,8 @@ def run_backtest(log_path, format: str, scenario: Any, replications: int, seed: 
 
     if holdout is not None:     # fit on the tickets opened before the last `holdout` seconds, predict those
         return ticket_holdout(log_path, format, mapping, holdout=holdout, replications=replications, seed=seed,
-                              workers=workers)
-    return ticket_backtest(log_path, format, scenario, replications, seed, workers, mapping)
+                              workers=workers, window=window)
+    return ticket_backtest(log_path, format, scenario, replications, seed, workers, mapping, window)
 
 
 def call_measures(res, replication: int, answer_within: float = 20.0) -> dict[str, float]:

@@ -93,6 +93,8 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
         quality.add(f"tickets without {col}", int(miss.sum()), "kept; counted as 'unknown' in the mix")
     t.attrs["priority_order"] = _priority_order(u, mapping)
     t.attrs["business_hours"] = str(mapping.get("business_hours", "no"))
+    # the last time the log knows anything: tickets still open are followed until then (simsla.fit.stationary)
+    t.attrs["extract_end"] = u["updated_at"].max() if "updated_at" in u else pd.NaT
     t["priority"] = t["priority"].map(servicenow.priority_label, na_action="ignore").fillna("unknown")
     t["impact"] = t["impact"].map(servicenow.level_label, na_action="ignore").fillna("unknown")
     t["urgency"] = t["urgency"].map(servicenow.level_label, na_action="ignore").fillna("unknown")

@@ -25,15 +25,21 @@ def read_ticket_log(path, format: str, mapping: Any, quality: Quality):
     return rebuild(updates, m, quality)
 
 
-def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles"):
-    """Read, fit and write: the ``FitResult`` of a ticket log (``times``: quantiles or fitted)."""
+def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles",
+                   window: str | None = None):
+    """Read, fit and write: the ``FitResult`` of a ticket log (``times``: quantiles or fitted; ``window``:
+    ``START..END``, ``all`` or None = the detected stationary window, ``simsla.fit.stationary``)."""
     from simsla.fit import report
     from simsla.fit.result import FitResult
     from simsla.fit.tickets_scenario import fit_tickets, ticket_scenario
 
     q = Quality()
+    from simsla.fit.stationary import choose
+
     tickets, visits = read_ticket_log(path, format, mapping, q)
+    tickets, visits, win = choose(tickets, visits, window, q)
     fit = fit_tickets(tickets, visits, q)
+    fit.fit_window = win
     text = ticket_scenario(fit, source=source, times=times)
     t = fit.tickets
     rows = [{"section": "arrivals", "measure": "tickets per week", "observed": fit.arrivals.per_week,
@@ -85,6 +91,8 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
                      "fitted": None, "note": "office hours" if w.business_hours else "round the clock"})
         rows.append({"section": "window", "measure": "share of tickets in the busiest week", "observed": w.busiest_share,
                      "fitted": None, "note": ("BURST, " if w.burst else "") + f"median week {w.median_week:.1%}"})
+    rows.append({"section": "window", "measure": "fit window", "observed": None, "fitted": None,
+                 "note": " ".join(win.lines())})
     for pr in prios:
         g = by_prio[pr]
         rows.append({"section": "resolution", "measure": f"median resolution {pr}, h", "observed": g["resolution_h"].median(),
@@ -95,6 +103,8 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
               "hour_of_week": pd.DataFrame({"hour_of_week": range(168), "arrivals": fit.arrivals.hourly})}
     if fit.window is not None and len(fit.window.cohorts):
         tables["cohorts"] = fit.window.cohorts
+    if len(win.weeks):
+        tables["weekly_cohorts"] = win.weeks
 
     def figures(folder):
         from pathlib import Path

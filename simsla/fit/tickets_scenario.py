@@ -101,6 +101,7 @@ class TicketFit:
     gate: Any = None                # GateCheck: what `simsla run`'s gate says of the scenario written
     window: Any = None              # WindowCheck: business hours, bursts, right-truncated cohorts
     business: bool = False          # times at groups are office time, groups work Mon-Fri 08-18
+    fit_window: Any = None          # FitWindow: which tickets were fitted (simsla.fit.stationary)
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -153,6 +154,8 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
                 len(others), f"{raw['party'].isin(others).mean():.1%} of visits; ping-pong (A -> B -> A) in "
                 f"{ping_pong_share(raw):.1%} of tickets before, {ping_pong_share(v):.1%} after", ", ".join(others[:8]))
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
+    if "timed" in t:     # followed too briefly (simsla.fit.stationary): neither timed nor routed
+        v = v[v["ticket"].isin(t.loc[t["timed"], "ticket"])]
     routes = transitions(v)
     times, by_prio = {}, {}
     from simsla.fit.window import check_window
@@ -275,6 +278,7 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         *(["Share of tickets that met their SLA in the log (`made_sla`): "
            + ", ".join(f"{p} {s:.0%}" for p, s in sla.items()) + f"; overall {t['made_sla'].mean():.0%}."]
           if has["made_sla"] and len(sla) else []),
+        *(fit.fit_window.lines() if fit.fit_window is not None else []),
         *(fit.window.lines() if fit.window is not None else []),
         *(["Times at groups are OFFICE TIME (Monday-Friday 08-18; the log's holidays are unknown): each group",
            "works those hours (`shifts`), hands unfinished work over at 18:00 (`at_shift_end: handover`)."]
@@ -470,8 +474,9 @@ def read_ticket_log(path, format: str, mapping: Any, quality: Quality):
     return read(path, format, mapping, quality)
 
 
-def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles"):
+def tickets_result(path, format: str, mapping: Any = None, source: str = "", times: str = "quantiles",
+                   window: str | None = None):
     """The ticket fit as a ``FitResult`` (``simsla.fit.tickets_result.tickets_result``)."""
     from simsla.fit.tickets_result import tickets_result as result
 
-    return result(path, format, mapping, source=source, times=times)
+    return result(path, format, mapping, source=source, times=times, window=window)
