@@ -31,6 +31,7 @@ taken by overflow stay in their queue, marked, and are skipped the same way.
 from __future__ import annotations
 
 import math
+from bisect import insort
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +102,10 @@ class SkillQueues:
         self.entered: dict[int, float] = {}
         self.taken: set[int] = set()  # items taken by overflow, still in their queue
         self.waiting = 0
-        self.free: list[list[int]] = [[] for _ in range(n_teams)]  # free seats per agent group, longest idle first
+        # free seats per agent group, longest idle first (sorted by idle_since, then seat)
+        self.free: list[list[int]] = [[] for _ in range(n_teams)]
         self.idle_since = [0.0] * len(teams.team)
+        self.woken: set[int] = set()  # free seats woken by a shift change: still idle since before
         # per skill, the agent groups that may take it at once and after the overflow delay, best level first
         delay = overflow_after > 0
         self.at_once = [[j for j in _by_level(teams, s) if not delay or teams.level[j][s] == 1] for s in range(n_skills)]
@@ -241,9 +244,14 @@ class SkillQueues:
                 if best_key is None or k < best_key:
                     best_q, best_key = q, k
         if best_q is None:
-            self.free[team].append(seat)
-            self.idle_since[seat] = now
+            if seat in self.woken:  # still free: idle since it last freed up, not since the shift change
+                self.woken.discard(seat)
+            else:
+                self.idle_since[seat] = now
+            idle = self.idle_since
+            insort(self.free[team], seat, key=lambda x: (idle[x], x))
             return -1
+        self.woken.discard(seat)
         item = best_q.popleft()
         self.waiting -= 1
         self.entered.pop(item, None)
@@ -258,10 +266,12 @@ class SkillQueues:
 
     def on_shift(self, level: int) -> list[int]:
         """Every free seat: each asks again (the queues may hold work) or leaves."""
-        out = [seat for free in self.free for seat in free]
+        out = sorted(seat for free in self.free for seat in free)
         for free in self.free:
             free.clear()
-        return sorted(out)
+        duty = self.seats.duty  # (already updated by the group) seats going off duty start afresh when back
+        self.woken = {seat for seat in out if duty[seat]}
+        return out
 
 
 def _by_level(teams: Teams, skill: int) -> list[int]:
