@@ -88,6 +88,7 @@ class AgentGroup:
         self.teams = teams
         # an item that waits may later be offered to a wider set of agents (skills: overflow after a delay)
         self.overflow_after = getattr(selection, "overflow_after", float("inf"))
+        self.overflows = self.overflow_after < float("inf")
         n = len(seats.serving)
         self.wake: list[simpy.Event | None] = [None] * n  # per free seat, the event that hands it work
         self.off: list[simpy.Event | None] = [None] * n  # per off-duty seat, the event that calls it in
@@ -100,7 +101,7 @@ class AgentGroup:
         if seat < 0:
             if self.selection.waiting > self.max_queue:
                 raise QueueOverflow(self.name, self.selection.waiting, self.env.now)
-            if self.overflow_after < float("inf"):
+            if self.overflows:
                 self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
             return
         ev = self.wake[seat]
