@@ -60,6 +60,14 @@ Parties: ``pool.AgentGroup``, ``parties.Supplier``, ``parties.CustomerWait``
     (``at_shift_end: finish|handover``), outages and surges (arrivals with
     their priorities) all reach the group through these calls, so skills,
     blending and callbacks are further ``Selection`` policies.
+``teams``, ``skills`` — groups with agent groups
+    ``teams`` lays out the seats of each agent group (sessions of a chat
+    agent are extra seats of one agent), draws the skill each ticket needs at
+    the group and builds per-seat work times (handling factor, stretch);
+    ``skills.SkillQueues`` is their selection: queues per skill and rank,
+    longest-idle or best-level agent, longest-waiting, priority or
+    best-level item, overflow to secondary agents after a delay
+    (``on_overflow``, one timer per waiting item), and a phone reserve.
 ``replication.Replication``
     The wiring on one ``simpy.Environment``: builds the parts (in the order
     that fixes SimPy's start-up events: agents, shifts, arrivals), runs to
