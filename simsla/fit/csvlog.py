@@ -31,8 +31,13 @@ export's column name, plus options::
     priority_order: [Major, High, Medium, Low]     # most urgent first (default: the log's P1..P5 or impact words)
     default_channel: portal         # the channel of tickets whose log has none (warned in the data quality)
     customer_waits: pause           # time in a customer-wait status: pause (a customer wait; default) or work
-    business_hours: no              # yes: groups work Mon-Fri 08-18 and times at them are office time; auto: yes
-                                    # when >= 75 % of tickets open then (the fit report shows the share)
+    business_hours: no              # auto: each group's hours inferred from its activity; a group that does not
+                                    # work round the clock is fitted in business time and staffed in its hours;
+                                    # yes: the same, thin groups on working_hours (simsla.fit.workhours)
+    working_hours: mon-fri 08:00-18:00     # or {Group 20: 24/7, ...}: hours given, not inferred
+    sla_hours: mon-fri 08:00-18:00  # when SLA clocks run (default: the hours most groups work)
+    sla_targets: {P1: 4h, P3: 3d}   # resolution thresholds: the fit writes one SLA in sla_hours
+    sla_fraction: 0.9
 
 Only ``ticket`` and ``opened_at`` are required (``opened_at`` not when ``updated_at`` and ``state`` are
 mapped: a log of status changes opens a ticket at its first update, and resolves it at the first
@@ -53,7 +58,9 @@ FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "stat
           "urgency", "contact_type", "group", "vendor", "reopen_count", "made_sla", "service", "level")
 LIST_OPTIONS = ("missing", "resolved_states", "closed_states", "customer_wait_states", "supplier_wait_states",
                 "queue_states", "priority_order")
-OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits", "business_hours") + LIST_OPTIONS
+HOURS_OPTIONS = ("working_hours", "sla_hours", "sla_targets", "sla_fraction")    # simsla.fit.workhours
+OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits", "business_hours") + HOURS_OPTIONS \
+    + LIST_OPTIONS
 REQUIRED = ("ticket", "opened_at")
 #: what a csv ticket export is, and what to do when its columns are not those of the mapping
 EXPECTS = "the ticket export the column mapping describes (--format csv --mapping MAP.yaml)"
@@ -80,8 +87,13 @@ def load_mapping(mapping: Any) -> dict[str, Any]:
                and not (k == "opened_at" and "updated_at" in mapping and "state" in mapping)]
     if missing:
         raise ValueError(f"the mapping needs {missing}")
+    from simsla.fit.workhours import check_options
+
     out = dict(mapping)
+    out.update(check_options(mapping))
     for key, value in mapping.items():
+        if key in HOURS_OPTIONS:
+            continue
         if key in LIST_OPTIONS:
             values = [value] if isinstance(value, str) else value
             if not isinstance(values, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in values):

@@ -93,6 +93,7 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
         quality.add(f"tickets without {col}", int(miss.sum()), "kept; counted as 'unknown' in the mix")
     t.attrs["priority_order"] = _priority_order(u, mapping)
     t.attrs["business_hours"] = str(mapping.get("business_hours", "no"))
+    t.attrs["sla"] = {k: mapping[k] for k in ("sla_hours", "sla_targets", "sla_fraction") if k in mapping}
     # the last time the log knows anything: tickets still open are followed until then (simsla.fit.stationary)
     t.attrs["extract_end"] = u["updated_at"].max() if "updated_at" in u else pd.NaT
     t["priority"] = t["priority"].map(servicenow.priority_label, na_action="ignore").fillna("unknown")
@@ -187,8 +188,12 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
     # first update always does (a ticket opened and resolved in the same minute)
     first_row = ~u["ticket"].duplicated()
     late = resolved.notna() & when.notna() & (when >= resolved) & ~first_row
+    from simsla.fit.workhours import group_hours
+
+    hours_of = group_hours(u, group, ~cls.isin(["customer", "supplier", "closed"]), mapping)
+    t.attrs["working_hours"] = hours_of
     df = pd.DataFrame({"ticket": u["ticket"], "party": party.astype(str), "kind": kind, "when": when,
-                       "opened": opened, "resolved": resolved,
+                       "opened": opened, "resolved": resolved, "group": group,
                        "waiting": cls.eq("customer").to_numpy(bool)})[~late.to_numpy()]
     # each update holds from its time (the opening, for the first) to the next update's (the resolution, for the last)
     df["start"] = df["when"].where(~(~df["ticket"].duplicated()), df["opened"]).fillna(df["opened"])
@@ -199,8 +204,13 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
     held = (df["end"] - df["start"]).dt.total_seconds() / 3600
     df["work_h"] = held.where(~df["waiting"], 0.0)
     df["wait_h"] = held.where(df["waiting"], 0.0)
-    office = (office_seconds(df["end"]) - office_seconds(df["start"])) / 3600
-    df["office_h"] = pd.Series(office, index=df.index).where(~df["waiting"], 0.0)
+    # business time in the hours of the group holding the ticket (calendar time for suppliers and 24/7 groups)
+    office = held.copy()
+    for g, wh in hours_of.items():
+        m = (df["group"] == g) & (df["kind"] == "group")
+        if m.any() and not wh.round_the_clock:
+            office[m] = (wh.seconds(df.loc[m, "end"]) - wh.seconds(df.loc[m, "start"])) / 3600
+    df["office_h"] = office.where(~df["waiting"], 0.0)
     change = df["party"].ne(df.groupby("ticket")["party"].shift())
     run = change.cumsum()
     v = df.groupby(run, sort=False).agg(ticket=("ticket", "first"), party=("party", "first"), kind=("kind", "first"),
@@ -218,20 +228,3 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
                 "taken as 30 s in the duration fits")
     return v[["ticket", "step", "party", "kind", "start", "end", "hours", "wait_hours", "office_hours",
               "last"]].reset_index(drop=True)
-
-
-#: office hours of a business-hours group: Monday to Friday, 08:00-18:00 (holidays not known to the log)
-OFFICE_START, OFFICE_END = 8 * 3600, 18 * 3600
-
-
-def office_seconds(ts: pd.Series) -> np.ndarray:
-    """Office seconds (Monday-Friday 08:00-18:00) from 1970-01-05 (a Monday) to each time: differences of two
-    give the business time between them.  NaT gives NaN."""
-    x = (ts - pd.Timestamp("1970-01-05")).dt.total_seconds().to_numpy(float)
-    week = np.floor(x / (7 * 86400))
-    r = x - week * 7 * 86400
-    day = np.floor(r / 86400)
-    sec = r - day * 86400
-    per_day = OFFICE_END - OFFICE_START
-    today = np.where(day < 5, np.clip(sec - OFFICE_START, 0, per_day), 0)
-    return week * 5 * per_day + np.minimum(day, 5) * per_day + today

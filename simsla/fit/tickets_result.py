@@ -91,6 +91,10 @@ def tickets_result(path, format: str, mapping: Any = None, source: str = "", tim
                      "fitted": None, "note": "office hours" if w.business_hours else "round the clock"})
         rows.append({"section": "window", "measure": "share of tickets in the busiest week", "observed": w.busiest_share,
                      "fitted": None, "note": ("BURST, " if w.burst else "") + f"median week {w.median_week:.1%}"})
+    for party, wh in fit.hours.items():
+        rows.append({"section": "working hours", "measure": f"hours of {party}", "observed": wh.inside, "fitted": None,
+                     "note": f"{wh.text} ({wh.source}); observed = share of its activity inside; "
+                     + ("times in business time" if not wh.round_the_clock else "times in calendar time")})
     rows.append({"section": "window", "measure": "fit window", "observed": None, "fitted": None,
                  "note": " ".join(win.lines())})
     for pr in prios:

@@ -22,8 +22,6 @@ from simsla.fit.ranks import _levels, priority_order, rank_key  # noqa: F401 (re
 from simsla.fit.routing import collapse, lumped, ping_pong_share, probabilities, transitions
 
 DESK = "registration"
-OFFICE_HOURS = "08:00-18:00"
-OFFICE_SHARE = 50 / 168        # of the week's hours: Monday-Friday 08-18
 START = "start"
 MIN_TICKETS_OWN_PROFILE = 1000
 MIN_SHARE_IN_RULE = 0.005      # destinations below this share are left out of the by-priority rules (readability)
@@ -102,6 +100,7 @@ class TicketFit:
     window: Any = None              # WindowCheck: business hours, bursts, right-truncated cohorts
     business: bool = False          # times at groups are office time, groups work Mon-Fri 08-18
     fit_window: Any = None          # FitWindow: which tickets were fitted (simsla.fit.stationary)
+    hours: dict[str, Any] = field(default_factory=dict)   # party -> WorkingHours (simsla.fit.workhours)
 
     def routes_by_priority(self) -> pd.DataFrame:
         """The routing probabilities of every node (``when`` = all for the pooled one), with the node's count."""
@@ -161,10 +160,13 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     from simsla.fit.window import check_window
 
     window = check_window(t, quality)
-    mode = t.attrs.get("business_hours", "no")
-    business = mode == "yes" or (mode == "auto" and window.business_hours)
-    if business:      # office time at the groups (Mon-Fri 08-18); the groups work those hours (ticket_scenario)
-        v = v.assign(hours=v["office_hours"])
+    from simsla.fit.workhours import party_hours
+
+    hours = party_hours(raw, v, t.attrs.get("working_hours") or {})
+    business = any(not wh.round_the_clock for wh in hours.values())
+    if business:      # business time at groups that work set hours; they are staffed in them (ticket_scenario)
+        office = v["party"].map(lambda p: p in hours and not hours[p].round_the_clock).astype(bool)
+        v = v.assign(hours=v["office_hours"].where(office, v["hours"]))
     secs = (v["hours"] * 3600).where(v["hours"] > 0, 30.0).where(v["hours"].notna())
     # A visit that waited for the customer is timed as a whole (its work + its waits) in the customer wait,
     # and left out of the group's work: in real logs the visits that wait are also the ones with long work
@@ -215,7 +217,7 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     return TicketFit(t, v, arrivals, stream_arrivals, streams,
                      {"impacts": impacts, "urgencies": urgencies, "priorities": prios, "matrix": matrix,
                       "consistent_share": consistent}, times, by_prio, routes, span, quality, time_tree, route_tree,
-                     outcome_tree, outcome_p, waits, window=window, business=business)
+                     outcome_tree, outcome_p, waits, window=window, business=business, hours=hours)
 
 
 def outcome_split(timed: pd.DataFrame, classes: list[tuple[str, ...]], min_n: int = MIN_N,
@@ -280,10 +282,16 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
           if has["made_sla"] and len(sla) else []),
         *(fit.fit_window.lines() if fit.fit_window is not None else []),
         *(fit.window.lines() if fit.window is not None else []),
-        *(["Times at groups are OFFICE TIME (Monday-Friday 08-18; the log's holidays are unknown): each group",
-           "works those hours (`shifts`), hands unfinished work over at 18:00 (`at_shift_end: handover`)."]
-          if fit.business else []),
-        "(The SLA thresholds are not in the export, so no `agreements:` are written; add yours.)",
+        *(["Times at groups with set hours are BUSINESS TIME in those hours (the log's holidays are unknown):",
+           "each such group works them (`shifts`, the calendars below) and hands unfinished work over at the",
+           "end of the day (`at_shift_end: handover`).  Working hours (inferred from each group's activity by",
+           "hour of the week, or from the mapping):"] + _wrap("; ".join(
+               f"{p}: {wh.text} ({wh.source}" + (f", {wh.inside:.0%} of its activity inside)" if wh.source == "inferred"
+                                                 and not wh.round_the_clock else ")")
+               for p, wh in fit.hours.items())) if fit.business else []),
+        *([] if t.attrs.get("sla", {}).get("sla_targets") else
+          ["(The SLA thresholds are not in the export, so no `agreements:` are written; add yours, or give",
+           "sla_targets in the mapping.)"]),
         "",
         "STAFFING IS NOT IN THE DATA.  Each group below is given AMPLE staff (no queueing), and its",
         "`handling` is the fitted calendar time a ticket spends with the group (from assignment to the",
@@ -363,9 +371,10 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
         n_time_rules += len(rules)
         handling = {"default": spec(party, fitd), "by": rules} if rules else spec(party, fitd)
         group = {"name": party, "staff": staff, "handling": handling, "discipline": "priority"}
-        if fit.business:       # office hours: the same ample headcount while open, work handed over at 18:00
-            group = {"name": party, "shifts": [{"name": "office", "days": "mon-fri", "hours": OFFICE_HOURS,
-                                                "staff": int(min(10_000, math.ceil(staff / OFFICE_SHARE)))}],
+        wh = fit.hours.get(party)
+        if wh is not None and not wh.round_the_clock:   # set hours: ample headcount while open, handover at close
+            group = {"name": party, "shifts": [{"name": wh.calendar_name, "days": wh.days, "hours": wh.hours,
+                                                "staff": int(min(10_000, math.ceil(staff / wh.share_of_week)))}],
                      "handling": handling, "discipline": "priority", "at_shift_end": "handover"}
         cw = fit.waits.get(party)
         if cw is not None and cw.probability > 0:
@@ -427,6 +436,9 @@ def ticket_scenario(fit: TicketFit, name: str = "Service desk fitted from a tick
            "Urgent tickets go to other first groups and are passed on differently, so",
            *_by_priority_note("tickets leaving"),
            f"Destinations under {MIN_SHARE_IN_RULE:.1%} are left out of the by-priority rules.")
+    from simsla.fit.workhours import add_calendars
+
+    add_calendars(sc, fit.hours, t.attrs.get("sla", {}), fit.matrix["priorities"])
     fit.gate = settle_staff(sc, fit.quality)
     return sc
 
