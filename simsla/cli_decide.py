@@ -80,6 +80,8 @@ def erlang(
             targets, how = choose_targets(model, target_name, threshold=threshold, fraction=fraction,
                                           abandoned=abandoned, grace=grace)
             week = week_requirement(model, targets, step, how=how)
+            for line in week.caveats:  # skills: the pooled requirement is an optimistic bound (decide.erlang_skills)
+                say(out, line, "caveat", "yellow")
             print_week_requirement(week, out)
             if plot is not None:
                 from simsla.report.figures_load import requirement_figure
@@ -264,6 +266,9 @@ def _print_staffing(result) -> None:
                   title_justify="left")
     columns = {"group": "group", "block": "block", "days": "days", "hours": "hours", "current": "now",
                "staff": "on floor", "shrinkage": "shrinkage", "paid_fte": "paid FTE", "cost_per_week": "cost/week"}
+    if "agents" in frame:  # skills: each block staffs one agent group, at its cost and shrinkage
+        columns = {"group": "group", "agents": "agent group", **{k: v for k, v in columns.items() if k != "group"}}
+        frame = frame.assign(agents=frame["agents"].fillna("–"))
     for col, head in columns.items():
         table.add_column(head, justify="right" if frame[col].dtype.kind in "if" else "left")
     for row in frame[list(columns)].itertuples(index=False):

@@ -1,4 +1,12 @@
-"""The headline numbers of a run: tickets, groups, channels — with CIs over replications."""
+"""The headline numbers of a run: tickets, groups, agent groups, channels — with CIs over replications.
+
+Staffing numbers are per week of the measured window (after the warm-up):
+agent-hours on the floor (what the shifts put on duty), the paid hours
+behind them (``/ (1 - shrinkage)``) and their cost (paid hours x cost per
+hour).  A group with agent groups (skills, ``simsla.model.skills``) also gets
+them per agent group (``agent_groups`` of its row, ``agent_team_rows``), at
+the agent group's cost and shrinkage (``agent_team_rates``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from simsla.analysis.occupancy import box_integral, step_integral
 from simsla.analysis.stats import mean_ci
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE, judge
 from simsla.model.chain import paid_fte
@@ -61,27 +70,22 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
         },
     }
     groups = []
-    for g in sc.groups:
+    for gi, g in enumerate(sc.groups):
         u = util[util["group"] == g.name].groupby("replication")[["busy", "staffed"]].sum()
         per_rep = (u["busy"] / u["staffed"].replace(0, np.nan)).to_numpy()
         s = seg[(seg["party"] == g.name) & seg["start"].notna()]
         waits = (s["start"] - s["enter"]).to_numpy()
-        # agent-hours on the floor per week, and the paid hours (shrinkage) and cost behind them
-        measured_weeks = max(float(sc.horizon), 1.0) / (7 * 86400.0) * max(int(reps), 1)
-        floor_hours = float(u["staffed"].sum()) / 3600.0 / measured_weeks
-        paid_hours = paid_fte(floor_hours, float(g.shrinkage))
+        sessions = max((t.concurrency for t in g.agents or ()), default=1)  # chat: busy counts sessions
         groups.append({
             "name": g.name,
             "role": g.role,
-            "on_floor_agent_hours_per_week": floor_hours,
-            "shrinkage": float(g.shrinkage),
-            "paid_agent_hours_per_week": paid_hours,
-            "cost_per_week": None if g.cost_per_hour is None else paid_hours * float(g.cost_per_hour),
-            "utilization": _num(float(u["busy"].sum() / u["staffed"].sum())) if u["staffed"].sum() > 0 else None,
-            "utilization_ci95": _share_ci(per_rep)["ci95"],
+            **_staffing_hours(float(u["staffed"].sum()), float(u["busy"].sum()), _measured_weeks(results),
+                              float(g.shrinkage), g.cost_per_hour),
+            "utilization_ci95": _ci(per_rep, 0.0, float(sessions))["ci95"],
             "visits": int(len(s)),
             "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
             "p90_wait_seconds": _num(float(np.quantile(waits, 0.9))) if len(waits) else None,
+            **({"agent_groups": agent_team_rows(results, gi)} if g.agents is not None else {}),
         })
     channels = []
     for channel in sc.levels("channel"):
@@ -134,6 +138,96 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
         "unstable": results.unstable,
         **_abandonment(channels),
     }
+
+
+def _measured_weeks(results: "TicketLog") -> float:
+    """Weeks measured over all replications (the horizon after the warm-up, times the replications)."""
+    return max(float(results.scenario.horizon), 1.0) / (7 * 86400.0) * max(int(results.replications), 1)
+
+
+def _staffing_hours(staffed: float, busy: float, weeks: float, shrinkage: float,
+                    cost_per_hour: float | None) -> dict[str, Any]:
+    """Agent-hours on the floor, busy, paid (at ``shrinkage``) per week, their cost, and utilisation (busy / staffed).
+
+    ``staffed`` and ``busy`` are agent-seconds over ``weeks`` measured weeks.
+    """
+    floor_hours = staffed / 3600.0 / weeks
+    paid_hours = paid_fte(floor_hours, shrinkage)
+    return {
+        "on_floor_agent_hours_per_week": floor_hours,
+        "busy_agent_hours_per_week": busy / 3600.0 / weeks,
+        "shrinkage": float(shrinkage),
+        "paid_agent_hours_per_week": paid_hours,
+        "cost_per_week": None if cost_per_hour is None else paid_hours * float(cost_per_hour),
+        "utilization": _num(busy / staffed) if staffed > 0 else None,
+    }
+
+
+def agent_team_rates(group: Any, team: Any) -> tuple[float | None, float]:
+    """Cost of one paid agent-hour and shrinkage of an agent group: its own, else its group's.
+
+    An agent group's ``shrinkage`` counts when it is above 0 (0 is the
+    default, so a stated 0 also falls back to the group's: the rule survives
+    a scenario written out without its defaults); its ``cost_per_hour`` when
+    given.  The cost is per agent: a chat agent holding several sessions is
+    paid once.
+    """
+    cost = team.cost_per_hour if team.cost_per_hour is not None else group.cost_per_hour
+    shrinkage = team.shrinkage if team.shrinkage > 0 else group.shrinkage
+    return (None if cost is None else float(cost)), float(shrinkage)
+
+
+def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
+    """Per agent group of group ``g_index``: staffing hours, cost, busy hours and utilisation, with 95 % intervals.
+
+    *Staffed* is the agent group's shift blocks (``simsla.engine.shifts.staff_steps``
+    with ``team``) over the measured window of each replication (after the
+    warm-up, up to where it stopped); *busy* is the time from start to end of
+    the visits it worked (the segments' ``agents`` column; a visit still open
+    runs to the stop), inside that window.  Utilisation is busy / staffed:
+    with ``concurrency`` above 1 busy time counts sessions, so it is the mean
+    number of sessions per agent on duty (up to the concurrency), not a share.
+
+    The segments hold the tickets that arrived after the warm-up, while the
+    group's utilisation counts all work inside the window, so the agent
+    groups' busy hours add up to the group's less the work left over from
+    warm-up tickets (one handling time's worth at the start of the window).
+    """
+    from simsla.engine.shifts import staff_steps
+
+    sc, seg = results.scenario, results.segments
+    g = sc.groups[g_index]
+    warm = float(sc.warmup)
+    stops = results.runs.set_index("replication")["stopped_at"].astype(float)
+    mine = seg[(seg["party"] == g.name) & seg["start"].notna()] if "agents" in seg else seg.iloc[:0]
+    weeks = _measured_weeks(results)
+    rows = []
+    for j, team in enumerate(g.agents or ()):
+        steps = staff_steps(sc, g_index, team=j)
+        worked = mine[mine["agents"] == team.name] if len(mine) else mine
+        by_rep = dict(tuple(worked.groupby("replication", observed=True))) if len(worked) else {}
+        busy, staffed = [], []
+        for r, stop in stops.items():
+            edges = np.array([warm, max(float(stop), warm)])
+            w = by_rep.get(r)
+            if w is None or not len(w):
+                busy.append(0.0)
+            else:
+                ends = w["end"].to_numpy(dtype=float)
+                busy.append(float(box_integral(w["start"].to_numpy(dtype=float),
+                                               np.where(np.isnan(ends), edges[1], ends), edges)[0]))
+            staffed.append(float(step_integral(*steps, edges)[0]))
+        b, st = np.array(busy), np.array(staffed)
+        cost, shrinkage = agent_team_rates(g, team)
+        per_rep = b / np.where(st > 0, st, np.nan)
+        rows.append({
+            "name": team.name, "group": g.name, "skills": dict(team.skills), "concurrency": int(team.concurrency),
+            **_staffing_hours(float(st.sum()), float(b.sum()), weeks, shrinkage, cost),
+            "utilization_ci95": _ci(per_rep, 0.0, float(team.concurrency))["ci95"],
+            "utilization_is": "sessions per agent" if team.concurrency > 1 else "share of staffed time",
+            "visits": int(len(worked)),
+        })
+    return rows
 
 
 #: share of phone contacts abandoned above which a run is flagged: most callers hung up

@@ -41,6 +41,10 @@ Limits (the calculator's conventions, not the simulation's)
   portal) do not need an answer within seconds: they wait for a free agent
   and are left out of the phone requirement.  The simulation (``simsla run``)
   has none of these limits.
+* **Skills.** A desk with agent groups is still sized as one pool: an
+  optimistic bound, printed with its caveats, and "on shift" counts only the
+  agent groups that can take the counted contacts (``simsla.decide.erlang_skills``
+  says why this rather than a refusal).
 """
 
 from __future__ import annotations
@@ -510,7 +514,12 @@ def desk_requirement(
         required[rows] = interval_requirement(rate[rows], float(value), thr, fraction, pat,  # type: ignore[arg-type]
                                               max_abandon=max_abandon, basis=rule, grace=grace_s)  # type: ignore[arg-type]
     starts = np.arange(n) * interval
-    scheduled = scheduled_staff(scenario.desk, interval)
+    if scenario.desk.agents is not None:  # skills: only the agent groups that can take these contacts
+        from simsla.decide.erlang_skills import contact_teams, team_scheduled
+
+        scheduled = team_scheduled(scenario, contact_teams(scenario, channels), interval)
+    else:
+        scheduled = scheduled_staff(scenario.desk, interval)
     frame = pd.DataFrame({
         "interval": np.arange(n),
         "day": [DAY_LABELS[int(s // 86400) % 7] for s in starts],
@@ -694,6 +703,9 @@ class WeekRequirement:
         The desk's share of paid time off the floor: ``required`` and
         ``scheduled`` count agents on the floor, paid hours are those over
         ``1 - shrinkage``.
+    caveats : list of str
+        For a desk with agent groups: why the pooled requirement is an
+        optimistic bound and what "on shift" counts (``simsla.decide.erlang_skills``).
     """
 
     frame: pd.DataFrame
@@ -705,6 +717,7 @@ class WeekRequirement:
     group: str
     written: list[dict[str, Any]]
     shrinkage: float = 0.0
+    caveats: list[str] = field(default_factory=list)
 
     def shown(self) -> pd.DataFrame:
         """The intervals in which calls arrive or someone is on shift."""
@@ -740,6 +753,7 @@ class WeekRequirement:
         return jsonable({"targets": [t.__dict__ for t in self.targets], "how": self.how, "model": self.model,
                          "patience_seconds": self.patience_seconds, "interval_seconds": self.interval_seconds,
                          "group": self.group, "written": self.written, "shrinkage": self.shrinkage,
+                         "caveats": self.caveats,
                          "totals": self.totals(),
                          "intervals": self.shown().to_dict(orient="records")})
 
@@ -826,4 +840,11 @@ def week_requirement(
     return WeekRequirement(frame=base, targets=targets, how=how or "the targets given", model=base.attrs["model"],
                            patience_seconds=pat, interval_seconds=float(base.attrs["interval_seconds"]),
                            group=scenario.desk.name, written=written_work(scenario),
-                           shrinkage=float(getattr(scenario.desk, "shrinkage", 0.0) or 0.0))
+                           shrinkage=float(getattr(scenario.desk, "shrinkage", 0.0) or 0.0),
+                           caveats=_skills_caveats(scenario))
+
+
+def _skills_caveats(scenario: Scenario) -> list[str]:
+    from simsla.decide.erlang_skills import skills_caveats
+
+    return skills_caveats(scenario, ("phone",))

@@ -205,6 +205,13 @@ def _cost(blocks: Sequence[Block], staff: Sequence[int]) -> float:
     return float(sum(b.cost_per_agent * x for b, x in zip(blocks, staff)))
 
 
+def _where(blocks: Sequence[Block], b: Block) -> dict[str, Any]:
+    """A block's place in the tables: group, agent group (when the scenario has agent groups) and block."""
+    if any(c.agents is not None for c in blocks):
+        return {"group": b.group, "agents": b.agents, "block": b.label}
+    return {"group": b.group, "block": b.label}
+
+
 def _independent_seed(seed: int) -> int:
     return int(np.random.SeedSequence([int(seed), 0x5EED]).generate_state(1, dtype=np.uint64)[0] % (2**63))
 
@@ -414,7 +421,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         minimal_rows = []
         for i, b in enumerate(blocks):
             if x[i] == 0:
-                minimal_rows.append({"group": b.group, "block": b.label, "staff": 0, "one_fewer": None,
+                minimal_rows.append({**_where(blocks, b), "staff": 0, "one_fewer": None,
                                      "breaks": "(already 0)", "replications": 0})
                 continue
             y = list(x)
@@ -427,7 +434,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
                 changed = True
                 break
             minimal_rows.append({
-                "group": b.group, "block": b.label, "staff": int(x[i]), "one_fewer": int(y[i]),
+                **_where(blocks, b), "staff": int(x[i]), "one_fewer": int(y[i]),
                 "breaks": _first(jy.problems()), "replications": int(jy.replications)})
 
     # 7. check (a): an independent seed
@@ -483,7 +490,7 @@ def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
                                         "breach_probability", "breach_ci_low", "breach_ci_high", "min_attainment",
                                         "evaluated_at"]]
     table = pd.DataFrame([{
-        "group": b.group, "block": b.label, "days": b.days, "hours": b.hours, "hours_per_week": b.hours_per_week,
+        **_where(blocks, b), "days": b.days, "hours": b.hours, "hours_per_week": b.hours_per_week,
         "current": b.current, "staff": int(v), "shrinkage": b.shrinkage, "paid_fte": b.paid_fte(int(v)),
         "paid_hours_per_week": b.paid_hours_per_agent * int(v), "cost_per_hour": b.cost_per_hour,
         "cost_per_week": b.cost_per_agent * int(v)} for b, v in zip(blocks, x)])

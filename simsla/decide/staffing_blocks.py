@@ -6,6 +6,15 @@ simulation serves with them; with the group's ``shrinkage`` each of them
 stands for ``1 / (1 - shrinkage)`` paid full-time equivalents, and cost is
 per *paid* hour: ``staff x hours per week x cost_per_hour / (1 - shrinkage)``
 (without shrinkage, paid and on-floor hours are the same).
+
+**Agent groups.**  In a group with agent groups (``agents``: skills,
+``simsla.model.skills``) every shift block staffs one agent group, so each
+block is a staffing block *of that agent group*: its cost per hour and
+shrinkage are the agent group's, falling back to the group's
+(``agent_team_rates``), and it is labelled ``desk / bilingual / early``.  An
+agent group's constant ``staff`` is its 24/7 block.  Headcounts count
+*agents*: a chat agent with ``concurrency: 3`` is one agent, paid once,
+holding three sessions.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from simsla.analysis.summary import agent_team_rates
 from simsla.decide._replicate import target_key
 from simsla.decide.erlang import desk_requirement, shift_cover, target_rule
 from simsla.model import Scenario
@@ -44,6 +54,9 @@ class Block:
         The headcount on the floor in the scenario.
     shrinkage : float
         The group's share of paid time off the floor (0: none).
+    agents : str or None
+        The agent group the block staffs (None in a group without agent
+        groups); its cost and shrinkage are then the agent group's.
     """
 
     group: str
@@ -55,6 +68,7 @@ class Block:
     cost_per_hour: float
     current: int
     shrinkage: float = 0.0
+    agents: str | None = None
 
     @property
     def paid_hours_per_agent(self) -> float:
@@ -72,7 +86,13 @@ class Block:
 
     @property
     def name(self) -> str:
-        return f"{self.group}:{self.label}"
+        """Key of the block: ``group:label``, or ``group:agent group/label`` for a block of an agent group."""
+        return f"{self.group}:{self.agents}/{self.label}" if self.agents else f"{self.group}:{self.label}"
+
+    @property
+    def title(self) -> str:
+        """How the block is printed: ``desk / early``, or ``desk / bilingual / early`` with agent groups."""
+        return " / ".join(p for p in (self.group, self.agents, self.label) if p)
 
 
 def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> list[Block]:
@@ -92,8 +112,20 @@ def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> 
             continue
         for i, s in enumerate(g.shifts or ()):
             hours = sum(b - a for a, b in parse_hours(s.hours)) / 3600.0 * len(parse_days(s.days))
-            out.append(Block(g.name, i, s.label, s.days, s.hours, hours, cost, s.staff, g.shrinkage))
+            if g.agents is None:
+                out.append(Block(g.name, i, s.label, s.days, s.hours, hours, cost, s.staff, g.shrinkage))
+                continue
+            team = g.agents[g.team_of_block(i)]
+            team_cost, shrinkage = agent_team_rates(g, team)
+            label = "24/7" if _constant_block(s, team.name) else s.label
+            out.append(Block(g.name, i, label, s.days, s.hours, hours, 1.0 if team_cost is None else team_cost,
+                             s.staff, shrinkage, agents=team.name))
     return out
+
+
+def _constant_block(shift: Any, team: str) -> bool:
+    """Whether a block is an agent group's constant ``staff`` (the 24/7 block named after it)."""
+    return shift.name == team and shift.agents == team and shift.hours == "00:00-24:00" and shift.days == "mon-sun"
 
 
 def apply_staffing(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int]) -> Scenario:
@@ -184,7 +216,12 @@ def cover_requirement(requirement: np.ndarray, covers: np.ndarray, costs: np.nda
 
 
 def analytic_start(scenario: Scenario, blocks: Sequence[Block], keys: Sequence[str]) -> tuple[list[int], dict[str, Any]]:
-    """Start headcounts: the desk's blocks from Erlang, every other block as it is."""
+    """Start headcounts: the desk's blocks from Erlang, every other block as it is.
+
+    A desk with agent groups starts as it is too: the Erlang requirement is
+    that of one pooled queue, and nothing in it says which agent group's
+    skills the calls need.
+    """
     start = [b.current for b in blocks]
     info: dict[str, Any] = {"method": "current staffing"}
     desk = scenario.desk
@@ -193,6 +230,11 @@ def analytic_start(scenario: Scenario, blocks: Sequence[Block], keys: Sequence[s
               if target_key(a, t) in keys and t.metric == "answer_time"]
     if not desk_idx or not answer:
         return start, info
+    if desk.agents is not None:
+        # covering a pooled Erlang requirement at least cost would put every agent in the cheapest agent group,
+        # whatever skills the calls need: the search starts from today's agent groups instead
+        return start, {"method": "current staffing: the desk has agent groups (skills), which a pooled Erlang "
+                                 "requirement cannot split between them"}
     req = None
     for a, t in answer:
         # the target's own abandoned-call rule, and calls only: written work is judged by simulation

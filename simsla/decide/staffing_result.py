@@ -20,7 +20,8 @@ class StaffingResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per block: group, block, days, hours, hours_per_week, current
+        One row per block: group, agents (the agent group, only when the
+        scenario has agent groups), block, days, hours, hours_per_week, current
         and staff (agents on the floor), shrinkage, paid_fte (paid
         full-time equivalents behind ``staff``), paid_hours_per_week,
         cost_per_hour (per paid hour), cost_per_week.
@@ -68,8 +69,10 @@ class StaffingResult:
 
     @property
     def staff(self) -> dict[str, int]:
-        """Headcount on the floor per block, keyed ``group:block``."""
-        return {f"{r.group}:{r.block}": int(r.staff) for r in self.table.itertuples()}
+        """Headcount on the floor per block, keyed ``group:block`` (``group:agent group/block`` with agent groups)."""
+        agents = self.table["agents"] if "agents" in self.table else [None] * len(self.table)
+        return {f"{r.group}:{a}/{r.block}" if isinstance(a, str) else f"{r.group}:{r.block}": int(r.staff)
+                for r, a in zip(self.table.itertuples(), agents)}
 
     @property
     def occupancy_ok(self) -> bool:
