@@ -383,3 +383,28 @@ def test_the_load_check_uses_the_runs_average_volume_and_names_the_busiest_month
     assert peak and "2026-03" in peak[0].message and peak[0].subject == "desk"
     assert not [w for w in preflight(_seasonal(5, 1.0)).warnings if w.kind == "peak-month"]
     assert not [w for w in preflight(_seasonal(8, 1.4)).warnings if w.kind == "peak-month"]  # 8 agents cope
+
+
+def test_agent_processes_count_each_agent_groups_peak_times_its_concurrency():
+    # a skilled desk: 3 phone agents around the clock, and chat agents with 3 sessions each in two blocks that
+    # do not overlap (2 early, 4 late): seats = 3 + 4 x 3 = 15, although 7 people are on duty at the peak
+    d = erlang_c(horizon="2d", warmup=0)
+    del d["groups"][0]["staff"]
+    d["services"] = [{"name": "voice"}, {"name": "chat"}]
+    d["demand"] = [{"name": "calls", "channel": "phone", "type": "incident", "services": {"voice": 1},
+                    "volume": "20/h"},
+                   {"name": "chats", "channel": "portal", "type": "request", "services": {"chat": 1},
+                    "volume": "20/h"}]
+    d["groups"][0].update({
+        "skills": [{"when": {"service": "chat"}, "need": "chat"}, {"need": "voice"}],
+        "agents": [{"name": "phone", "skills": {"voice": 1}, "staff": 3},
+                   {"name": "chat", "skills": {"chat": 1}, "concurrency": 3}],
+        "shifts": [{"name": "early", "days": "mon-sun", "hours": "08:00-12:00", "staff": 2, "agents": "chat"},
+                   {"name": "late", "days": "mon-sun", "hours": "12:00-20:00", "staff": 4, "agents": "chat"}]})
+    sc = build(d)
+    checked = preflight(sc)
+    assert checked.estimate.agents == 15
+    rep = Replication(sc, 1, 0)
+    assert len(rep.pools[0].procs) == 15  # the engine's seats: one process per session of the peak
+    refused = preflight(sc, budget=Budget(memory_bytes=2**40, agents=10))
+    assert refused.refusals[0].kind == "resources" and "concurrency" in refused.refusals[0].message

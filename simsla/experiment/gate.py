@@ -57,7 +57,7 @@ RUN_MEMORY_SHARE = 0.8
 #: most simulation events one replication may take (the engine runs about 400 000 a second on one
 #: core: this is about four minutes per replication)
 MAX_EVENTS = 100_000_000
-#: most agent processes (seats at the peak headcount, over all groups) in one replication
+#: most agent processes (seats at the peak headcount, over all groups; x concurrency for chat agents) in one replication
 MAX_AGENTS = 200_000
 #: memory per unit, measured on the example scenarios (engine state, log columns, tables, with headroom)
 TICKET_BYTES = 300
@@ -270,9 +270,9 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
     agents, shift_events = 0, 0.0
     weeks = end / WEEK + 1
     for g in scenario.groups:
-        peak, changes = _weekly_peak(g)
-        agents += peak
-        shift_events += changes * weeks * peak  # each change wakes up to the peak number of seats
+        for seats, changes in _seat_blocks(g):
+            agents += seats
+            shift_events += changes * weeks * seats  # each change wakes up to the peak number of seats
     hours = end / HOUR + 1
     util_rows = len(scenario.groups) * hours
     space = KeySpace(scenario)
@@ -287,12 +287,30 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
                             targets=sum(len(a.targets) for a in scenario.agreements))
 
 
-def _weekly_peak(group) -> tuple[int, int]:
-    """The most people on duty at once in a group's week, and its number of headcount changes a week."""
+def _seat_blocks(group) -> list[tuple[int, int]]:
+    """(agent processes, headcount changes a week) of a group, or of each of its agent groups.
+
+    An agent process is a seat.  Without agent groups a group has one seat per
+    person of its peak headcount; an agent group has its own peak (agent
+    groups peaking at different hours add up) times its ``concurrency``: a
+    chat agent holding three sessions is three seats.
+    """
+    if group.agents is None:
+        return [_weekly_peak(group)]
+    out = []
+    for j, team in enumerate(group.agents):
+        blocks = [s for i, s in enumerate(group.shifts or ()) if group.team_of_block(i) == j]
+        peak, changes = _weekly_peak(group, blocks)
+        out.append((peak * team.concurrency, changes))
+    return out
+
+
+def _weekly_peak(group, shifts=None) -> tuple[int, int]:
+    """The most people on duty at once in a group's week (or in ``shifts``), and its headcount changes a week."""
     if group.staff is not None:
         return group.staff, 0
     changes: dict[float, float] = {}
-    for shift in group.shifts or ():
+    for shift in (group.shifts or ()) if shifts is None else shifts:
         if shift.staff <= 0:
             continue
         for day, start, end in shift.windows():
@@ -316,8 +334,9 @@ def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, 
         out.append(f"about {e.tickets:,.0f} contacts per replication over {span}: more than the {MAX_ARRIVALS:,} "
                    "simsla holds in memory; shorten the horizon or the warm-up, or lower the volume or the outage surge")
     if e.agents > budget.agents:
-        out.append(f"{e.agents:,} people on duty at the peak over all groups: more than {budget.agents:,.0f} agent "
-                   "processes; lower the shifts' staff (blocks that overlap add up)")
+        out.append(f"{e.agents:,} agent processes (people on duty at the peak over all groups, each agent group at "
+                   f"its own peak, chat agents once per session): more than {budget.agents:,.0f}; lower the shifts' "
+                   "staff (blocks that overlap add up) or the agent groups' concurrency")
     if e.events > budget.events:
         out.append(f"about {e.events:,.0f} simulation events per replication ({e.describe()}): more than the "
                    f"{budget.events:,.0f} a replication may take; shorten the horizon or the warm-up, lower the volume, "

@@ -206,7 +206,32 @@ def _summary_section(summary: dict[str, Any]) -> str:
     out += ["<h3>Groups</h3>", _table(["group", "role", "utilisation [95 % CI]", "visits", "mean wait", "90th percentile wait",
                                        "agent-hours on the floor per week", "paid agent-hours per week", "cost per week"],
                                       rows, numeric=(2, 3, 4, 5, 6, 7, 8))]
+    out.append(_agent_groups_table(summary, hours))
     return "".join(out)
+
+
+def _agent_groups_table(summary: dict[str, Any], hours: Any) -> str:
+    """Per agent group (skills): utilisation, busy, on-floor and paid hours, cost; empty without agent groups."""
+    from simsla.report.tables import team_utilisation
+
+    teams = [r for g in summary["groups"] for r in g.get("agent_groups", ())]
+    if not teams:
+        return ""
+    rows = []
+    for r in teams:
+        value, span = team_utilisation(r)
+        rows.append([_e(r["group"]), _e(r["name"]), _e(", ".join(f"{k}:{v}" for k, v in r["skills"].items())),
+                     _e(value) + (f' <span class="small">[{_e(span)}]</span>' if span else ""), f"{r['visits']:,}",
+                     hours(r["busy_agent_hours_per_week"]), hours(r["on_floor_agent_hours_per_week"]),
+                     hours(r["paid_agent_hours_per_week"]) + (f" ({100 * r['shrinkage']:.0f} % shrinkage)"
+                                                              if r.get("shrinkage") else ""),
+                     hours(r.get("cost_per_week"))])
+    return ("<h3>Agent groups</h3>"
+            '<p class="small">Utilisation: busy time of the visits an agent group worked over its staffed '
+            "agent-hours; for chat agents with several sessions at once, the mean number of sessions per agent.</p>"
+            + _table(["group", "agent group", "skills:level", "utilisation [95 % CI]", "visits",
+                      "busy agent-hours per week", "agent-hours on the floor per week", "paid agent-hours per week",
+                      "cost per week"], rows, numeric=(3, 4, 5, 6, 7, 8)))
 
 
 def _coverage_section(results: "Results") -> str:

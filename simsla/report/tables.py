@@ -98,6 +98,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                                                                   if g.get("shrinkage") else ""),
                        "–" if cost is None else f"{cost:,.0f}")
     console.print(groups)
+    _print_agent_groups(summary, console)
 
     for c in summary["channels"]:
         table = Table(title=f"Channel: {c['channel']} ({c['contacts']:,} contacts)", title_justify="left")
@@ -148,6 +149,41 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                       f"[bold]{escape(row['party'])}[/bold] used {100 * row['mean_share_of_time']:.0f} % of the time on average{over}")
     for message in summary.get("unstable", []):
         console.print(f"[bold red]unstable:[/bold red] {escape(message)}")
+
+
+def team_utilisation(row: dict[str, Any]) -> tuple[str, str]:
+    """An agent group's utilisation as (value, 95 % interval) text: a share, or sessions per agent with concurrency."""
+    u, (lo, hi) = row["utilization"], row["utilization_ci95"]
+    if row.get("concurrency", 1) > 1:  # busy time counts sessions: the mean number in hand per agent on duty
+        value = "–" if u is None else f"{u:.2f} sessions/agent"
+        span = "" if lo is None or hi is None else f"{lo:.2f}–{hi:.2f}"
+    else:
+        value = _pct(u)
+        span = "" if lo is None or hi is None else f"{100 * lo:.1f}–{100 * hi:.1f}"
+    return value, span
+
+
+def _print_agent_groups(summary: dict[str, Any], console: Console) -> None:
+    """Per agent group (skills): utilisation, busy, on-floor and paid hours, cost (``summary.agent_team_rows``)."""
+    rows = [r for g in summary["groups"] for r in g.get("agent_groups", ())]
+    if not rows:
+        return
+    table = Table(title="Agent groups (utilisation: busy / staffed agent-hours [95 % CI]; with concurrency, "
+                        "sessions per agent)", title_justify="left")
+    for col in ("group", "agent group", "skills:level", "utilisation [95 % CI]", "visits", "busy h/wk", "on floor h/wk",
+                "paid h/wk", "cost/wk"):
+        table.add_column(col, justify="left" if col in ("group", "agent group", "skills:level") else "right")
+    for r in rows:
+        value, span = team_utilisation(r)
+        skills = ", ".join(f"{k}:{v}" for k, v in r["skills"].items())
+        cost = r.get("cost_per_week")
+        table.add_row(Text(r["group"]), Text(r["name"]), Text(skills), value + (f" [{span}]" if span else ""),
+                      f"{r['visits']:,}", f"{r['busy_agent_hours_per_week']:,.0f}",
+                      f"{r['on_floor_agent_hours_per_week']:,.0f}",
+                      f"{r['paid_agent_hours_per_week']:,.0f}" + (f" ({100 * r['shrinkage']:.0f} % shrinkage)"
+                                                                   if r.get("shrinkage") else ""),
+                      "–" if cost is None else f"{cost:,.0f}")
+    console.print(table)
 
 
 def _print_flags(summary: dict[str, Any], console: Console) -> None:
