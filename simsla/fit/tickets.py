@@ -190,7 +190,7 @@ def _visits(u: pd.DataFrame, t: pd.DataFrame, mapping: dict, quality: Quality) -
     late = resolved.notna() & when.notna() & (when >= resolved) & ~first_row
     from simsla.fit.workhours import group_hours
 
-    hours_of = group_hours(u, group, ~cls.isin(["customer", "supplier", "closed"]), mapping)
+    hours_of = group_hours(u, group, ~cls.isin(["customer", "supplier", "closed", "queue"]), mapping)
     t.attrs["working_hours"] = hours_of
     df = pd.DataFrame({"ticket": u["ticket"], "party": party.astype(str), "kind": kind, "when": when,
                        "opened": opened, "resolved": resolved, "group": group,

@@ -16,10 +16,11 @@ Mapping options (``business_hours`` decides whether they are used):
     ``sla_targets`` (``{P1: 4h, P3: 3d}``, resolution thresholds in those hours) and ``sla_fraction``
     (default 0.9) make the fit write one SLA with these targets and that clock calendar.
 
-**Inference.**  A group's activity is the updates it makes while it holds a ticket in a work status.
+**Inference.**  A group's activity is the updates it makes while it holds a ticket in a work status (not its queue).
 Days: Monday-Friday when under ``WEEKEND_SHARE`` of its activity falls on weekends, else every day.
-Hours: on those days, from the first to the last hour of the day whose mean activity is at least
-``HOUR_SHARE`` of the busiest hour's (an update on the hour, 18:00:00, counts for the hour that ends then).  A group active 20 h or more every day works around the clock; so
+Hours: on those days, from the first to the last hour of the day with at least ``HOUR_SHARE`` of a
+busy hour's activity (the upper quartile of the 24 hours: a burst of updates when work resumes at
+08:00 does not set the level); an update on the hour, 18:00:00, counts for the hour that ends then.  A group active 20 h or more every day works around the clock; so
 does one with fewer than ``MIN_UPDATES`` updates (too little to tell), unless the mapping names it.
 """
 
@@ -144,9 +145,9 @@ def infer(when: pd.Series) -> WorkingHours:
     # an update at 18:00:00 sharp closes the hour before it (work handed over at the end of the day)
     first = np.bincount(on.dt.hour, minlength=24).astype(float)
     last = np.bincount((on - pd.Timedelta(seconds=1)).dt.hour, minlength=24).astype(float)
-    start = int(np.flatnonzero(first >= HOUR_SHARE * first.max())[0])
-    end = int(np.flatnonzero(last >= HOUR_SHARE * last.max())[-1]) + 1
-    if end - start >= 20:
+    start = int(np.flatnonzero(first >= HOUR_SHARE * np.quantile(first, 0.75))[0])
+    end = int(np.flatnonzero(last >= HOUR_SHARE * np.quantile(last, 0.75))[-1]) + 1
+    if end - start >= 20 or end <= start:       # round the clock (or no day-time pattern to see)
         start, end = 0, 24
     if weekdays == 7 and (start, end) == (0, 24):
         return WorkingHours(source="inferred")
