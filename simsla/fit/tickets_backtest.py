@@ -163,7 +163,7 @@ def _compare(tickets, visits, sc, replications, seed, workers, what: str, extrac
     rows = [_row(k, obs[k], [p[k] for p in per]) for k in obs]
     prof = _profile(fit_arrivals(tickets["opened"], "tickets", (start, end)).hourly, res, sc, start, end)
     hourly = prof["observed"].to_numpy(), prof["simulated"].to_numpy()
-    notes = [f"{what}: {len(tickets)} tickets opened {start.date()} .. {(end - pd.Timedelta(days=1)).date()}",
+    notes = [f"{what}: {len(tickets)} tickets opened {start.date()} .. {tickets['opened'].max().date()}",
              f"hour-of-week profile: mean absolute error {np.abs(hourly[1] - hourly[0]).mean():.2f} tickets/hour "
              f"(mean {hourly[0].mean():.2f}), correlation {np.corrcoef(hourly)[0, 1]:.3f}",
              f"resolution quantiles are Kaplan-Meier, both sides followed until {follow_end:%Y-%m-%d %H:%M} "
