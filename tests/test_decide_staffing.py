@@ -292,3 +292,86 @@ def test_recommended_scenario_round_trips_through_yaml(servers_cut, tmp_path) ->
 
     (tmp_path / "m.yaml").write_text(scenario_yaml(municipal))
     assert simsla.load_scenario(tmp_path / "m.yaml") == municipal  # durations, rates, dates, calendars
+
+
+# ------------------------------------------------------------------ agent groups (skills): staffing per agent group
+def skilled_desk(generalists: int = 2, specialists: int = 1, concurrency: int = 1) -> simsla.Scenario:
+    """A desk with two agent groups: generalists take service sa (skill A) only; specialists take sb (skill B)
+    first and sa as a second skill, 20 % faster, at a higher cost and their own shrinkage.
+
+    sa brings 30 calls/h x 5 min = 2.5 Erlang, sb 10/h x 5 min x 0.8 = 0.67 Erlang: two generalists and one
+    specialist (3 agents for 3.2 Erlang) cannot keep up, so both agent groups are short today.
+    """
+    return simsla.Scenario.model_validate({
+        "name": "skilled desk", "start": "2026-01-05", "timezone": "UTC", "horizon": "2w", "warmup": "1d",
+        "services": [{"name": "sa"}, {"name": "sb"}],
+        "demand": [{"name": "a", "channel": "phone", "type": "incident", "services": {"sa": 1}, "volume": "30/h"},
+                   {"name": "b", "channel": "phone", "type": "incident", "services": {"sb": 1}, "volume": "10/h"}],
+        "groups": [{"name": "desk", "role": "desk", "first_contact_resolution": 1.0, "discipline": "fifo",
+                    "handling": {"dist": "exponential", "mean": "5m"}, "cost_per_hour": 2.0, "shrinkage": 0.2,
+                    "skills": [{"when": {"service": "sa"}, "need": "A"}, {"need": "B"}],
+                    "agents": [{"name": "generalists", "skills": {"A": 1}, "staff": generalists},
+                               {"name": "specialists", "skills": {"B": 1, "A": 2}, "staff": specialists,
+                                "handling_factor": 0.8, "concurrency": concurrency, "cost_per_hour": 3.0,
+                                "shrinkage": 0.1}],
+                    "selection": {"agent": "preferred", "item": "preferred"}}],
+        "agreements": [{"name": "SLA", "kind": "SLA", "period": "week", "targets": [
+            {"name": "answered", "metric": "answer_time", "threshold": "60s", "fraction": 0.8}]}],
+    })
+
+
+def test_blocks_of_agent_groups_take_their_cost_shrinkage_and_label() -> None:
+    gen, spec = staffing_blocks(skilled_desk())
+    assert (gen.agents, gen.label, gen.title, gen.name) == (
+        "generalists", "24/7", "desk / generalists / 24/7", "desk:generalists/24/7")
+    # generalists state neither: the group's 2.0 per paid hour at 20 % shrinkage; specialists their own
+    assert (gen.cost_per_hour, gen.shrinkage) == (2.0, 0.2) and (spec.cost_per_hour, spec.shrinkage) == (3.0, 0.1)
+    assert gen.cost_per_agent == pytest.approx(168 / 0.8 * 2.0) and spec.cost_per_agent == pytest.approx(168 / 0.9 * 3.0)
+    # a chat agent with three sessions is one agent, paid once
+    (_, chat) = staffing_blocks(skilled_desk(concurrency=3))
+    assert chat.cost_per_agent == spec.cost_per_agent
+    changed = apply_staffing(skilled_desk(), [gen, spec], [4, 1])
+    assert [(s.agents, s.staff) for s in changed.desk.shifts] == [("generalists", 4), ("specialists", 1)]
+
+
+def test_analytic_start_of_a_skilled_desk_is_todays_and_erlang_says_it_pools() -> None:
+    sc = skilled_desk()
+    start, info = analytic_start(sc, staffing_blocks(sc), select_targets(sc))
+    assert start == [2, 1] and "agent groups" in info["method"]
+    from simsla.decide.erlang import week_requirement
+
+    week = week_requirement(sc)
+    assert any("OPTIMISTIC BOUND" in c and "simsla staff" in c for c in week.caveats)
+    assert any("specialists x0.8" in c for c in week.caveats)  # the handling factor it leaves out
+    assert week.frame["scheduled"].max() == 3  # on shift: the agent groups that take calls (both here)
+    assert week_requirement(tiny()).caveats == []
+
+
+@pytest.fixture(scope="module")
+def skilled_found(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("skilled")
+    return find_staffing(skilled_desk(), replications=4, seed=1, workers=2, out_dir=folder), folder
+
+
+def test_staff_adds_agents_per_agent_group_and_the_answer_runs(skilled_found) -> None:
+    res, folder = skilled_found
+    # measured (seed 1, 4 replications, 4.5 s on 2 workers): one more generalist and one more specialist;
+    # check (b) shows each is needed: one fewer in either agent group breaks the target
+    assert res.staff == {"desk:generalists/24/7": 3, "desk:specialists/24/7": 2} and res.meets_all
+    assert res.search["start"]["raised_to_occupancy_cap"]  # today's 3 agents are under the 3.2 Erlang offered
+    assert all("SLA / answered" in row["breaks"] for row in res.check_minimal.to_dict(orient="records"))
+    assert list(res.check_minimal["agents"]) == ["generalists", "specialists"]
+    table = res.table.set_index("agents")
+    assert table.loc["specialists", "cost_per_week"] == pytest.approx(2 * 168 / 0.9 * 3.0)
+    assert res.total_cost == pytest.approx(3 * 168 / 0.8 * 2.0 + 2 * 168 / 0.9 * 3.0)
+    import pandas as pd
+
+    csv = pd.read_csv(folder / "staffing.csv")
+    assert list(csv["agents"]) == ["generalists", "specialists"] and list(csv["staff"]) == [3, 2]
+    back = simsla.load_scenario(folder / "recommended.yaml")
+    assert back == res.recommended
+    from simsla.experiment.gate import preflight
+
+    assert preflight(back).refusals == [] and res.search["run_would_refuse"] == []
+    run = simsla.simulate(back, replications=1, seed=9, workers=1)
+    assert not run.unstable and set(run.segments["agents"].dropna()) == {"generalists", "specialists"}
