@@ -375,3 +375,14 @@ def test_staff_adds_agents_per_agent_group_and_the_answer_runs(skilled_found) ->
     assert preflight(back).refusals == [] and res.search["run_would_refuse"] == []
     run = simsla.simulate(back, replications=1, seed=9, workers=1)
     assert not run.unstable and set(run.segments["agents"].dropna()) == {"generalists", "specialists"}
+
+
+def test_a_sweep_sets_an_agent_groups_constant_staff() -> None:
+    from simsla.decide.sweep import apply_changes
+
+    sc = skilled_desk()
+    # validation made the agent groups' constant staff 24/7 blocks; the path names the agent group's staff
+    more = apply_changes(sc, {"groups[desk].agents[generalists].staff": "+2",
+                              "groups[desk].agents[specialists].staff": 4})
+    assert [(s.agents, s.staff) for s in more.desk.shifts] == [("generalists", 4), ("specialists", 4)]
+    assert apply_changes(sc, {}) == sc

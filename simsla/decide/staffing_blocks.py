@@ -125,7 +125,34 @@ def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> 
 
 def _constant_block(shift: Any, team: str) -> bool:
     """Whether a block is an agent group's constant ``staff`` (the 24/7 block named after it)."""
-    return shift.name == team and shift.agents == team and shift.hours == "00:00-24:00" and shift.days == "mon-sun"
+    get = shift.get if isinstance(shift, dict) else lambda k: getattr(shift, k)
+    return get("name") == team and get("agents") == team and get("hours") == "00:00-24:00" and get("days") == "mon-sun"
+
+
+def fold_team_staff(data: dict[str, Any]) -> dict[str, Any]:
+    """A dumped scenario (a dict) with each agent group's 24/7 block written back as its ``staff``.
+
+    Validation turns an agent group's constant ``staff`` into a 24/7 shift
+    block named after it (``simsla.model.chain.Group``); a dump therefore has
+    ``agents[bilingual].staff: null`` and the block.  Folded back, a change to
+    ``groups[desk].agents[bilingual].staff`` (a sweep) sets the headcount
+    instead of adding a second block on top of the first; validating the
+    folded dict gives the same scenario.  ``data`` is changed in place.
+    """
+    for g in data.get("groups") or ():
+        teams = g.get("agents") if isinstance(g, dict) else None
+        if not teams or g.get("staff") is not None:
+            continue
+        shifts = list(g.get("shifts") or ())
+        for t in teams:
+            if t.get("staff") is not None:
+                continue
+            block = next((s for s in shifts if _constant_block(s, t.get("name"))), None)
+            if block is not None:
+                t["staff"] = block["staff"]
+                shifts.remove(block)
+        g["shifts"] = shifts or None
+    return data
 
 
 def apply_staffing(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int]) -> Scenario:

@@ -87,6 +87,7 @@ from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import mean_ci, wilson_ci
 from simsla.decide._common import digest, jsonable, read_json, scenario_digest, write_csv_atomic, write_json_atomic
 from simsla.decide._replicate import evaluate_replication, run_tasks
+from simsla.decide.staffing_blocks import fold_team_staff
 from simsla.model import Scenario
 from simsla.model.units import parse_duration, parse_rate
 
@@ -250,7 +251,8 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
         For a path that does not exist, bad syntax, an unreadable value, or a
         changed scenario that is no longer valid (the message says which field).
     """
-    data = json.loads(scenario.model_dump_json(by_alias=True))
+    # an agent group's constant staff as `agents[name].staff`, not as the 24/7 block validation made of it
+    data = fold_team_staff(json.loads(scenario.model_dump_json(by_alias=True)))
     for path, value in changes.items():
         for cont, key, where in _resolve(data, path):
             cont[key] = _new_value(cont[key], value, where)
