@@ -21,7 +21,7 @@ from simsla.model import Profile, When
 from simsla.model.chain import ATTRIBUTES
 
 H, DAY = 3600.0, 86400.0
-RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = (OUTCOMES.index(o) for o in OUTCOMES)
+RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = (OUTCOMES.index(o) for o in OUTCOMES[:7])
 EPS = 1e-6
 
 

@@ -117,9 +117,10 @@ def test_warmup_tickets_are_excluded(short, results):
 def test_tickets_table_columns(results):
     tk = results.tickets
     for col in ("replication", "ticket", "stream", "service", "channel", "priority", "arrival", "answered",
-                "abandoned", "resolved", "wait", "outcome", "resolved_by"):
+                "abandoned", "resolved", "wait", "outcome", "resolved_by", "contact"):
         assert col in tk.columns
-    assert set(tk["outcome"].cat.categories) == {"resolved", "abandoned", "open"}
+    assert set(tk["outcome"].cat.categories) == {"resolved", "abandoned", "open", "blocked"}
+    assert (tk["contact"] == "fresh").all()  # no redials, callbacks or backlog in this scenario
     assert np.allclose(tk["wait"].dropna(), (tk["answered"] - tk["arrival"]).dropna())
     assert (tk["wait"].dropna() >= -1e-6).all()
     assert set(results.segments["kind"].unique()) == {"group"}

@@ -9,6 +9,8 @@ period:
 * resolution (SLA): the period in which it was resolved;
 * OLA/UC targets: the period in which the visit ended (work started, for a
   response target);
+* a call blocked by busy lines counts as not answered (a miss) in answer-time
+  targets and is not a ticket for the others;
 * an item still open at the horizon that has already passed its threshold
   counts as a breach, in the period in which its deadline passed; one still
   within its threshold is not counted (its outcome is unknown).
@@ -77,6 +79,8 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
     stop = stop_times(results, tk["replication"])
     arrival = tk["arrival"].to_numpy(dtype=float)
     abandoned = (tk["outcome"] == "abandoned").to_numpy()
+    # a call that got a busy signal (every line taken) was not answered: a miss, whatever the abandoned rule
+    blocked = (tk["outcome"] == "blocked").to_numpy()
     if metric == "answer_time":
         tk_is = (tk["channel"] == "phone").to_numpy()
         keep = tk_is.copy()
@@ -87,17 +91,18 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
             keep &= ~quick
         end = tk["answered"].to_numpy(dtype=float)
         end = np.where(abandoned, tk["abandoned"].to_numpy(dtype=float), end)
-        force_miss = abandoned
+        end = np.where(blocked, arrival, end)
+        force_miss = abandoned | blocked
         when_done = arrival
         paused = np.zeros(len(tk))
     elif metric == "first_response":
-        keep = ~abandoned
+        keep = ~abandoned & ~blocked
         end = tk["answered"].to_numpy(dtype=float)
         force_miss = np.zeros(len(tk), dtype=bool)
         when_done = arrival
         paused = np.zeros(len(tk))
     else:  # resolution
-        keep = ~abandoned
+        keep = ~abandoned & ~blocked
         end = tk["resolved"].to_numpy(dtype=float)
         force_miss = np.zeros(len(tk), dtype=bool)
         when_done = end

@@ -11,7 +11,9 @@ groups let the router draw the destination as the work starts
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -21,11 +23,14 @@ from simsla.engine.sampling import Buffer, sampler
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
 
+if TYPE_CHECKING:
+    from simsla.engine.contacts import Contacts
+
 WorkTime = Callable[[int], float]
 
 
-def work_time(scenario: Scenario, space: KeySpace, group: int, key: memoryview, router: Router,
-              seed: int, replication: int) -> WorkTime:
+def work_time(scenario: Scenario, space: KeySpace, group: int, key, router: Router,
+              seed: int, replication: int, contacts: "Contacts | None" = None) -> WorkTime:
     """The work-time function ``ticket -> seconds`` of one group.
 
     Parameters
@@ -40,6 +45,8 @@ def work_time(scenario: Scenario, space: KeySpace, group: int, key: memoryview, 
         the replication's router (whether a visit resolves, for ``resolves`` rules).
     seed, replication
         root seed and replication index of the random streams.
+    contacts
+        the replication's contacts: the desk draws a time for each redial as it arrives.
     """
     rules = scenario.groups[group].handling_times.by
     specs = [r.time for r in rules] + [scenario.groups[group].handling_times.default]
@@ -51,7 +58,10 @@ def work_time(scenario: Scenario, space: KeySpace, group: int, key: memoryview, 
     depends = any(r.resolves is not None for r in rules)
     rng = streams.stream(seed, replication, streams.HANDLING, group)
     if group == router.desk:
-        return _up_front(specs, table, depends, key, router, rng)
+        times = _up_front(specs, table, depends, key, router, rng)
+        if contacts is not None and contacts.redials is not None:
+            contacts.growers.append(_redial_times(specs, table, depends, key, router, times, contacts.rng_handling))
+        return times.__getitem__
     buffers = [Buffer(sampler(spec), rng) for spec in specs]
     if not depends:
         rule_list = table(True).tolist()
@@ -65,8 +75,8 @@ def work_time(scenario: Scenario, space: KeySpace, group: int, key: memoryview, 
     return work
 
 
-def _up_front(specs: list, table: Callable[[bool], np.ndarray], depends: bool, key: memoryview, router: Router,
-              rng: np.random.Generator) -> WorkTime:
+def _up_front(specs: list, table: Callable[[bool], np.ndarray], depends: bool, key, router: Router,
+              rng: np.random.Generator) -> array:
     """The desk's times, one per ticket, drawn rule by rule in rule order."""
     keys = np.asarray(key, dtype=np.int64)
     n = len(keys)
@@ -80,4 +90,19 @@ def _up_front(specs: list, table: Callable[[bool], np.ndarray], depends: bool, k
     for k, spec in enumerate(specs):
         mask = by_ticket == k
         times[mask] = sampler(spec)(rng, int(mask.sum()))
-    return memoryview(np.ascontiguousarray(times)).__getitem__
+    return array("d", np.ascontiguousarray(times).tobytes())
+
+
+def _redial_times(specs: list, table: Callable[[bool], np.ndarray], depends: bool, key, router: Router,
+                  times: array, rng: np.random.Generator) -> Callable[[int], None]:
+    """The grower that draws the desk's time of a redial (from the redials' stream, rule by rule)."""
+    buffers = [Buffer(sampler(spec), rng) for spec in specs]
+    when_resolved, when_passed = table(True).tolist(), table(False).tolist()
+    fcr = router.fcr
+
+    def grow(tid: int) -> None:
+        k = key[tid]
+        resolves = router.fcr_u[tid] < fcr[k] if depends else True
+        times.append(float(buffers[(when_resolved if resolves else when_passed)[k]]()))
+
+    return grow

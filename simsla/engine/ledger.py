@@ -18,14 +18,18 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from simsla.engine.contacts import Contacts
+
 #: segment outcomes, as written to the log (codes into ``OUTCOMES``).
-RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING = range(7)
-OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending")
+RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING, BLOCKED = range(8)
+OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending", "blocked")
 #: ticket outcomes (codes into this tuple)
-TICKET_OUTCOMES = ("resolved", "abandoned", "open")
+TICKET_OUTCOMES = ("resolved", "abandoned", "open", "blocked")
 
 
 @dataclass
@@ -46,17 +50,20 @@ class Ledger:
 
     Parameters
     ----------
-    key
-        per ticket, its attribute key (``simsla.engine.tables.KeySpace``).
-    abandon_at
-        per ticket, arrival + patience (``inf``: never hangs up).
+    contacts
+        the replication's contacts (per ticket its key and ``abandon_at``, arrival + patience; the redials).
     desk
         party index of the desk (its first start of work is the ticket's ``answered``).
+    teams
+        log which agent group worked each visit.
     """
 
-    def __init__(self, key: memoryview, abandon_at: memoryview, desk: int, teams: bool = False):
+    def __init__(self, contacts: "Contacts", desk: int, teams: bool = False):
+        key = contacts.key
         n = len(key)
-        self.key, self.abandon_at, self.desk = key, abandon_at, desk
+        self.contacts = contacts
+        self.fresh = contacts.fresh
+        self.key, self.abandon_at, self.desk = key, contacts.abandon_at, desk
         nan = math.nan
         self.answered = array("d", [nan]) * n
         self.abandoned_at = array("d", [nan]) * n
@@ -65,7 +72,8 @@ class Ledger:
         #: work left on a ticket that was interrupted or came back from the customer
         self.remaining: dict[int, float] = {}
         self.active: dict[int, list] = {}
-        self.arrived = 0  # tickets that have arrived so far (they arrive in id order)
+        self.arrived = 0  # fresh tickets that have arrived so far (they arrive in id order; redials follow them)
+        self.blocked: list[int] = []  # calls that found every line busy
         self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
         self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
         #: with agent groups: per ticket in work, the agent group working on it; per segment, its agent group
@@ -74,9 +82,25 @@ class Ledger:
 
     # ------------------------------------------------------------ reports
     def arrive(self, tid: int, desk: int, now: float) -> None:
-        """A ticket arrives (tickets arrive in id order) and waits at the desk."""
-        self.arrived = tid + 1
+        """A ticket arrives (fresh tickets arrive in id order) and waits at the desk."""
+        if tid < self.fresh:
+            self.arrived = tid + 1
         self.active[tid] = [desk, now, math.nan]
+
+    def block(self, tid: int, desk: int, now: float) -> None:
+        """A call found every line busy (a busy signal): it never entered the desk."""
+        if tid < self.fresh:
+            self.arrived = tid + 1
+        self.segment(tid, desk, now, math.nan, now, BLOCKED)
+        self.blocked.append(tid)
+
+    def grow(self, tid: int) -> None:
+        """A new contact (a redial) gets its rows."""
+        nan = math.nan
+        self.answered.append(nan)
+        self.abandoned_at.append(nan)
+        self.resolved_at.append(nan)
+        self.resolved_by.append(-1)
 
     def start(self, tid: int, t: float) -> None:
         """A party starts working on a ticket (the first time at the desk: answered)."""
@@ -164,19 +188,30 @@ class Ledger:
         return (np.frombuffer(self.seg_party, dtype=np.int16), np.frombuffer(self.seg_enter),
                 np.frombuffer(self.seg_end))
 
-    def log(self, arrivals: dict[str, np.ndarray], stop: float, unstable: str | None,
-            staffing: dict[str, tuple[np.ndarray, np.ndarray]], outages: dict[str, np.ndarray]) -> RunLog:
+    def log(self, stop: float, unstable: str | None, staffing: dict[str, tuple[np.ndarray, np.ndarray]],
+            outages: dict[str, np.ndarray]) -> RunLog:
         """The RunLog: tickets that arrived (with their attributes) and their segments, by ticket and entry."""
         n = self.arrived
-        tickets = {name: col[:n] for name, col in arrivals.items() if name != "patience"}
-        # views on the ledger's arrays (no copy: the replication is done with them)
-        tickets["answered"] = np.frombuffer(self.answered, dtype=np.float64)[:n]
-        tickets["abandoned"] = np.frombuffer(self.abandoned_at, dtype=np.float64)[:n]
-        tickets["resolved"] = np.frombuffer(self.resolved_at, dtype=np.float64)[:n]
-        tickets["resolved_by"] = np.frombuffer(self.resolved_by, dtype=np.int16)[:n]
-        outcome = np.full(n, 2, dtype=np.int8)
+        arrivals = self.contacts.columns(n)
+        tickets = {name: col for name, col in arrivals.items() if name != "patience"}
+        rows = self.contacts.renumber(n)
+        redials = len(self.key) - self.fresh
+
+        def per_ticket(values: array, dtype) -> np.ndarray:
+            # views on the ledger's arrays (no copy: the replication is done with them), redials after the arrived
+            col = np.frombuffer(values, dtype=dtype)
+            return col[:n] if redials == 0 else np.concatenate([col[:n], col[self.fresh:]])
+
+        tickets["answered"] = per_ticket(self.answered, np.float64)
+        tickets["abandoned"] = per_ticket(self.abandoned_at, np.float64)
+        tickets["resolved"] = per_ticket(self.resolved_at, np.float64)
+        tickets["resolved_by"] = per_ticket(self.resolved_by, np.int16)
+        total = len(tickets["answered"])
+        outcome = np.full(total, 2, dtype=np.int8)
         outcome[~np.isnan(tickets["resolved"])] = 0
         outcome[~np.isnan(tickets["abandoned"])] = 1
+        if self.blocked:
+            outcome[rows(np.asarray(self.blocked, dtype=np.int64))] = 3
         tickets["outcome"] = outcome
         raw = {
             "ticket": (self.seg_ticket, np.int64), "party": (self.seg_party, np.int16),
@@ -189,6 +224,8 @@ class Ledger:
         segments = {}
         for name, (column, dtype) in raw.items():  # one column at a time: peak memory is one extra column
             segments[name] = np.frombuffer(column, dtype=dtype)[order]
+        if redials:
+            segments["ticket"] = rows(segments["ticket"])
         del raw
         self.seg_ticket = self.seg_party = self.seg_enter = self.seg_start = self.seg_end = self.seg_outcome = None
         self.seg_team = None

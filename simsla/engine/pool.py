@@ -89,6 +89,8 @@ class AgentGroup:
         # an item that waits may later be offered to a wider set of agents (skills: overflow after a delay)
         self.overflow_after = getattr(selection, "overflow_after", float("inf"))
         self.overflows = self.overflow_after < float("inf")
+        #: called with each item that has to wait (e.g. to notice when a caller hangs up)
+        self.on_wait: list[Callable[[int], None]] = []
         n = len(seats.serving)
         self.wake: list[simpy.Event | None] = [None] * n  # per free seat, the event that hands it work
         self.off: list[simpy.Event | None] = [None] * n  # per off-duty seat, the event that calls it in
@@ -103,6 +105,8 @@ class AgentGroup:
                 raise QueueOverflow(self.name, self.selection.waiting, self.env.now)
             if self.overflows:
                 self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
+            for hook in self.on_wait:
+                hook(tid)
             return
         ev = self.wake[seat]
         if ev is not None:  # a free agent

@@ -17,6 +17,8 @@ import numpy as np
 import simpy
 
 from simsla.engine import arrivals, streams
+from simsla.engine.callers import Callers
+from simsla.engine.contacts import Contacts
 from simsla.engine.handling import work_time
 from simsla.engine.ledger import TICKET_OUTCOMES, Ledger, RunLog  # noqa: F401  (part of this module's interface)
 from simsla.engine.parties import CustomerWait, Supplier
@@ -56,11 +58,13 @@ class Replication:
         space = KeySpace(scenario)
         self.outages = arrivals.outages(scenario, seed, replication)
         self.arrivals = arr = arrivals.generate(scenario, seed, replication, self.outages)
-        key = _view(space.key(arr))
+        self.contacts = contacts = Contacts(scenario, space, arr, seed, replication)
+        key = contacts.key
         self.desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
-        self.ledger = Ledger(key, _view(arr["time"] + arr["patience"]), self.desk,
-                             teams=any(g.agents for g in scenario.groups))
+        self.ledger = Ledger(contacts, self.desk, teams=any(g.agents for g in scenario.groups))
         self.router = Router(scenario, space, key, seed, replication)
+        if scenario.redials is not None:  # a redial's rows: the ledger's, the router's, then the groups'
+            contacts.growers += [self.ledger.grow, lambda tid: self.router.grow(contacts.rng_routing)]
         self.finish = self._dispatcher()
         self.staffing = {g.name: staff_steps(scenario, gi) for gi, g in enumerate(scenario.groups)}
         impatient = bool(np.isfinite(arr["patience"]).any())
@@ -75,7 +79,8 @@ class Replication:
                 self.env.process(self._shifts(self.pools[gi], *self.staffing[g.name]))
         self.suppliers = [self._supplier(si) for si in range(len(scenario.suppliers))]
         self.offers: list[Callable[[int], None]] = [p.offer for p in self.pools] + [s.offer for s in self.suppliers]
-        self.env.process(self._arrivals(_view(arr["time"])))
+        self.callers = self._callers(space)
+        self.env.process(self._arrivals(memoryview(np.ascontiguousarray(arr["time"]))))
 
     # ------------------------------------------------------------ parts
     def _group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool, max_queue: int) -> AgentGroup:
@@ -91,12 +96,27 @@ class Replication:
                                    patience=patience)
         customer = self._customer_wait(gi)
         group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection,
-                           work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication),
+                           work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication,
+                                     self.contacts),
                            self.finish, handover=(g.at_shift_end == "handover"), customer=customer,
                            max_queue=max_queue)
         if customer is not None:
             customer.back = group.offer
         return group
+
+    def _callers(self, space: KeySpace) -> Callers | None:
+        """Lines and redials at the desk (None: contacts simply arrive)."""
+        sc = self.scenario
+        lines = sc.groups[self.desk].lines
+        if lines is None and sc.redials is None:
+            return None
+        channels = sc.levels("channel")
+        phone = np.unravel_index(np.arange(space.size), space.shape)[3] == channels.index("phone")
+        callers = Callers(self.env, self.ledger, self.contacts, self.desk, self.pools[self.desk].offer, lines,
+                          phone.tolist())
+        if callers.watch:
+            self.pools[self.desk].on_wait.append(callers.waits)
+        return callers
 
     def _patience(self, gi: int, impatient: bool) -> Patience | None:
         if gi != self.desk or not impatient:  # callers hang up only while waiting for the desk
@@ -108,8 +128,8 @@ class Replication:
                        max_queue: int) -> AgentGroup:
         """A group with agent groups: seats per agent group, skill queues, per-seat work times."""
         g = self.scenario.groups[gi]
-        skilled = self.skilled[gi] = skilled_group(self.scenario, space, gi, np.asarray(key, dtype=np.int64),
-                                                   self.seed, self.replication)
+        skilled = self.skilled[gi] = skilled_group(self.scenario, space, gi, np.array(key, dtype=np.int64),
+                                                   self.seed, self.replication, self.contacts)
         seats = Seats(len(skilled.teams.team))
         policy = g.selection
         selection = SkillQueues(seats, skilled.teams, skilled.need, _rank(self.scenario, space, gi), key,
@@ -119,7 +139,7 @@ class Replication:
                                 reserve=policy.reserve if policy else 0, now=lambda: self.env.now,
                                 patience=self._patience(gi, impatient))
         customer = self._customer_wait(gi)
-        base = work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication)
+        base = work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication, self.contacts)
         teams = (skilled.ranges, seat_work(base, skilled, self.scenario, gi, seats),
                  [t.concurrency for t in g.agents], skilled.codes)
         group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection, base, self.finish,
@@ -149,6 +169,9 @@ class Replication:
         env, ledger, router = self.env, self.ledger, self.router
         next_party, resolve, pass_on, hop = router.next, ledger.resolve, ledger.pass_on, router.hop
 
+        desk = self.desk
+        sc = self.scenario
+
         def finish(tid: int, party: int) -> None:
             now = env.now
             dest = next_party(tid, party)
@@ -159,11 +182,21 @@ class Replication:
             hop(tid)
             self.offers[dest](tid)
 
-        return finish
+        if sc.groups[desk].lines is None and sc.redials is None:
+            return finish
+
+        def finish_and_free_the_line(tid: int, party: int) -> None:
+            if party == desk:
+                self.callers.left(tid)  # (built after the parties that call this)
+            finish(tid, party)
+
+        return finish_and_free_the_line
 
     # ------------------------------------------------------------ processes
     def _arrivals(self, times: memoryview):
         env, arrive, offer, desk = self.env, self.ledger.arrive, self.pools[self.desk].offer, self.desk
+        if self.callers is not None:  # lines and redials: each contact through the desk's door
+            arrive, offer = lambda tid, _desk, t: self.callers.admit(tid, t), lambda tid: None
         for tid, t in enumerate(times):
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -194,7 +227,7 @@ class Replication:
             party, enter, left = self.ledger.segment_columns()
             growing = growing_backlogs(list(self.scenario.parties), party, enter, left, self.scenario.warmup, stop)
             unstable = "; ".join(growing) or None
-        return self.ledger.log(self.arrivals, stop, unstable, self.staffing, self.outages)
+        return self.ledger.log(stop, unstable, self.staffing, self.outages)
 
 
 def _rank(scenario: Scenario, space: KeySpace, gi: int) -> list[int]:
@@ -208,11 +241,6 @@ def _rank(scenario: Scenario, space: KeySpace, gi: int) -> list[int]:
         phone = scenario.levels("channel").index("phone")
         rank = rank + np.where(channel_code == phone, 0, prios if g.discipline == "priority" else 1)
     return rank.tolist()
-
-
-def _view(values: np.ndarray) -> memoryview:
-    """Read-only per-ticket data as a memoryview: indexing gives plain Python numbers, without a copy."""
-    return memoryview(np.ascontiguousarray(values))
 
 
 def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:

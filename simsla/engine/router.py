@@ -50,7 +50,7 @@ class Router:
         the random streams' root seed and the replication index.
     """
 
-    def __init__(self, scenario: Scenario, space: KeySpace, key: memoryview, seed: int, replication: int):
+    def __init__(self, scenario: Scenario, space: KeySpace, key: array, seed: int, replication: int):
         n = len(key)
         parties = scenario.parties
         index = {p: i for i, p in enumerate(parties)}
@@ -67,17 +67,23 @@ class Router:
             self.cdf.append([np.cumsum(list(r.to.values())).tolist() for r in rules])
         self.u = [Buffer(_uniform, streams.stream(seed, replication, streams.ROUTING, 1 + i)) for i in range(len(parties))]
         rng = streams.stream(seed, replication, streams.ROUTING, 0)
-        self.fcr_u = memoryview(rng.uniform(size=n))  # drawn first: resolution, then destination
-        self.first_u = memoryview(rng.uniform(size=n))
+        self.fcr_u = array("d", rng.uniform(size=n).tobytes())  # drawn first: resolution, then destination
+        self.first_u = array("d", rng.uniform(size=n).tobytes())
         fcr = scenario.desk.resolution_probability
         table = np.array([r.probability for r in fcr.by] + [fcr.default])
         self.fcr = table[space.first_match([r.when for r in fcr.by], default=len(fcr.by))].tolist()
         self.hops = array("i", [0]) * n
         self.planned: dict[int, int] = {}
 
+    def grow(self, rng: np.random.Generator) -> None:
+        """A new contact (a redial): its desk decisions drawn from ``rng``, no hops yet."""
+        self.fcr_u.append(float(rng.uniform()))
+        self.first_u.append(float(rng.uniform()))
+        self.hops.append(0)
+
     def first_contact_resolved(self, keys: np.ndarray) -> np.ndarray:
         """Per ticket: does the desk's first visit resolve it (vectorised, the same draws as ``next``)?"""
-        return np.asarray(self.fcr_u) < np.asarray(self.fcr)[keys]
+        return np.frombuffer(self.fcr_u)[: len(keys)] < np.asarray(self.fcr)[keys]
 
     def next(self, tid: int, party: int) -> int:
         """Where a ticket goes as ``party`` is done with it: a party index, or -1 for resolved."""

@@ -22,6 +22,8 @@ OUTAGES = 6
 CUSTOMER = 7
 BUSY_DAYS = 8
 SKILLS = 9
+BACKLOG = 10
+REDIALS = 11
 
 
 def stream(seed: int, replication: int, purpose: int, *sub: int) -> np.random.Generator:

@@ -11,8 +11,10 @@ sessions, the ``stretch`` at the number of sessions its agent has in hand.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from simsla.engine.skills import Teams
 from simsla.engine.tables import KeySpace
 from simsla.model import Scenario
 
+if TYPE_CHECKING:
+    from simsla.engine.contacts import Contacts
+
 
 @dataclass
 class SkilledGroup:
@@ -31,7 +36,7 @@ class SkilledGroup:
     teams: Teams
     ranges: list[range]
     steps: list[tuple[np.ndarray, np.ndarray]]
-    need: memoryview
+    need: array
     is_phone: list[bool]
     codes: list[int]
 
@@ -42,8 +47,8 @@ def team_labels(scenario: Scenario) -> list[str]:
 
 
 def skilled_group(scenario: Scenario, space: KeySpace, gi: int, keys: np.ndarray, seed: int,
-                  replication: int) -> SkilledGroup:
-    """Seat layout, skill needs and log codes of group ``gi`` (which has ``agents``)."""
+                  replication: int, contacts: "Contacts | None" = None) -> SkilledGroup:
+    """Seat layout, skill needs and log codes of group ``gi`` (which has ``agents``); redials grow the needs."""
     g = scenario.groups[gi]
     skills = list(g.skill_names)
     teams_in = g.agents or ()
@@ -67,12 +72,13 @@ def skilled_group(scenario: Scenario, space: KeySpace, gi: int, keys: np.ndarray
                     for s, p in r.shares().items() if p > 0}
     phone = [any(s in t.skills for s in phone_skills) for t in teams_in]
     offset = sum(len(h.agents or ()) for h in scenario.groups[:gi])
+    need = _needs(rules, skills, rule_of_key, keys, streams.stream(seed, replication, streams.SKILLS, gi))
+    if contacts is not None and contacts.redials is not None:
+        contacts.growers.append(_redial_needs(rules, skills, rule_of_key.tolist(), contacts, need))
     return SkilledGroup(
         teams=Teams(team=team, agent=agent, first=first, concurrency=[t.concurrency for t in teams_in],
                     level=level, phone=phone),
-        ranges=ranges, steps=steps,
-        need=_needs(rules, skills, rule_of_key, keys, streams.stream(seed, replication, streams.SKILLS, gi)),
-        is_phone=phone_keys.tolist(), codes=[offset + j for j in team])
+        ranges=ranges, steps=steps, need=need, is_phone=phone_keys.tolist(), codes=[offset + j for j in team])
 
 
 def _phone_keys(scenario: Scenario, space: KeySpace) -> np.ndarray:
@@ -84,7 +90,7 @@ def _phone_keys(scenario: Scenario, space: KeySpace) -> np.ndarray:
     return codes[3] == channels.index("phone")
 
 
-def _needs(rules, skills: list[str], rule_of_key: np.ndarray, keys: np.ndarray, rng: np.random.Generator) -> memoryview:
+def _needs(rules, skills: list[str], rule_of_key: np.ndarray, keys: np.ndarray, rng: np.random.Generator) -> array:
     """Per ticket, the index of the skill it needs: its rule's skill, or one drawn from the rule's shares."""
     rule = rule_of_key[keys] if len(keys) else np.zeros(0, dtype=np.int64)
     need = np.zeros(len(keys), dtype=np.int64)
@@ -98,7 +104,25 @@ def _needs(rules, skills: list[str], rule_of_key: np.ndarray, keys: np.ndarray, 
         else:  # a mix (languages): drawn per ticket, rule by rule, from the group's own stream
             p = np.array([shares[s] for s in names])
             need[mask] = idx[rng.choice(len(names), size=int(mask.sum()), p=p / p.sum())]
-    return memoryview(np.ascontiguousarray(need))
+    return array("q", need.astype(np.int64).tobytes())
+
+
+def _redial_needs(rules, skills: list[str], rule_of_key: list[int], contacts: "Contacts",
+                  need: array) -> Callable[[int], None]:
+    """The grower that gives a redial the skill it needs here (a mix drawn from the redials' stream)."""
+    rng = contacts.rng_skills
+    choices = []
+    for r in rules:
+        shares = {s: p for s, p in r.shares().items() if p > 0}
+        p = np.array(list(shares.values()))
+        choices.append(([skills.index(s) for s in shares], np.cumsum(p / p.sum()).tolist()))
+
+    def grow(tid: int) -> None:
+        idx, cdf = choices[rule_of_key[contacts.key[tid]]]
+        u = float(rng.uniform()) if len(idx) > 1 else 0.0
+        need.append(next((i for i, c in zip(idx, cdf) if u < c), idx[-1]))
+
+    return grow
 
 
 def seat_work(base: Callable[[int], float], skilled: SkilledGroup, scenario: Scenario, gi: int,

@@ -20,6 +20,7 @@ import pandas as pd
 
 from simsla.analysis.occupancy import box_integral, step_integral
 from simsla.engine.pool import OUTCOMES
+from simsla.engine.contacts import CONTACTS
 from simsla.engine.teams import team_labels
 from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
 from simsla.experiment.results import Results
@@ -197,6 +198,9 @@ class _Categories:
             "wait": t["answered"] - t["time"],
             "outcome": self._cat(t["outcome"], TICKET_OUTCOMES),
             "resolved_by": pd.Categorical.from_codes(np.asarray(t["resolved_by"], dtype=np.int64), categories=self.parties),
+            # fresh contacts, redials (and later callbacks, a backlog): every volume figure can tell them apart
+            "contact": self._cat(t["contact"] if "contact" in t else np.zeros(n, dtype=np.int8), CONTACTS),
+            **({"repeats": t["repeats"]} if "repeats" in t else {}),
         })
 
     def segments(self, p: dict[str, Any]) -> pd.DataFrame:

@@ -149,6 +149,8 @@ class Group(BaseModel):
     cost_per_hour: Number | None = Field(None, ge=0, le=MAX_COST, description="cost of one paid agent-hour (staffing search)")
     shrinkage: Number = Field(0.0, ge=0, lt=1, description="share of paid time not on the floor (breaks, training, "
                               "absence); `staff` counts agents on the floor")
+    lines: int | None = Field(None, ge=1, le=1_000_000, strict=True,
+                              description="desk only: phone calls held at once (waiting or answered); beyond, busy")
     agents: tuple[AgentTeam, ...] | None = Field(None, description="agent groups with skills (simsla.model.skills)")
     skills: tuple[SkillRule, ...] | None = Field(None, description="the skill a ticket needs here, first matching rule")
     selection: SkillPolicy | None = Field(None, description="who takes what, with agent groups")
@@ -188,6 +190,8 @@ class Group(BaseModel):
         if peak > MAX_STAFF:
             raise ValueError(f"group {self.name!r}: its shift blocks put up to {peak:,} people on duty at once; a group "
                              f"has at most {MAX_STAFF:,} at any instant (blocks that overlap add up)")
+        if self.lines is not None and self.role != "desk":
+            raise ValueError(f"group {self.name!r}: `lines` (phone lines) applies to the desk only")
         if self.first_contact_resolution is not None and self.role != "desk":
             raise ValueError(f"group {self.name!r}: first_contact_resolution applies to the desk only")
         return self

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from simsla.model.agreements import Agreement
 from simsla.model.calendar import ALWAYS, DATE_RANGE_TEXT, LAST_DATE, Calendar, check_date, holiday_years
+from simsla.model.callers import Redials
 from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, When
 from simsla.model.demand import CHANNELS, TICKET_TYPES, DemandStream, PriorityMatrix, Profile, Service
 from simsla.model.distributions import Distribution
@@ -51,6 +52,7 @@ class Scenario(BaseModel):
         default_factory=dict, description="named volume calendars (seasons, trend, special days)")
     demand: tuple[DemandStream, ...] = Field(min_length=1)
     patience: Distribution | None = Field(None, description="callers' patience (phone) unless a stream gives its own")
+    redials: Redials | None = Field(None, description="callers who hung up or got a busy signal and try again")
     groups: tuple[Group, ...] = Field(min_length=1)
     suppliers: tuple[Supplier, ...] = ()
     routing: tuple[Route, ...] = ()
@@ -218,6 +220,9 @@ class Scenario(BaseModel):
         if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services):
             out.append((("demand",), "every demand stream has volume 0 and no service has failures: nothing would "
                                      "ever arrive, so there is nothing to simulate; give a stream a positive volume"))
+        if self.redials is not None and not any(d.channel == "phone" for d in self.demand):
+            out.append((("redials",), "redials are callers ringing again, and no demand stream is a phone stream; "
+                                      "add a phone stream or leave `redials` out"))
         parties = set(self.parties)
         for i, r in enumerate(self.routing):
             if r.source not in parties:
