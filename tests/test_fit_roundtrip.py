@@ -123,3 +123,20 @@ def test_a_desk_that_changed_is_fitted_on_its_stationary_end_and_late_tickets_ar
     assert "tickets opened outside the fit window" in set(q.frame()["problem"])
     explicit, _, w2 = choose(t, v, "2026-01-05..2026-02-01", Quality())
     assert w2.chosen == "--window" and len(explicit) == int(slow.sum())
+
+
+def test_first_visits_separate_gives_returning_visits_their_own_party(round_trip):
+    from simsla.fit.csvlog import load_mapping
+
+    _, folder = round_trip
+    fit = fit_log(folder / "log.csv", "csv", {**STATUS_MAPPING, "first_visits": "separate"}, times="fitted",
+                  window="all")
+    parties = set(fit.fit.times)
+    # every ticket opens at the desk: apps and infra only ever see later visits
+    assert {"desk", "apps again", "infra again"} <= parties and "apps" not in parties
+    assert fit.fit.visits.groupby("ticket").head(1)["party"].eq("desk").all()      # first visits keep the name
+    path = folder / "separate.yaml"
+    path.write_text(fit.scenario_yaml())
+    assert {g.name for g in simsla.load_scenario(path).groups} >= {"desk", "apps again", "infra again"}
+    with pytest.raises(ValueError, match="first_visits: pooled"):
+        load_mapping({**STATUS_MAPPING, "first_visits": "yes"})

@@ -38,6 +38,7 @@ export's column name, plus options::
     sla_hours: mon-fri 08:00-18:00  # when SLA clocks run (default: the hours most groups work)
     sla_targets: {P1: 4h, P3: 3d}   # resolution thresholds: the fit writes one SLA in sla_hours
     sla_fraction: 0.9
+    first_visits: pooled            # separate: a group's later visits to a ticket are the party `<group> again`
 
 Only ``ticket`` and ``opened_at`` are required (``opened_at`` not when ``updated_at`` and ``state`` are
 mapped: a log of status changes opens a ticket at its first update, and resolves it at the first
@@ -59,7 +60,8 @@ FIELDS = ("ticket", "opened_at", "resolved_at", "closed_at", "updated_at", "stat
 LIST_OPTIONS = ("missing", "resolved_states", "closed_states", "customer_wait_states", "supplier_wait_states",
                 "queue_states", "priority_order")
 HOURS_OPTIONS = ("working_hours", "sla_hours", "sla_targets", "sla_fraction")    # simsla.fit.workhours
-OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits", "business_hours") + HOURS_OPTIONS \
+OPTIONS = ("time_format", "vendor_state", "default_channel", "customer_waits", "business_hours", "first_visits") \
+    + HOURS_OPTIONS \
     + LIST_OPTIONS
 REQUIRED = ("ticket", "opened_at")
 #: what a csv ticket export is, and what to do when its columns are not those of the mapping
@@ -104,6 +106,9 @@ def load_mapping(mapping: Any) -> dict[str, Any]:
             raise ValueError(f"business_hours: yes, no or auto, got {value!r}")
         elif key == "business_hours":
             out[key] = {True: "yes", False: "no"}.get(value, value)
+        elif key == "first_visits" and value not in ("pooled", "separate"):
+            raise ValueError(f"first_visits: pooled (one party per group; default) or separate (a group's later "
+                             f"visits to a ticket are the party `<group> again`), got {value!r}")
         elif key == "customer_waits" and value not in ("pause", "work"):
             raise ValueError(f"customer_waits: pause (a customer wait, not work) or work (time at the group), got {value!r}")
         elif key == "default_channel" and value not in ("phone", "email", "portal"):

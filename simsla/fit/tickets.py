@@ -93,6 +93,7 @@ def rebuild(updates: pd.DataFrame, mapping: dict, quality: Quality) -> tuple[pd.
         quality.add(f"tickets without {col}", int(miss.sum()), "kept; counted as 'unknown' in the mix")
     t.attrs["priority_order"] = _priority_order(u, mapping)
     t.attrs["business_hours"] = str(mapping.get("business_hours", "no"))
+    t.attrs["first_visits"] = str(mapping.get("first_visits", "pooled"))
     t.attrs["sla"] = {k: mapping[k] for k in ("sla_hours", "sla_targets", "sla_fraction") if k in mapping}
     # the last time the log knows anything: tickets still open are followed until then (simsla.fit.stationary)
     t.attrs["extract_end"] = u["updated_at"].max() if "updated_at" in u else pd.NaT

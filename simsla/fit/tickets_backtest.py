@@ -52,12 +52,16 @@ def _measures(opened_h, priority, hours, done, weeks, priorities, reach=None) ->
 def _observed_reach(tickets: pd.DataFrame, visits: pd.DataFrame, parties: list[str]) -> dict[str, float]:
     """Share of the tickets with at least one visit to each scenario party (the log's parties named as the
     fit collapsed them: rare groups are ``other groups``, rare suppliers ``vendor``)."""
-    from simsla.fit.routing import OTHER
+    from simsla.fit.routing import AGAIN, OTHER
 
     v = visits[visits["ticket"].isin(tickets["ticket"])]
     name = v["party"].astype(str).str.replace(":", "", regex=False)
     known = set(parties)
-    name = name.where(name.isin(known), np.where(v["kind"] == "group", OTHER, "vendor"))
+    name = name.where(name.isin(known) | name.add(AGAIN).isin(known), np.where(v["kind"] == "group", OTHER, "vendor"))
+    if any(p.endswith(AGAIN) for p in parties):     # first_visits: separate -- later group visits are `<group> again`
+        run = name.ne(name.groupby(v["ticket"].to_numpy()).shift()).groupby(v["ticket"].to_numpy()).cumsum()
+        later = ((run > 1) & (v["kind"] == "group")).to_numpy()     # after the ticket's first (merged) visit
+        name = name.where(~later | ~name.add(AGAIN).isin(known), name + AGAIN)
     n = max(len(tickets), 1)
     return {p: float(v.loc[name.eq(p).to_numpy(), "ticket"].nunique() / n) for p in parties}
 

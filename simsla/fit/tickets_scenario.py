@@ -152,6 +152,12 @@ def fit_tickets(tickets: pd.DataFrame, visits: pd.DataFrame, quality: Quality) -
     quality.add("rare groups lumped into `other groups` (rule: outside the 10 busiest, or under 1 % of visits)",
                 len(others), f"{raw['party'].isin(others).mean():.1%} of visits; ping-pong (A -> B -> A) in "
                 f"{ping_pong_share(raw):.1%} of tickets before, {ping_pong_share(v):.1%} after", ", ".join(others[:8]))
+    if t.attrs.get("first_visits") == "separate":
+        from simsla.fit.routing import split_returning
+
+        v = split_returning(v)
+        quality.add("group visits after a ticket's first (first_visits: separate)", int(v["party"].str.endswith(
+            " again").sum()), "fitted as visits to `<group> again`: times and routing apart from first visits")
     v = v.merge(t[["ticket", "priority"]], on="ticket", how="left")
     if "timed" in t:     # followed too briefly (simsla.fit.stationary): neither timed nor routed
         v = v[v["ticket"].isin(t.loc[t["timed"], "ticket"])]

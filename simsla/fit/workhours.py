@@ -188,8 +188,9 @@ def party_hours(raw: pd.DataFrame, collapsed: pd.DataFrame, hours: dict[str, Wor
         return {}
     out = {}
     for party in collapsed.loc[collapsed["kind"] == "group", "party"].unique():
-        if party in hours:
-            out[party] = hours[party]
+        base = party[: -len(" again")] if party.endswith(" again") else party
+        if base in hours:
+            out[party] = hours[base]
             continue
         kept = set(collapsed["party"])
         members = raw.loc[(raw["kind"] == "group") & ~raw["party"].str.replace(":", "", regex=False).isin(kept), "party"]
