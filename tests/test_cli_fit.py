@@ -38,3 +38,18 @@ def test_fit_errors_are_clear(tmp_path):
     assert missing.exit_code == 2 and "no such file" in missing.output
     bad = runner.invoke(app, ["fit", str(FIXTURES / "bank_calls_sample.csv"), "-f", "excel", "-o", str(tmp_path / "x.yaml")])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_fit_window_option_and_its_errors(tmp_path):
+    sample = str(FIXTURES / "servicenow_sample.csv")
+    out = str(tmp_path / "w.yaml")
+    ok = runner.invoke(app, ["fit", sample, "-f", "servicenow", "-o", out, "--window", "all"])
+    assert ok.exit_code == 0, ok.output
+    assert "Fit window (whole log)" in Path(out).read_text()
+    for window, says in (("2016-03-01", "START..END"), ("2016-13-01..", "must be dates"),
+                         ("2030-01-01..2030-02-01", "holds no tickets")):
+        bad = runner.invoke(app, ["fit", sample, "-f", "servicenow", "-o", out, "--window", window])
+        assert bad.exit_code == 2 and says in bad.output and "Traceback" not in bad.output, bad.output
+    calls = runner.invoke(app, ["fit", str(FIXTURES / "bank_calls_sample.csv"), "-f", "calls", "-o", out,
+                                "--window", "all"])
+    assert calls.exit_code == 2 and "ticket logs" in calls.output

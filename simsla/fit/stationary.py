@@ -167,8 +167,8 @@ def choose(tickets: pd.DataFrame, visits: pd.DataFrame, window: str | None, qual
     inside = (tickets["opened"] >= win.start) & (tickets["opened"] < win.end)
     win.left_out = int((~inside).sum())
     if not inside.any():
-        raise ValueError(f"the fit window {win.start.date()} .. {(win.end - pd.Timedelta(days=1)).date()} holds no "
-                         f"tickets; the log's tickets were opened {tickets['opened'].min().date()} .. "
+        asked = window if win.chosen == "--window" else f"{win.start.date()}..{(win.end - pd.Timedelta(days=1)).date()}"
+        raise ValueError(f"the fit window {asked} holds no tickets; the log's tickets were opened {tickets['opened'].min().date()} .. "
                          f"{tickets['opened'].max().date()} (give --window START..END inside that)")
     t = tickets[inside].copy()
     t.attrs.update(tickets.attrs)
