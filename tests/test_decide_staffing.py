@@ -370,6 +370,10 @@ def test_staff_adds_agents_per_agent_group_and_the_answer_runs(skilled_found) ->
     assert list(csv["agents"]) == ["generalists", "specialists"] and list(csv["staff"]) == [3, 2]
     back = simsla.load_scenario(folder / "recommended.yaml")
     assert back == res.recommended
+    import yaml
+
+    written = yaml.safe_load((folder / "recommended.yaml").read_text())["groups"][0]
+    assert [t["staff"] for t in written["agents"]] == [3, 2] and "shifts" not in written  # as the user wrote it
     from simsla.experiment.gate import preflight
 
     assert preflight(back).refusals == [] and res.search["run_would_refuse"] == []

@@ -99,11 +99,51 @@ def readable_duration(seconds: float | None) -> str | None:
     return "".join(parts) or "0s"
 
 
+def constant_team_block(shift: Any, team: str) -> bool:
+    """Whether a block is an agent group's constant ``staff`` (the 24/7 block named after it)."""
+    get = shift.get if isinstance(shift, dict) else lambda k: getattr(shift, k)
+    return get("name") == team and get("agents") == team and get("hours") == "00:00-24:00" and get("days") == "mon-sun"
+
+
+def fold_team_staff(data: dict[str, Any]) -> dict[str, Any]:
+    """A dumped scenario (a dict) with each agent group's 24/7 block written back as its ``staff``.
+
+    Validation turns an agent group's constant ``staff`` into a 24/7 shift
+    block named after it (``simsla.model.chain.Group``); a dump therefore has
+    ``agents[bilingual].staff: null`` and the block.  Folded back, a change to
+    ``groups[desk].agents[bilingual].staff`` (a sweep) sets the headcount
+    instead of adding a second block on top of the first; validating the
+    folded dict gives the same scenario.  ``data`` is changed in place.
+    """
+    for g in data.get("groups") or ():
+        teams = g.get("agents") if isinstance(g, dict) else None
+        if not teams or g.get("staff") is not None:
+            continue
+        shifts = list(g.get("shifts") or ())
+        names = [t.get("name") for t in teams]
+        # only the trailing run of such blocks, in agent-group order: exactly what validation appends again
+        cut = len(shifts)
+        while cut > 0 and any(constant_team_block(shifts[cut - 1], n) for n in names):
+            cut -= 1
+        order = [names.index(b.get("name")) for b in shifts[cut:]]
+        if not order or order != sorted(set(order)) or any(teams[j].get("staff") is not None for j in order):
+            continue
+        for j, block in zip(order, shifts[cut:]):
+            teams[j]["staff"] = block["staff"]
+        if cut:
+            g["shifts"] = shifts[:cut]
+        else:
+            g.pop("shifts", None)
+    return data
+
+
 def scenario_yaml(scenario: Any, header: str = "") -> str:
     """A scenario as YAML text that reads back to an equal scenario (durations, rates and dates as written forms).
 
     Fields at their defaults are left out for readability; if that ever
-    changed the scenario read back, every field is written instead.  Raises
+    changed the scenario read back, every field is written instead.  An
+    agent group's constant staff is written as its ``staff``
+    (``fold_team_staff``), unless that would not read back equal.  Raises
     ``ValueError`` when neither form reads back equal (a serialisation bug,
     never written silently).
     """
@@ -111,8 +151,10 @@ def scenario_yaml(scenario: Any, header: str = "") -> str:
 
     cls = type(scenario)
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    for exclude_defaults in (True, False):
+    for exclude_defaults, fold in ((True, True), (True, False), (False, False)):
         data = scenario.model_dump(mode="json", by_alias=True, exclude_defaults=exclude_defaults)
+        if fold:  # an agent group's constant staff written as its `staff`, not as the 24/7 block made of it
+            data = fold_team_staff(data)
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
         if cls.model_validate(yaml.safe_load(text)) == scenario:
             return comment + text

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from simsla.analysis.summary import agent_team_rates
+from simsla.decide._common import constant_team_block
 from simsla.decide._replicate import target_key
 from simsla.decide.erlang import desk_requirement, shift_cover, target_rule
 from simsla.model import Scenario
@@ -117,42 +118,10 @@ def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> 
                 continue
             team = g.agents[g.team_of_block(i)]
             team_cost, shrinkage = agent_team_rates(g, team)
-            label = "24/7" if _constant_block(s, team.name) else s.label
+            label = "24/7" if constant_team_block(s, team.name) else s.label
             out.append(Block(g.name, i, label, s.days, s.hours, hours, 1.0 if team_cost is None else team_cost,
                              s.staff, shrinkage, agents=team.name))
     return out
-
-
-def _constant_block(shift: Any, team: str) -> bool:
-    """Whether a block is an agent group's constant ``staff`` (the 24/7 block named after it)."""
-    get = shift.get if isinstance(shift, dict) else lambda k: getattr(shift, k)
-    return get("name") == team and get("agents") == team and get("hours") == "00:00-24:00" and get("days") == "mon-sun"
-
-
-def fold_team_staff(data: dict[str, Any]) -> dict[str, Any]:
-    """A dumped scenario (a dict) with each agent group's 24/7 block written back as its ``staff``.
-
-    Validation turns an agent group's constant ``staff`` into a 24/7 shift
-    block named after it (``simsla.model.chain.Group``); a dump therefore has
-    ``agents[bilingual].staff: null`` and the block.  Folded back, a change to
-    ``groups[desk].agents[bilingual].staff`` (a sweep) sets the headcount
-    instead of adding a second block on top of the first; validating the
-    folded dict gives the same scenario.  ``data`` is changed in place.
-    """
-    for g in data.get("groups") or ():
-        teams = g.get("agents") if isinstance(g, dict) else None
-        if not teams or g.get("staff") is not None:
-            continue
-        shifts = list(g.get("shifts") or ())
-        for t in teams:
-            if t.get("staff") is not None:
-                continue
-            block = next((s for s in shifts if _constant_block(s, t.get("name"))), None)
-            if block is not None:
-                t["staff"] = block["staff"]
-                shifts.remove(block)
-        g["shifts"] = shifts or None
-    return data
 
 
 def apply_staffing(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int]) -> Scenario:

@@ -85,9 +85,9 @@ from scipy import stats
 from simsla.analysis.attainment import per_replication
 from simsla.analysis.sample import sample_notes
 from simsla.analysis.stats import mean_ci, wilson_ci
-from simsla.decide._common import digest, jsonable, read_json, scenario_digest, write_csv_atomic, write_json_atomic
+from simsla.decide._common import (digest, fold_team_staff, jsonable, read_json, scenario_digest, write_csv_atomic,
+                                   write_json_atomic)
 from simsla.decide._replicate import evaluate_replication, run_tasks
-from simsla.decide.staffing_blocks import fold_team_staff
 from simsla.model import Scenario
 from simsla.model.units import parse_duration, parse_rate
 
