@@ -39,7 +39,7 @@ def kernel_dir(tmp_path_factory):
 
 def test_there_are_notebooks():
     assert {p.name for p in NOTEBOOKS} >= {"01-quickstart.ipynb", "02-negotiating-an-sla.ipynb",
-                                           "03-staffing-what-if.ipynb"}
+                                           "03-staffing-what-if.ipynb", "04-multi-skill-desk.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
