@@ -20,6 +20,13 @@ agent-hours per week).  A staffing is **accepted** when
   staffing, judged by the lower end of a paired 95 % interval of the ratio
   (:mod:`.staffing_protection`): work no target measures cannot be starved.
 
+Agent groups
+------------
+A shift block of a group with agent groups staffs one agent group, at its
+cost and shrinkage (:mod:`.staffing_blocks`); adding agents block by block
+says which agent groups need people.  A skilled desk starts as it is, and
+the occupancy cap stays group-level (:mod:`.staffing_occupancy`).
+
 The search
 ----------
 1. **Analytic start.** The desk's blocks cover the Erlang requirement of the
@@ -76,6 +83,7 @@ from simsla.decide.staffing_blocks import (  # noqa: F401  (re-exported: the sea
     Block,
     analytic_start,
     apply_staffing,
+    block_place,
     cover_requirement,
     select_targets,
     staffing_blocks,
@@ -203,13 +211,6 @@ def find_staffing(
 
 def _cost(blocks: Sequence[Block], staff: Sequence[int]) -> float:
     return float(sum(b.cost_per_agent * x for b, x in zip(blocks, staff)))
-
-
-def _where(blocks: Sequence[Block], b: Block) -> dict[str, Any]:
-    """A block's place in the tables: group, agent group (when the scenario has agent groups) and block."""
-    if any(c.agents is not None for c in blocks):
-        return {"group": b.group, "agents": b.agents, "block": b.label}
-    return {"group": b.group, "block": b.label}
 
 
 def _independent_seed(seed: int) -> int:
@@ -421,7 +422,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         minimal_rows = []
         for i, b in enumerate(blocks):
             if x[i] == 0:
-                minimal_rows.append({**_where(blocks, b), "staff": 0, "one_fewer": None,
+                minimal_rows.append({**block_place(blocks, b), "staff": 0, "one_fewer": None,
                                      "breaks": "(already 0)", "replications": 0})
                 continue
             y = list(x)
@@ -434,7 +435,7 @@ def _search(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
                 changed = True
                 break
             minimal_rows.append({
-                **_where(blocks, b), "staff": int(x[i]), "one_fewer": int(y[i]),
+                **block_place(blocks, b), "staff": int(x[i]), "one_fewer": int(y[i]),
                 "breaks": _first(jy.problems()), "replications": int(jy.replications)})
 
     # 7. check (a): an independent seed
@@ -490,7 +491,7 @@ def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
                                         "breach_probability", "breach_ci_low", "breach_ci_high", "min_attainment",
                                         "evaluated_at"]]
     table = pd.DataFrame([{
-        **_where(blocks, b), "days": b.days, "hours": b.hours, "hours_per_week": b.hours_per_week,
+        **block_place(blocks, b), "days": b.days, "hours": b.hours, "hours_per_week": b.hours_per_week,
         "current": b.current, "staff": int(v), "shrinkage": b.shrinkage, "paid_fte": b.paid_fte(int(v)),
         "paid_hours_per_week": b.paid_hours_per_agent * int(v), "cost_per_hour": b.cost_per_hour,
         "cost_per_week": b.cost_per_agent * int(v)} for b, v in zip(blocks, x)])

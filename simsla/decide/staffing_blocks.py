@@ -124,6 +124,13 @@ def staffing_blocks(scenario: Scenario, groups: Iterable[str] | None = None) -> 
     return out
 
 
+def block_place(blocks: Sequence[Block], b: Block) -> dict[str, Any]:
+    """A block's place in the tables: group, agent group (when the scenario has agent groups) and block."""
+    if any(c.agents is not None for c in blocks):
+        return {"group": b.group, "agents": b.agents, "block": b.label}
+    return {"group": b.group, "block": b.label}
+
+
 def apply_staffing(scenario: Scenario, blocks: Sequence[Block], staff: Sequence[int]) -> Scenario:
     """The scenario with the blocks' headcounts replaced by ``staff`` (same order as ``blocks``)."""
     by_group: dict[str, dict[int | None, int]] = {}

@@ -16,6 +16,14 @@ still be short at its peak hours -- the simulated targets and the protection
 of ticket classes judge that.  Staff counts agents on the floor, so shrinkage
 does not enter: it changes what they cost, not what they can serve.
 
+With agent groups the check stays per group, as the gate's load check that
+``simsla run`` applies (``simsla.experiment.stability.offered_load``):
+capacity is the group's headcount over all its agent groups (a chat agent
+counts once, not per session) and the load is at the group's handling time
+(no agent group's ``handling_factor``), so a desk of chat agents or fast
+specialists is judged busier than it is.  Which agent group serves which
+work is the simulation's to say.
+
 The load does not depend on staffing (routing and work times do not), so a
 candidate is checked without simulating it, and one that fails is never
 simulated.
