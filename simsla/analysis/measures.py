@@ -9,6 +9,9 @@ period:
 * resolution (SLA): the period in which it was resolved;
 * OLA/UC targets: the period in which the visit ended (work started, for a
   response target);
+* a call that took a callback counts as its target says (``callbacks``):
+  answered when the callback connects (an unreached callback is a miss),
+  when the caller accepted it, or not at all;
 * a call blocked by busy lines counts as not answered (a miss) in answer-time
   targets and is not a ticket for the others;
 * an item still open at the horizon that has already passed its threshold
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 #: float tolerance on thresholds: a ticket exactly on its deadline meets it
 EPS = 1e-6
 #: segment outcomes after which the same party takes the ticket up again (one visit)
-_CONTINUED = ("preempted", "handover", "pending")
+_CONTINUED = ("preempted", "handover", "pending", "callback", "no answer")
 
 
 def in_scope(frame: pd.DataFrame, agreement: Agreement, target: Target) -> np.ndarray:
@@ -93,6 +96,14 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
         end = np.where(abandoned, tk["abandoned"].to_numpy(dtype=float), end)
         end = np.where(blocked, arrival, end)
         force_miss = abandoned | blocked
+        if "callback" in tk:  # the target's rule for calls called back
+            accepted = tk["callback"].to_numpy(dtype=float)
+            called = ~np.isnan(accepted)
+            if target.callbacks == "exclude":
+                keep &= ~called
+            elif target.callbacks == "at_acceptance":
+                end = np.where(called, accepted, end)
+                force_miss = force_miss & ~called
         when_done = arrival
         paused = np.zeros(len(tk))
     elif metric == "first_response":

@@ -51,6 +51,7 @@ class Callers:
         self.redial_abandoned = redials is not None and "abandoned" in redials.after
         self.redial_blocked = redials is not None and "blocked" in redials.after
         self.watch = lines is not None or self.redial_abandoned  # who hangs up, when
+        self.called_back: set[int] = set()  # callers who took a callback (they did not hang up)
 
     def admit(self, tid: int, now: float) -> None:
         """A contact arrives at the desk: blocked if it is a call and every line is busy, else offered."""
@@ -68,12 +69,12 @@ class Callers:
     def waits(self, tid: int) -> None:
         """A contact waits at the desk: if it may hang up, look again at its ``abandon_at``."""
         at = self.contacts.abandon_at[tid]
-        if math.isfinite(at):
+        if math.isfinite(at) and tid not in self.called_back:
             self.env.timeout(max(0.0, at - self.env.now)).callbacks.append(lambda _ev: self._gave_up(tid))
 
     def _gave_up(self, tid: int) -> None:
         answered = self.ledger.answered[tid]
-        if answered == answered:  # answered in time
+        if answered == answered or tid in self.called_back:  # answered in time, or waiting on a callback
             return
         self.left(tid)
         if self.redial_abandoned:

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
     from simsla.engine.contacts import Contacts
 
 #: segment outcomes, as written to the log (codes into ``OUTCOMES``).
-RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING, BLOCKED = range(8)
-OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending", "blocked")
+RESOLVED, ESCALATED, ABANDONED, PREEMPTED, HANDOVER, OPEN, PENDING, BLOCKED, CALLBACK, NO_ANSWER = range(10)
+OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open", "pending", "blocked",
+            "callback", "no answer")
 #: ticket outcomes (codes into this tuple)
 TICKET_OUTCOMES = ("resolved", "abandoned", "open", "blocked")
 
@@ -58,11 +59,12 @@ class Ledger:
         log which agent group worked each visit.
     """
 
-    def __init__(self, contacts: "Contacts", desk: int, teams: bool = False):
+    def __init__(self, contacts: "Contacts", desk: int, teams: bool = False, callbacks: bool = False):
         key = contacts.key
         n = len(key)
         self.contacts = contacts
         self.fresh = contacts.fresh
+        self.callbacks = callbacks  # the log gets a column of callback acceptance times
         self.key, self.abandon_at, self.desk = key, contacts.abandon_at, desk
         nan = math.nan
         self.answered = array("d", [nan]) * n
@@ -74,6 +76,7 @@ class Ledger:
         self.active: dict[int, list] = {}
         self.arrived = 0  # fresh tickets that have arrived so far (they arrive in id order; redials follow them)
         self.blocked: list[int] = []  # calls that found every line busy
+        self.callback_at: dict[int, float] = {}  # callers who accepted a callback, when
         self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
         self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
         #: with agent groups: per ticket in work, the agent group working on it; per segment, its agent group
@@ -93,6 +96,26 @@ class Ledger:
             self.arrived = tid + 1
         self.segment(tid, desk, now, math.nan, now, BLOCKED)
         self.blocked.append(tid)
+
+    # ------------------------------------------------------------ callbacks
+    def accept_callback(self, tid: int, now: float) -> None:
+        """A waiting caller took a callback: their wait in the queue ends, the callback waits at the desk."""
+        state = self.active[tid]
+        self.segment(tid, state[0], state[1], math.nan, now, CALLBACK)
+        state[1], state[2] = now, math.nan
+        self.callback_at[tid] = now
+
+    def no_answer(self, tid: int, now: float) -> None:
+        """A callback attempt found nobody: the attempt is logged, the ticket waits for the next one."""
+        state = self.active[tid]
+        self.segment(tid, state[0], state[1], state[2], now, NO_ANSWER)
+        state[1], state[2] = now, math.nan
+        self.answered[tid] = math.nan  # the attempt's start was not an answer
+
+    def unreached(self, tid: int, now: float) -> None:
+        """The last callback attempt found nobody: the ticket ends unanswered (as abandoned)."""
+        self.active.pop(tid)
+        self.abandoned_at[tid] = now
 
     def grow(self, tid: int) -> None:
         """A new contact (a redial) gets its rows."""
@@ -213,6 +236,13 @@ class Ledger:
         if self.blocked:
             outcome[rows(np.asarray(self.blocked, dtype=np.int64))] = 3
         tickets["outcome"] = outcome
+        if self.callbacks:
+            at = np.full(total, np.nan)
+            if self.callback_at:
+                ids = rows(np.fromiter(self.callback_at.keys(), dtype=np.int64))
+                keep = ids < total  # (tickets that arrived)
+                at[ids[keep]] = np.fromiter(self.callback_at.values(), dtype=np.float64)[keep]
+            tickets["callback"] = at
         raw = {
             "ticket": (self.seg_ticket, np.int64), "party": (self.seg_party, np.int16),
             "enter": (self.seg_enter, np.float64), "start": (self.seg_start, np.float64),

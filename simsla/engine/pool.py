@@ -105,8 +105,9 @@ class AgentGroup:
                 raise QueueOverflow(self.name, self.selection.waiting, self.env.now)
             if self.overflows:
                 self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
-            for hook in self.on_wait:
-                hook(tid)
+            if self.on_wait:
+                for hook in self.on_wait:
+                    hook(tid)
             return
         ev = self.wake[seat]
         if ev is not None:  # a free agent

@@ -17,6 +17,7 @@ import numpy as np
 import simpy
 
 from simsla.engine import arrivals, streams
+from simsla.engine.callbacks import Callbacks
 from simsla.engine.callers import Callers
 from simsla.engine.contacts import Contacts
 from simsla.engine.handling import work_time
@@ -61,7 +62,9 @@ class Replication:
         self.contacts = contacts = Contacts(scenario, space, arr, seed, replication)
         key = contacts.key
         self.desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
-        self.ledger = Ledger(contacts, self.desk, teams=any(g.agents for g in scenario.groups))
+        self.ledger = Ledger(contacts, self.desk, teams=any(g.agents for g in scenario.groups),
+                             callbacks=scenario.groups[self.desk].callback is not None)
+        self.callbacks: Callbacks | None = None
         self.router = Router(scenario, space, key, seed, replication)
         if scenario.redials is not None:  # a redial's rows: the ledger's, the router's, then the groups'
             contacts.growers += [self.ledger.grow, lambda tid: self.router.grow(contacts.rng_routing)]
@@ -92,17 +95,40 @@ class Replication:
         # which for many non-overlapping blocks would be processes that never work)
         seats = Seats(int(self.staffing[g.name][1].max(initial=0)))
         patience = self._patience(gi, impatient)
+        extra = {"callbacks": True} if g.callback is not None else {}
         selection = self.selection(seats, _rank(self.scenario, space, gi), key, preemptive=g.preemptive,
-                                   patience=patience)
+                                   patience=patience, **extra)
         customer = self._customer_wait(gi)
-        group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection,
-                           work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication,
-                                     self.contacts),
-                           self.finish, handover=(g.at_shift_end == "handover"), customer=customer,
-                           max_queue=max_queue)
+        work = work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication, self.contacts)
+        work, done = self._callbacks(space, gi, selection, seats, work)
+        group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection, work, done,
+                           handover=(g.at_shift_end == "handover"), customer=customer, max_queue=max_queue)
+        self._wire_callbacks(group)
         if customer is not None:
             customer.back = group.offer
         return group
+
+    def _callbacks(self, space: KeySpace, gi: int, selection, seats: Seats, work):
+        """The desk's callbacks, if it offers them: its work time and completion wrapped."""
+        g = self.scenario.groups[gi]
+        if g.callback is None:
+            return work, self.finish
+        rules = g.handling_times
+        means = np.array([r.time.expected for r in rules.by] + [rules.default.expected])
+        mean_work = means[space.first_match([r.when for r in rules.by], default=len(rules.by))].tolist()
+        rng = streams.stream(self.seed, self.replication, streams.CALLBACKS, 0)
+        uniform = lambda r, k: r.uniform(size=k)  # noqa: E731
+        self.callbacks = cb = Callbacks(self.env, self.ledger, g.callback, selection, seats, self.contacts.key,
+                                        self.contacts.abandon_at, mean_work, _phone_keys(self.scenario, space),
+                                        Buffer(uniform, rng),
+                                        Buffer(uniform, streams.stream(self.seed, self.replication,
+                                                                       streams.CALLBACKS, 1)))
+        return cb.work(work), cb.done(self.finish)
+
+    def _wire_callbacks(self, group: AgentGroup) -> None:
+        if self.callbacks is not None and group.index == self.desk:
+            self.callbacks.offer = group.offer
+            group.on_wait.insert(0, self.callbacks.consider)  # before anyone watches the caller hang up
 
     def _callers(self, space: KeySpace) -> Callers | None:
         """Lines and redials at the desk (None: contacts simply arrive)."""
@@ -114,6 +140,9 @@ class Replication:
         phone = np.unravel_index(np.arange(space.size), space.shape)[3] == channels.index("phone")
         callers = Callers(self.env, self.ledger, self.contacts, self.desk, self.pools[self.desk].offer, lines,
                           phone.tolist())
+        if self.callbacks is not None:
+            callers.called_back = self.callbacks.accepted
+            self.callbacks.line_free = callers.left
         if callers.watch:
             self.pools[self.desk].on_wait.append(callers.waits)
         return callers
@@ -137,14 +166,16 @@ class Replication:
                                 item_policy=policy.item if policy else "priority",
                                 overflow_after=float(policy.overflow_after) if policy else 0.0,
                                 reserve=policy.reserve if policy else 0, now=lambda: self.env.now,
-                                patience=self._patience(gi, impatient))
+                                patience=self._patience(gi, impatient), callbacks=g.callback is not None)
         customer = self._customer_wait(gi)
         base = work_time(self.scenario, space, gi, key, self.router, self.seed, self.replication, self.contacts)
+        base, done = self._callbacks(space, gi, selection, seats, base)
         teams = (skilled.ranges, seat_work(base, skilled, self.scenario, gi, seats),
                  [t.concurrency for t in g.agents], skilled.codes)
-        group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection, base, self.finish,
+        group = AgentGroup(self.env, self.ledger, gi, g.name, seats, selection, base, done,
                            handover=(g.at_shift_end == "handover"), customer=customer, max_queue=max_queue,
                            teams=teams)
+        self._wire_callbacks(group)
         if customer is not None:
             customer.back = group.offer
         return group
@@ -241,6 +272,13 @@ def _rank(scenario: Scenario, space: KeySpace, gi: int) -> list[int]:
         phone = scenario.levels("channel").index("phone")
         rank = rank + np.where(channel_code == phone, 0, prios if g.discipline == "priority" else 1)
     return rank.tolist()
+
+
+def _phone_keys(scenario: Scenario, space: KeySpace) -> list[bool]:
+    """Per key, whether the contact is a phone call."""
+    channels = scenario.levels("channel")
+    codes = np.unravel_index(np.arange(space.size), space.shape)
+    return (codes[3] == channels.index("phone")).tolist()
 
 
 def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:

@@ -111,13 +111,21 @@ class PriorityQueues:
         callers who may hang up while waiting here (None: nobody does).
     """
 
-    def __init__(self, seats: Seats, rank: list[int], key: memoryview, *, preemptive: bool,
-                 patience: Patience | None):
+    def __init__(self, seats: Seats, rank: list[int], key, *, preemptive: bool,
+                 patience: Patience | None, callbacks: bool = False):
         self.seats, self.rank, self.key = seats, rank, key
-        self.queues: list[deque[int]] = [deque() for _ in range(max(rank, default=0) + 1)]
+        # with callbacks, one more queue after every rank: the callbacks waiting to be made
+        self.queues: list[deque[int]] = [deque() for _ in range(max(rank, default=0) + 1 + callbacks)]
         self.waiting = 0  # items in the queues, including callers who already hung up
         self.free: list[int] = []  # free seats, the most recently freed last
         self.preemptive, self.patience = preemptive, patience
+        #: items queued as callbacks (the last queue)
+        self.last: set[int] = set()
+
+    def _queue(self, item: int) -> deque[int]:
+        if self.last and item in self.last:
+            return self.queues[-1]
+        return self.queues[self.rank[self.key[item]]]
 
     def on_arrival(self, item: int) -> int:
         """A free seat (the most recently freed), a seat to preempt, or -1 (queued)."""
@@ -127,9 +135,27 @@ class PriorityQueues:
             victim = self._victim(item)
             if victim >= 0:
                 return victim
-        self.queues[self.rank[self.key[item]]].append(item)
+        # (written out: this runs for every item that waits)
+        (self.queues[-1] if self.last and item in self.last else self.queues[self.rank[self.key[item]]]).append(item)
         self.waiting += 1
         return -1
+
+    def withdraw(self, item: int) -> None:
+        """A waiting item leaves its queue (a caller who accepted a callback)."""
+        self._queue(item).remove(item)
+        self.waiting -= 1
+
+    def ahead(self, item: int) -> int:
+        """Items waiting ahead of a waiting ``item`` in its queue and the queues served before it."""
+        q = self._queue(item)
+        k = next(i for i, x in enumerate(self.queues) if x is q)  # (empty deques compare equal: by identity)
+        return sum(len(x) for x in self.queues[:k]) + q.index(item)
+
+    def promote(self, item: int) -> None:
+        """A waiting callback whose window has passed goes first (front of the first queue)."""
+        if item in self.last and item in self.queues[-1]:
+            self.queues[-1].remove(item)
+            self.queues[0].appendleft(item)
 
     def _victim(self, item: int) -> int:
         """The on-duty seat with the lowest-ranked item in hand, ranked below ``item`` (first such seat), or -1."""
@@ -145,7 +171,7 @@ class PriorityQueues:
         """A free seat, or -1 with the item first in its queue."""
         if self.free:
             return self.free.pop()
-        self.queues[self.rank[self.key[item]]].appendleft(item)
+        self._queue(item).appendleft(item)
         self.waiting += 1
         return -1
 

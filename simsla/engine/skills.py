@@ -92,12 +92,13 @@ class SkillQueues:
 
     def __init__(self, seats: Seats, teams: Teams, need, rank: list[int], key, is_phone: list[bool], *,
                  agent_policy: str, item_policy: str, overflow_after: float, reserve: int,
-                 now: Callable[[], float], patience: Patience | None):
+                 now: Callable[[], float], patience: Patience | None, callbacks: bool = False):
         self.seats, self.t, self.need, self.rank, self.key, self.is_phone = seats, teams, need, rank, key, is_phone
         self.preferred_agent = agent_policy == "preferred"
         self.item_policy, self.reserve, self.now, self.patience = item_policy, reserve, now, patience
         n_teams, n_skills = len(teams.first), len(teams.level[0]) if teams.level else 0
-        ranks = max(rank, default=0) + 1
+        ranks = max(rank, default=0) + 1 + callbacks  # with callbacks, a last rank for them
+        self.last: set[int] = set()  # items queued as callbacks (the last rank of their skill)
         self.queues = [[deque() for _ in range(ranks)] for _ in range(n_skills)]
         self.entered: dict[int, float] = {}
         self.taken: set[int] = set()  # items taken by overflow, still in their queue
@@ -157,8 +158,31 @@ class SkillQueues:
         return min(range(len(free)), key=lambda p: (-spare[agent[free[p]]], idle[free[p]], free[p]))
 
     # ---------------------------------------------------------------- items
+    def _queue(self, item: int) -> deque:
+        qs = self.queues[self.need[item]]
+        return qs[-1] if self.last and item in self.last else qs[self.rank[self.key[item]]]
+
+    def withdraw(self, item: int) -> None:
+        """A waiting item leaves its queue (a caller who accepted a callback)."""
+        self._queue(item).remove(item)
+        self.waiting -= 1
+        self.entered.pop(item, None)
+
+    def ahead(self, item: int) -> int:
+        """Items of the same skill waiting ahead of a waiting ``item`` (its queue and those served before)."""
+        q, qs = self._queue(item), self.queues[self.need[item]]
+        k = next(i for i, x in enumerate(qs) if x is q)
+        return sum(len(x) for x in qs[:k]) + q.index(item)
+
+    def promote(self, item: int) -> None:
+        """A waiting callback whose window has passed goes first (front of its skill's first queue)."""
+        qs = self.queues[self.need[item]]
+        if item in self.last and item in qs[-1]:
+            qs[-1].remove(item)
+            qs[0].appendleft(item)
+
     def _enqueue(self, item: int, front: bool) -> None:
-        q = self.queues[self.need[item]][self.rank[self.key[item]]]
+        q = self._queue(item)
         q.appendleft(item) if front else q.append(item)
         self.entered.setdefault(item, self.now())
         self.waiting += 1

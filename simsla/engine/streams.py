@@ -24,6 +24,7 @@ BUSY_DAYS = 8
 SKILLS = 9
 BACKLOG = 10
 REDIALS = 11
+CALLBACKS = 12
 
 
 def stream(seed: int, replication: int, purpose: int, *sub: int) -> np.random.Generator:

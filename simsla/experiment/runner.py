@@ -201,6 +201,7 @@ class _Categories:
             # fresh contacts, redials (and later callbacks, a backlog): every volume figure can tell them apart
             "contact": self._cat(t["contact"] if "contact" in t else np.zeros(n, dtype=np.int8), CONTACTS),
             **({"repeats": t["repeats"]} if "repeats" in t else {}),
+            **({"callback": t["callback"]} if "callback" in t else {}),  # when the caller accepted a callback
         })
 
     def segments(self, p: dict[str, Any]) -> pd.DataFrame:

@@ -53,6 +53,9 @@ class Target(BaseModel):
     fraction: Number = Field(gt=0, le=1, description="share that must meet the threshold, e.g. 0.9")
     calendar: str | None = Field(None, description="clock calendar for this target (default: the agreement's)")
     abandoned: Literal["miss", "exclude"] = Field("miss", description="answer_time: how abandoned calls count")
+    callbacks: Literal["at_callback", "at_acceptance", "exclude"] = Field(
+        "at_callback", description="answer_time: a call called back counts as answered when the callback connects "
+                                   "(a failed callback is a miss), when the caller accepted it, or is left out")
     abandoned_grace: Duration | None = Field(
         None, description="answer_time: calls abandoned within this time are left out (the rest count as misses)"
     )

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simsla.model.demand import CHANNELS
 from simsla.model.distributions import Distribution
-from simsla.model.units import Number, Probability
+from simsla.model.units import Duration, Number, Probability
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 #: the most attempts one contact makes (its redials)
@@ -64,3 +64,34 @@ class Redials(BaseModel):
         out = {k: float(v) for k, v in (self.channel or {}).items() if k != "phone" and v > 0}
         out["phone"] = max(0.0, 1.0 - sum(out.values()))
         return out
+
+
+class Callback(BaseModel):
+    """Virtual hold at the desk: a caller facing a long wait may leave the queue and be called back.
+
+    A call that has to wait is offered a callback when its *predicted* wait
+    exceeds ``offer_over``; the prediction is the one an ACD announces: (calls
+    ahead of it in its queue + 1) x the desk's mean handling time for the
+    call / agents on duty (callers ahead who have already hung up but whose
+    place has not been reached are still counted, as a switch would).  A
+    share ``accept`` takes it: they leave the queue (their line is free) and
+    a callback waits at the desk as the lowest class — an agent makes it when
+    no call and no written ticket waits, or, with ``within``, as soon as an
+    agent is free once that window has passed since acceptance.  The customer
+    picks up with probability ``answer``; an attempt nobody answers costs the
+    agent ``dial_time`` and is retried after ``retry_after``, up to
+    ``attempts`` attempts, after which the ticket ends unanswered (outcome
+    abandoned).  A connected callback is worked like the call it replaces.
+    How an answer-time target counts a callback is the target's ``callbacks``
+    rule.
+    """
+
+    model_config = _STRICT
+
+    offer_over: Duration = Field(description="offer a callback when the predicted wait exceeds this")
+    accept: Probability = Field(description="share of callers offered a callback who take it")
+    within: Duration | None = Field(None, description="promised window: a callback not made by then goes first")
+    answer: Probability = Field(1.0, description="share of callback attempts the customer picks up")
+    attempts: int = Field(3, ge=1, le=MAX_ATTEMPTS, strict=True, description="callback attempts before giving up")
+    retry_after: Duration = Field(900.0, description="between attempts nobody answered")
+    dial_time: Duration = Field(30.0, description="agent time of an attempt nobody answers")

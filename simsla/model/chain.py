@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from simsla.model.calendar import MAX_STAFF, Shift
 from simsla.model.distributions import Distribution
 from simsla.model.filters import ATTRIBUTES, When  # noqa: F401  (part of this module's interface)
+from simsla.model.callers import Callback
 from simsla.model.skills import AgentTeam, SkillPolicy, SkillRule
 from simsla.model.units import Number, Probability
 
@@ -151,6 +152,7 @@ class Group(BaseModel):
                               "absence); `staff` counts agents on the floor")
     lines: int | None = Field(None, ge=1, le=1_000_000, strict=True,
                               description="desk only: phone calls held at once (waiting or answered); beyond, busy")
+    callback: Callback | None = Field(None, description="desk only: virtual hold, callers called back (model.callers)")
     agents: tuple[AgentTeam, ...] | None = Field(None, description="agent groups with skills (simsla.model.skills)")
     skills: tuple[SkillRule, ...] | None = Field(None, description="the skill a ticket needs here, first matching rule")
     selection: SkillPolicy | None = Field(None, description="who takes what, with agent groups")
@@ -190,6 +192,11 @@ class Group(BaseModel):
         if peak > MAX_STAFF:
             raise ValueError(f"group {self.name!r}: its shift blocks put up to {peak:,} people on duty at once; a group "
                              f"has at most {MAX_STAFF:,} at any instant (blocks that overlap add up)")
+        if self.callback is not None and self.role != "desk":
+            raise ValueError(f"group {self.name!r}: `callback` applies to the desk only (callers wait there)")
+        if self.callback is not None and self.customer_wait is not None:
+            raise ValueError(f"group {self.name!r}: a desk with callbacks cannot also have `customer_wait` (not "
+                             "modelled together); leave one out")
         if self.lines is not None and self.role != "desk":
             raise ValueError(f"group {self.name!r}: `lines` (phone lines) applies to the desk only")
         if self.first_contact_resolution is not None and self.role != "desk":
