@@ -225,3 +225,18 @@ def test_an_unknown_value_in_a_skills_rule_is_refused():
     with pytest.raises(ValueError) as err:
         scenario(desk(skills=[{"when": {"service": "nope"}, "need": "A"}, {"need": "B"}]))
     assert "groups.0.skills.0.when.service" in str(err.value) and "'nope' is unknown" in str(err.value)
+
+
+def test_the_reserve_holds_back_only_agents_who_take_calls():
+    # a chat-only agent group is never kept idle for calls: keeping it free frees nobody for a call
+    g = desk(skills=[{"when": {"channel": "phone"}, "need": "phone"}, {"need": "chat"}],
+             agents=[{"name": "blended", "skills": {"phone": 1}, "staff": 3},
+                     {"name": "chat", "skills": {"chat": 1}, "staff": 2}],
+             selection={"item": "preferred", "reserve": 3})
+    seg = visits(scenario(g, rate_a="20/h", rate_b="1/h", email="12/h"))
+    chats = seg[(seg["channel"] == "email")].dropna(subset=["start"])
+    assert len(chats) > 100
+    # every chat started as soon as a chat agent was free: never waited while one of them idled
+    for enter, start in zip(chats["enter"], chats["start"]):
+        if start > enter + 1e-9:
+            assert in_work(seg, enter, "chat") == 2

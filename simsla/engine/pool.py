@@ -132,6 +132,8 @@ class AgentGroup:
             ev = self.wake[seat]
             self.wake[seat] = None
             ev.succeed(tid)
+        elif self.overflows:  # back in the queue: it may overflow again once it has waited that long
+            self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
 
     # ------------------------------------------------------------ shifts
     def set_staff(self, level: int, team: int = -1) -> None:

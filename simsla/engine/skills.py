@@ -121,8 +121,11 @@ class SkillQueues:
         return sum(len(self.free[j]) for j, phone in enumerate(self.t.phone) if phone)
 
     def _reserve_allows(self, item: int, team: int, free_phone: int) -> bool:
-        """Whether a seat of ``team`` may start ``item`` without eating into the phone reserve."""
-        if self.reserve == 0 or self.is_phone[self.key[item]]:
+        """Whether a seat of ``team`` may start ``item`` without eating into the phone reserve.
+
+        Only agents who take calls are held back: keeping a chat-only agent idle frees nobody for calls.
+        """
+        if self.reserve == 0 or not self.t.phone[team] or self.is_phone[self.key[item]]:
             return True
         return free_phone - (1 if self.t.phone[team] else 0) >= self.reserve
 
@@ -233,8 +236,9 @@ class SkillQueues:
 
     def on_overflow(self, item: int) -> int:
         """``item`` has waited ``overflow_after``: a free seat of a secondary agent group, or -1."""
-        if item not in self.entered or item in self.taken:
-            return -1  # taken already (or hung up and logged)
+        since = self.entered.get(item)
+        if since is None or item in self.taken or self.now() - since < self.overflow_after - 1e-9:
+            return -1  # taken already (or hung up and logged), or back in the queue since (a later timer)
         p = self.patience
         if p is not None and p.abandon_at[item] <= self.now():
             return -1  # hung up; logged when its queue reaches it
