@@ -121,3 +121,45 @@ def test_the_traffic_equations_report_a_trap_instead_of_a_singular_matrix():
     assert [t.parties for t in traffic.traps] == [("l2",)]
     table = offered_load(looping, traffic).set_index("party")  # solved for the rest, no exception
     assert table.loc["desk", "visits_per_hour"] == pytest.approx(0.0)  # every key of this stream is trapped
+
+
+def _skilled(agents, rate_a="30/h", rate_b="10/h"):
+    import copy
+
+    import simsla
+
+    g = {"name": "desk", "role": "desk", "discipline": "fifo", "phone_first": False, "first_contact_resolution": 1.0,
+         "handling": {"dist": "exponential", "mean": 300},
+         "skills": [{"when": {"service": "sa"}, "need": "A"}, {"need": "B"}], "agents": agents}
+    data = {"name": "s", "start": "2026-01-05", "timezone": "UTC", "horizon": "7d",
+            "services": [{"name": "sa"}, {"name": "sb"}], "groups": [g],
+            "demand": [{"name": "a", "channel": "phone", "services": {"sa": 1}, "volume": rate_a},
+                       {"name": "b", "channel": "phone", "services": {"sb": 1}, "volume": rate_b}]}
+    return simsla.Scenario.model_validate(copy.deepcopy(data))
+
+
+def test_a_skill_whose_agents_cannot_carry_its_work_makes_the_group_unstable():
+    from simsla.experiment.stability import offered_load
+
+    # 2.5 Erlang of A work on the 2 agents who hold A, although the group's 6 agents could carry all 3.33 Erlang
+    sc = _skilled([{"name": "a", "skills": {"A": 1}, "staff": 2}, {"name": "b", "skills": {"B": 1}, "staff": 4}])
+    row = offered_load(sc).iloc[0]
+    assert not row["stable"] and row["utilization"] == pytest.approx(2.5 / 2)
+    assert "tightest skills: A" in row["note"]
+    # B agents who also hold A at level 2 take the excess: the whole group is the tightest set
+    sc = _skilled([{"name": "a", "skills": {"A": 1}, "staff": 2}, {"name": "b", "skills": {"B": 1, "A": 2}, "staff": 4}])
+    row = offered_load(sc).iloc[0]
+    assert row["stable"] and row["utilization"] == pytest.approx((2.5 + 2.5 / 3) / 6) and row["note"] == ""
+
+
+def test_sessions_and_faster_specialists_add_capacity():
+    from simsla.experiment.stability import offered_load
+
+    plain = offered_load(_skilled([{"name": "x", "skills": {"A": 1, "B": 1}, "staff": 4}])).iloc[0]
+    chat = offered_load(_skilled([{"name": "x", "skills": {"A": 1, "B": 1}, "staff": 4, "concurrency": 2,
+                                   "stretch": [1.0, 1.6]}])).iloc[0]
+    fast = offered_load(_skilled([{"name": "x", "skills": {"A": 1, "B": 1}, "staff": 4,
+                                   "handling_factor": 0.5}])).iloc[0]
+    assert plain["utilization"] == pytest.approx((2.5 + 2.5 / 3) / 4)
+    assert chat["utilization"] == pytest.approx(plain["utilization"] * 1.6 / 2)
+    assert fast["utilization"] == pytest.approx(plain["utilization"] * 0.5)

@@ -320,6 +320,15 @@ def load_rows(scenario: Scenario, traffic: Flow | None = None) -> list[dict[str,
             ends = np.append(times[1:], scenario.end)
             capacity = float(((ends - times) * levels).sum() / scenario.end)
             kind = "group"
+            tightest = ""
+            if g.agents:
+                # agent groups: the load each set of skills brings must fit the agents who hold one of them;
+                # the group is as loaded as its tightest set (its capacity scaled to say so)
+                worst = skill_bottleneck(scenario, pi, space, keys, lam * v * work)
+                if worst is not None:
+                    util_skills, tightest = worst
+                    total = float((lam * v * work).sum())
+                    capacity = total / util_skills if util_skills > 0 else np.inf
         else:
             s = scenario.suppliers[pi - len(scenario.groups)]
             work = np.full(len(keys), s.response.expected + s.resolution.expected)
@@ -336,8 +345,68 @@ def load_rows(scenario: Scenario, traffic: Flow | None = None) -> list[dict[str,
         rows.append({"party": p, "kind": kind, "visits_per_hour": rate * 3600, "mean_work_seconds": mean_work,
                      "offered_erlangs": offered, "patient_erlangs": patient_offered, "capacity": capacity,
                      "utilization": util, "stable": bool(stable),
-                     "note": ("callers hang up, so the queue is bounded by abandonment" if impatient and util >= 1 else "")})
+                     "note": ("callers hang up, so the queue is bounded by abandonment" if impatient and util >= 1
+                              else tightest)})
     return rows
+
+
+def team_capacity(scenario: Scenario, gi: int, team: int) -> float:
+    """An agent group's mean capacity over the run in the group's work units per second.
+
+    Headcount (mean over the run) x sessions / their stretch at full concurrency / handling factor: an agent
+    holding n sessions that each take ``stretch[n-1]`` times as long, at ``handling_factor`` of the group's
+    handling time, works through n / (stretch[n-1] x factor) visits' worth of the group's work at once.
+    """
+    t = scenario.groups[gi].agents[team]
+    times, levels = staff_steps(scenario, gi, team=team)
+    ends = np.append(times[1:], scenario.end)
+    heads = float(((ends - times) * levels).sum() / scenario.end)
+    stretch = t.stretch_factors()[-1]
+    return heads * t.concurrency / (stretch * float(t.handling_factor))
+
+
+def skill_bottleneck(scenario: Scenario, gi: int, space: KeySpace, keys: np.ndarray,
+                     offered_per_key: np.ndarray) -> tuple[float, str] | None:
+    """A group with agent groups: the utilisation of its tightest set of skills, and a note naming it.
+
+    For every set of skills, the work needing one of them must fit the agent groups holding one of them
+    (Hall's condition: without it no policy keeps the queues settled).  The row reports the set with the
+    highest utilisation; with one skill that is the whole group.  Work content is in the group's handling
+    time (agent groups' factors and sessions are in their capacity, ``team_capacity``).
+    """
+    import itertools
+
+    g = scenario.groups[gi]
+    skills = list(g.skill_names)
+    rules = g.skill_rules
+    rule_of_key = space.first_match([r.when for r in rules])[keys]
+    load = np.zeros(len(skills))
+    for i, r in enumerate(rules):
+        mine = float(offered_per_key[rule_of_key == i].sum())
+        for s, share in r.shares().items():
+            load[skills.index(s)] += mine * share
+    caps = [team_capacity(scenario, gi, j) for j in range(len(g.agents))]
+    holds = [[s in t.skills for s in skills] for t in g.agents]
+    worst = None
+    small = len(skills) <= 12  # 4,096 sets at most; beyond, the single skills and the whole group
+    sets = (c for k in range(1, len(skills) + 1) for c in itertools.combinations(range(len(skills)), k)) if small \
+        else [(s,) for s in range(len(skills))] + [tuple(range(len(skills)))]
+    for chosen in sets:
+        offered = float(load[list(chosen)].sum())
+        if offered <= 0:
+            continue
+        capacity = sum(c for c, h in zip(caps, holds) if any(h[s] for s in chosen))
+        util = offered / capacity if capacity > 0 else np.inf
+        if worst is None or util > worst[0]:
+            worst = (util, chosen, offered, capacity)
+    if worst is None:
+        return None
+    util, chosen, offered, capacity = worst
+    if len(chosen) == len(skills):
+        return util, ""
+    names = ", ".join(skills[s] for s in chosen)
+    return util, (f"its tightest skills: {names} — {offered:.1f} Erlang of work on {capacity:.1f} agents' worth "
+                  "of the agent groups holding them")
 
 
 def overloaded(scenario: Scenario) -> list[str]:
