@@ -56,19 +56,17 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
     tk, seg, util = results.tickets, results.segments, results.utilization
     reps = results.replications
     counts = tk.groupby("replication", observed=True)["outcome"].value_counts().unstack(fill_value=0)
-    counts = counts.reindex(index=range(reps), columns=["resolved", "abandoned", "open"], fill_value=0)
+    outcomes = ["resolved", "abandoned", "open"] + (["blocked"] if (tk["outcome"] == "blocked").any() else [])
+    counts = counts.reindex(index=range(reps), columns=outcomes, fill_value=0)
     tickets = {
         "arrived": int(len(tk)),
-        "resolved": int(counts["resolved"].sum()),
-        "abandoned": int(counts["abandoned"].sum()),
-        "open": int(counts["open"].sum()),
+        **{o: int(counts[o].sum()) for o in outcomes},
         "per_replication": {
             "arrived": _ci(counts.sum(axis=1).to_numpy()),
-            "resolved": _ci(counts["resolved"].to_numpy()),
-            "abandoned": _ci(counts["abandoned"].to_numpy()),
-            "open": _ci(counts["open"].to_numpy()),
+            **{o: _ci(counts[o].to_numpy()) for o in outcomes},
         },
     }
+    tickets.update(_contact_kinds(tk, reps))
     groups = []
     for gi, g in enumerate(sc.groups):
         u = util[util["group"] == g.name].groupby("replication")[["busy", "staffed"]].sum()
@@ -100,13 +98,19 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
             within[f"{t:g}s"] = _share_ci(hit)
         aband = (c["outcome"] == "abandoned").groupby(c["replication"], observed=True).mean().to_numpy()
         waits = c["wait"].dropna()
-        channels.append({
+        row = {
             "channel": channel,
             "contacts": int(len(c)),
             "answered_within": within,
             "abandonment": _share_ci(aband),
             "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
-        })
+        }
+        for name, hit in (("blocked", c["outcome"] == "blocked"),
+                          ("redials", c["contact"] == "redial" if "contact" in c else None),
+                          ("callbacks", c["callback"].notna() if "callback" in c else None)):
+            if hit is not None and hit.any():  # shares of this channel's contacts, only where they occur
+                row[name] = _share_ci(hit.groupby(c["replication"], observed=True).mean().to_numpy())
+        channels.append(row)
     from simsla.analysis.attainment import target_summary
 
     from simsla.analysis.attribution import attribute
@@ -232,6 +236,17 @@ def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
 
 #: share of phone contacts abandoned above which a run is flagged: most callers hung up
 MOSTLY_ABANDONED = 0.5
+
+
+def _contact_kinds(tk: pd.DataFrame, reps: int) -> dict[str, Any]:
+    """Contacts by kind (fresh, redial, callback, backlog), where any is not fresh: every volume tells them apart."""
+    if "contact" not in tk or (tk["contact"] == "fresh").all():
+        return {}
+    kinds = tk.groupby("replication", observed=True)["contact"].value_counts().unstack(fill_value=0)
+    kinds = kinds.reindex(index=range(reps), fill_value=0)
+    kinds = kinds.loc[:, kinds.sum(axis=0) > 0]
+    return {"by_contact": {k: int(kinds[k].sum()) for k in kinds.columns},
+            "by_contact_per_replication": {k: _ci(kinds[k].to_numpy()) for k in kinds.columns}}
 
 
 def _abandonment(channels: list[dict[str, Any]]) -> dict[str, Any]:

@@ -181,11 +181,12 @@ def _summary_section(summary: dict[str, Any]) -> str:
     t = summary["tickets"]
     per = t["per_replication"]
     rows = []
-    for key in ("arrived", "resolved", "abandoned", "open"):
-        b = per[key]
+    lines = [(key, t[key], per[key]) for key in ("arrived", "resolved", "abandoned", "open", "blocked") if key in t]
+    lines += [(f"{kind} contacts", n, t["by_contact_per_replication"][kind]) for kind, n in t.get("by_contact", {}).items()]
+    for key, total, b in lines:
         lo, hi = b["ci95"]
         span = f' <span class="small">[{lo:,.0f}–{hi:,.0f}]</span>' if lo is not None and hi is not None else ""
-        rows.append([_e(key), f"{t[key]:,}", f"{b['mean']:,.1f}{span}" if b["mean"] is not None else "–"])
+        rows.append([_e(key), f"{total:,}", f"{b['mean']:,.1f}{span}" if b["mean"] is not None else "–"])
     out = ["<h2>Summary</h2>", "<h3>Tickets</h3>",
            _table(["", "total", "per replication (mean [95 % CI])"], rows, numeric=(1, 2))]
     rows = []

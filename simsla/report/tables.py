@@ -77,11 +77,13 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     tickets = Table(title="Tickets (total; per replication: mean [95 % CI])", title_justify="left")
     for col in ("", "total", "per replication"):
         tickets.add_column(col, justify="right" if col else "left")
-    for key in ("arrived", "resolved", "abandoned", "open"):
-        b = per[key]
+    rows = [(key, t[key], per[key]) for key in ("arrived", "resolved", "abandoned", "open", "blocked") if key in t]
+    rows += [(f"  {kind} contacts", n, t["by_contact_per_replication"][kind])
+             for kind, n in t.get("by_contact", {}).items()]
+    for key, total, b in rows:
         lo, hi = b["ci95"]
         span = f" [{lo:,.0f}–{hi:,.0f}]" if lo is not None else ""
-        tickets.add_row(key, f"{t[key]:,}", f"{b['mean']:,.1f}{span}")
+        tickets.add_row(key, f"{total:,}", f"{b['mean']:,.1f}{span}")
     console.print(tickets)
 
     groups = Table(title="Groups", title_justify="left")
@@ -109,6 +111,10 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             table.add_row(f"{label} {format_duration(float(threshold[:-1]))}", _ci_pct(block))
         if c["channel"] == "phone":
             table.add_row("abandoned", _ci_pct(c["abandonment"]))
+        for name, label in (("blocked", "blocked (lines busy)"), ("redials", "redials (of the contacts)"),
+                            ("callbacks", "took a callback")):
+            if name in c:
+                table.add_row(label, _ci_pct(c[name]))
         table.add_row("mean wait", _secs(c["mean_wait_seconds"]))
         console.print(table)
     if summary.get("targets"):
