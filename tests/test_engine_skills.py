@@ -240,3 +240,14 @@ def test_the_reserve_holds_back_only_agents_who_take_calls():
     for enter, start in zip(chats["enter"], chats["start"]):
         if start > enter + 1e-9:
             assert in_work(seg, enter, "chat") == 2
+
+
+def test_results_say_which_skill_each_visit_needed():
+    g = desk(skills=[{"need": {"A": 0.3, "B": 0.7}}],
+             agents=[{"name": "team1", "skills": {"A": 1}, "staff": 4},
+                     {"name": "team2", "skills": {"B": 1}, "staff": 6}])
+    res = simsla.simulate(scenario(g, rate_a="30/h", rate_b="10/h"), replications=1, seed=2, workers=1)
+    seg = res.segments.dropna(subset=["start"])
+    # disjoint skills: the agent group that worked a visit tells the skill it needed
+    assert ((seg["skill"] == "A") == (seg["agents"] == "team1")).all()
+    assert set(res.segments["skill"].dropna()) == {"A", "B"}

@@ -44,6 +44,8 @@ class RunLog:
     outages: dict[str, np.ndarray] = field(default_factory=dict)
     unstable: str | None = None
     stats: dict[str, float] = field(default_factory=dict)
+    #: per group with agent groups (by name), per ticket id the index of the skill it needs there
+    needs: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 class Ledger:

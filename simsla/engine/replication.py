@@ -258,7 +258,16 @@ class Replication:
             party, enter, left = self.ledger.segment_columns()
             growing = growing_backlogs(list(self.scenario.parties), party, enter, left, self.scenario.warmup, stop)
             unstable = "; ".join(growing) or None
-        return self.ledger.log(stop, unstable, self.staffing, self.outages)
+        log = self.ledger.log(stop, unstable, self.staffing, self.outages)
+        rows = self.contacts.renumber(self.ledger.arrived)
+        for gi, skilled in self.skilled.items():  # the skill each ticket needed, by the log's ticket numbers
+            need = np.asarray(skilled.need, dtype=np.int64)
+            ids = rows(np.arange(len(need)))
+            kept = ids < len(log.tickets["time"])
+            out = np.full(len(log.tickets["time"]), -1, dtype=np.int16)
+            out[ids[kept]] = need[kept]
+            log.needs[self.scenario.groups[gi].name] = out
+        return log
 
 
 def _rank(scenario: Scenario, space: KeySpace, gi: int) -> list[int]:

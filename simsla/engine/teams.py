@@ -46,6 +46,15 @@ def team_labels(scenario: Scenario) -> list[str]:
     return [t.name for g in scenario.groups for t in g.agents or ()]
 
 
+def skill_labels(scenario: Scenario) -> list[str]:
+    """Every skill of the scenario's groups with agent groups, once, in order of appearance."""
+    out: list[str] = []
+    for g in scenario.groups:
+        if g.agents:
+            out += [s for s in g.skill_names if s not in out]
+    return out
+
+
 def skilled_group(scenario: Scenario, space: KeySpace, gi: int, keys: np.ndarray, seed: int,
                   replication: int, contacts: "Contacts | None" = None) -> SkilledGroup:
     """Seat layout, skill needs and log codes of group ``gi`` (which has ``agents``); redials grow the needs."""

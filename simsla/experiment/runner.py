@@ -21,7 +21,7 @@ import pandas as pd
 from simsla.analysis.occupancy import box_integral, step_integral
 from simsla.engine.pool import OUTCOMES
 from simsla.engine.contacts import CONTACTS
-from simsla.engine.teams import team_labels
+from simsla.engine.teams import skill_labels, team_labels
 from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
 from simsla.experiment.results import Results
 from simsla.experiment.workers import closing, worker_pool
@@ -50,6 +50,15 @@ def _tables(scenario: Scenario, replication: int, log: RunLog) -> dict[str, Any]
     tickets = {k: v[keep] for k, v in tk.items()}
     tickets["ticket"] = ids
     seg = log.segments
+    if log.needs:  # with agent groups: the skill each visit to such a group needed (-1 elsewhere)
+        names = skill_labels(scenario)
+        skill = np.full(len(seg["ticket"]), -1, dtype=np.int16)
+        for gi, g in enumerate(scenario.groups):
+            if g.name in log.needs:
+                mine = seg["party"] == gi
+                codes = np.array([names.index(s) for s in g.skill_names], dtype=np.int16)
+                skill[mine] = codes[log.needs[g.name][seg["ticket"][mine]]]
+        seg = {**seg, "skill": skill}
     seg_keep = keep[seg["ticket"]] if len(seg["ticket"]) else np.zeros(0, dtype=bool)
     segments = {k: v[seg_keep] for k, v in seg.items()}
     # utilisation counts all work (warm-up tickets too) inside the measured hours
@@ -214,6 +223,9 @@ class _Categories:
             codes = np.asarray(g["team"], dtype=np.int64)
             mapped = np.array([names.index(x) for x in labels] + [-1], dtype=np.int64)[codes] if n else codes
             extra["agents"] = pd.Categorical.from_codes(mapped, categories=names)
+        if "skill" in g:  # the skill a visit to a group with agent groups needed
+            extra["skill"] = pd.Categorical.from_codes(np.asarray(g["skill"], dtype=np.int64),
+                                                       categories=skill_labels(self.s))
         return pd.DataFrame({
             "replication": np.full(n, p["replication"], dtype=np.int32),
             "ticket": g["ticket"],
