@@ -408,3 +408,18 @@ def test_agent_processes_count_each_agent_groups_peak_times_its_concurrency():
     assert len(rep.pools[0].procs) == 15  # the engine's seats: one process per session of the peak
     refused = preflight(sc, budget=Budget(memory_bytes=2**40, agents=10))
     assert refused.refusals[0].kind == "resources" and "concurrency" in refused.refusals[0].message
+
+
+def test_the_estimate_bounds_the_contacts_redials_can_add():
+    import copy
+
+    import simsla
+    from simsla.experiment.gate import estimate_resources
+
+    sc = simsla.load_scenario("scenarios/erlang-c.yaml")
+    data = sc.model_dump(mode="json", exclude_defaults=True)
+    plain = estimate_resources(sc).tickets
+    data = copy.deepcopy(data)
+    data["redials"] = {"probability": 0.5, "delay": {"dist": "exponential", "mean": "5m"}, "attempts": 3}
+    redialled = estimate_resources(simsla.Scenario.model_validate(data)).tickets
+    assert redialled == pytest.approx(plain * (1 + 0.5 + 0.25 + 0.125))

@@ -264,6 +264,7 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
         count = end / cycle if cycle > 0 else 0.0  # no cycle at all: refused on its own (_outage_refusals)
         outages += count
         tickets += count * (1.0 if f.major_incident else 0.0) + (f.surge or 0.0) * f.time_to_restore.expected * count
+    tickets *= redial_bound(scenario)
     visits = traffic.visits_per_ticket if traffic is not None else 1.0
     waits = max((g.customer_wait.probability for g in scenario.groups if g.customer_wait), default=0.0)
     segments = tickets * visits * (1.0 + 2.0 * waits)  # a customer wait adds its own visit and a second one
@@ -285,6 +286,19 @@ def estimate_resources(scenario: Scenario, traffic: Flow | None = None) -> Resou
                             results_bytes=(tickets * RESULT_TICKET_BYTES + segments * RESULT_SEGMENT_BYTES
                                            + util_rows * RESULT_ROW_BYTES),
                             targets=sum(len(a.targets) for a in scenario.agreements))
+
+
+def redial_bound(scenario: Scenario) -> float:
+    """Contacts per fresh contact at most, with redials: as if every attempt failed (a bound, not a forecast).
+
+    1 + p + p^2 + ... + p^attempts for phone contacts; a desk whose callers fail that often is refused or warned
+    about on its load anyway, and the bound keeps the memory estimate safe whatever the abandonment turns out to be.
+    """
+    r = scenario.redials
+    if r is None:
+        return 1.0
+    p = float(r.probability)
+    return float(sum(p ** k for k in range(r.attempts + 1)))
 
 
 def _seat_blocks(group) -> list[tuple[int, int]]:
