@@ -68,6 +68,14 @@ Parties: ``pool.AgentGroup``, ``parties.Supplier``, ``parties.CustomerWait``
     longest-idle or best-level agent, longest-waiting, priority or
     best-level item, overflow to secondary agents after a delay
     (``on_overflow``, one timer per waiting item), and a phone reserve.
+``contacts``, ``callers``, ``callbacks`` — who comes in, and again
+    ``contacts.Contacts`` owns the growable per-ticket lookups; a redial is
+    a new contact appended when it arrives (each part grows its row through
+    a registered grower, drawing from the ``REDIALS`` streams).
+    ``callers.Callers`` admits contacts through the desk's lines and
+    schedules redials (watching hang-ups eagerly when it must know when).
+    ``callbacks.Callbacks`` offers virtual hold and makes the callbacks,
+    through the selection's ``withdraw``/``ahead``/``last``/``promote``.
 ``replication.Replication``
     The wiring on one ``simpy.Environment``: builds the parts (in the order
     that fixes SimPy's start-up events: agents, shifts, arrivals), runs to
