@@ -199,8 +199,19 @@ def run(
     volume_risk: bool = typer.Option(False, "--volume-risk", help="also simulate without the busy-day factors (same "
                                      "seed): how much of each target's breach risk is volume uncertainty "
                                      "(volume_risk.csv, a report section)"),
+    precision: Optional[float] = typer.Option(
+        None, "--precision", min=0.001, max=0.25,
+        help="run replications in looks (the first of -r) until every target's breach probability is decided "
+             "(its 95 % interval on one side of the risk line) or known to ± this half-width, e.g. 0.03"),
+    max_replications: Optional[int] = typer.Option(
+        None, "--max-replications", min=1, help="with --precision: the cap on replications (default 64)"),
 ) -> None:
-    """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle)."""
+    """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle).
+
+    With --precision, replications run in looks of -r, 2r, 4r ... up to
+    --max-replications and stop once every target is decided or precise
+    enough (the README says how the intervals stay valid).
+    """
     from simsla.engine.arrivals import ResourceLimit
     from simsla.experiment import simulate
     from simsla.report.tables import print_summary
@@ -214,13 +225,22 @@ def run(
             say(err, f"{scenario}: --volume-risk: no demand stream has busy days (busy_days with cv > 0): there is "
                      "no volume uncertainty to measure", "error", "red")
             raise typer.Exit(2)
+    cap = _sequential_cap(precision, max_replications, replications, model)
     # on a cluster the workers' memory is theirs: here only the results are held
-    gate(model, force=force, replications=replications, workers=1 if cluster else workers)
+    gate(model, force=force, replications=cap or replications, workers=1 if cluster else workers)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
     try:
         with _interruptible(out_dir), _executor(cluster) as executor:
-            results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
-                               executor=executor)
+            if cap is None:
+                results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
+                                   executor=executor)
+            else:
+                from simsla.experiment.sequential import simulate_sequential
+
+                looks = len(_plan(precision, replications, cap).looks)
+                results = simulate_sequential(model, precision, replications, cap, seed=seed, workers=workers,
+                                              executor=executor, progress=progress,
+                                              on_look=lambda look: say(err, look.line(looks)))
             if volume_risk:  # the same seed without the busy-day factors (simsla.decide.volume)
                 from simsla.decide.volume import volume_risk_of
 
@@ -242,6 +262,8 @@ def run(
             write_report(results, folder)
     summary = results.summary()
     print_summary(summary, out)
+    if "sequential" in summary:
+        _print_sequential(summary["sequential"])
     if volume_risk:
         from simsla.report.tables import print_volume_risk
 
@@ -252,6 +274,41 @@ def run(
     say(out, f"results written to {folder}/ ({written})")
     if summary["unstable"]:
         raise typer.Exit(3)
+
+
+def _plan(precision: float, first: int, cap: int):
+    from simsla.experiment.sequential import Plan
+
+    return Plan(precision, first, cap)
+
+
+def _sequential_cap(precision: float | None, max_replications: int | None, first: int, model=None) -> int | None:
+    """The cap on replications of a ``--precision`` run (None without one); exit 2 for flags that do not fit."""
+    from simsla.experiment.sequential import DEFAULT_MAX_REPLICATIONS
+
+    if precision is None:
+        if max_replications is not None:
+            say(err, "--max-replications applies with --precision only", "error", "red")
+            raise typer.Exit(2)
+        return None
+    cap = DEFAULT_MAX_REPLICATIONS if max_replications is None else max_replications
+    if cap < first:
+        say(err, f"--max-replications {cap} is below the first look (-r {first})", "error", "red")
+        raise typer.Exit(2)
+    if model is not None and not model.agreements:
+        say(err, "--precision judges the targets' breach probabilities, and this scenario has no agreements",
+            "error", "red")
+        raise typer.Exit(2)
+    return cap
+
+
+def _print_sequential(seq: dict) -> None:
+    """How many replications a ``--precision`` run used and why it stopped (the cap said out loud)."""
+    if seq.get("stopped") == "cap reached":
+        say(out, seq["headline"], "cap reached", "red")
+    else:
+        say(out, seq["headline"], "precision", "green")
+    say(out, f"rule: {seq['rule']}")
 
 
 @app.command()

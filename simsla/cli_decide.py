@@ -115,6 +115,12 @@ def frontier(
     seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1),
     out_dir: Path = typer.Option(Path("frontier"), "--out", "-o", help="folder for frontier.csv/json and the figure"),
+    precision: Optional[float] = typer.Option(
+        None, "--precision", min=0.001, max=0.25,
+        help="replications in looks (the first of -r) until the target's breach probability is decided or known "
+             "to ± this half-width"),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=1,
+                                                   help="with --precision: the cap on replications (default 64)"),
 ) -> None:
     """The defensible offer for a target: tightest threshold, highest fraction, and the curve between."""
     from simsla.decide._common import readable_duration
@@ -129,13 +135,18 @@ def frontier(
         err.print("--target is AGREEMENT/TARGET, e.g. 'SLA Almvik/P1 resolution'", highlight=False)
         raise typer.Exit(2)
     agreement, name = target.split("/", 1)
-    from simsla.cli import _output_folder, _writing
+    from simsla.cli import _output_folder, _print_sequential, _sequential_cap, _writing
 
+    cap = _sequential_cap(precision, max_replications, replications, model)
     _output_folder(out_dir, "frontier")  # before simulating: never simulate for a folder that cannot take the answer
     progress = _LateProgress(f"simulating {escape(model.name)}")
     try:
         with _interruptible(out_dir):
-            results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
+            if cap is None:
+                results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress)
+            else:
+                results = _simulate_sequential(model, precision, replications, cap, seed, workers, progress,
+                                               confidence, [f"{agreement.strip()} / {name.strip()}"])
     finally:
         progress.close()
     try:
@@ -144,12 +155,27 @@ def frontier(
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
     print_frontier(found, out)
+    if "sequential" in results.extra:
+        _print_sequential(results.extra["sequential"])
     with _interruptible(out_dir), _writing(out_dir):
         _output_folder(out_dir, "frontier", claim=True)
         folder = found.save(out_dir)
         fig = frontier_figure(found, confidence)
         fig.savefig(Path(folder) / "frontier.png", dpi=110, bbox_inches="tight")
     say(out, f"written to {folder}/ (frontier_curve.csv, frontier_grid.csv, frontier.json, frontier.png)")
+
+
+def _simulate_sequential(model, precision, first, cap, seed, workers, progress, confidence, targets):
+    """``simulate_sequential`` with each look on stderr (``simsla.experiment.sequential``)."""
+    from simsla.experiment.sequential import Plan, simulate_sequential
+
+    looks = len(Plan(precision, first, cap, 1.0 - confidence).looks)
+    known = {f"{a.name} / {t.name}" for a in model.agreements for t in a.targets}
+    if not set(targets) <= known:  # the frontier names the target; say so before simulating
+        raise typer.BadParameter(f"no target {targets[0]!r} (known: {sorted(known)})", param_hint="--target")
+    return simulate_sequential(model, precision, first, cap, seed=seed, workers=workers, progress=progress,
+                               on_look=lambda look: say(err, look.line(looks)), confidence=confidence,
+                               targets=targets)
 
 
 @app.command()
@@ -192,6 +218,12 @@ def staff(
         "('10%', the default, for every class), classes ('P3/email,P4/*', with a tolerance: '15%,P3/*') or 'none'"),
     out_dir: Path = typer.Option(Path("staffing"), "--out", "-o",
                                  help="folder: staffing.csv/json, recommended.yaml and the resumable search log"),
+    precision: Optional[float] = typer.Option(
+        None, "--precision", min=0.001, max=0.25,
+        help="per candidate, replications in looks (the first of the search's or -r) until every target's breach "
+             "probability is decided or known to ± this half-width: easy candidates stop early"),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2,
+                                                   help="with --precision: the cap per candidate (default 64)"),
 ) -> None:
     """The least-cost staffing that meets every selected target with the given confidence (checked, not trusted).
 
@@ -215,7 +247,9 @@ def staff(
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
 
-    from simsla.cli import _claimed, _writing
+    from simsla.cli import _claimed, _sequential_cap, _writing
+
+    cap = _sequential_cap(precision, max_replications, replications)
 
     def progress(line: str) -> None:
         say(err, line)
@@ -228,7 +262,8 @@ def staff(
             result = find_staffing(model, targets=targets, confidence=confidence, replications=replications, seed=seed,
                                    workers=workers, executor=executor, progress=progress,
                                    max_simulations=max_simulations, out_dir=out_dir,
-                                   max_occupancy=max_occupancy, protection=protection)
+                                   max_occupancy=max_occupancy, protection=protection, precision=precision,
+                                   max_replications=cap)
     except (KeyError, ValueError) as exc:
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
@@ -250,12 +285,24 @@ def staff(
               f"{s.get('replication_years', 0):.1f} replication-years, {s.get('seconds', 0):.0f} s; "
               f"{s.get('candidates_pruned_by_occupancy_cap', 0)} candidates refused by the occupancy cap without "
               f"simulating; written to {folder}/ (recommended.yaml: the scenario with this staffing)", highlight=False)
+    if s.get("sequential"):
+        _print_staff_sequential(s)
     for line in s.get("run_would_refuse", []):
         say(out, f"simsla run would refuse the recommendation: {line}", "warning", "red")
     for line in s.get("run_warnings", []):
         say(out, f"simsla run would warn: {line}", "note", "yellow")
     if not result.meets_all:
         say(out, "the recommendation does NOT meet everything: see the tables above and staffing.json", "warning", "red")
+
+
+def _print_staff_sequential(s: dict) -> None:
+    """Replications per candidate under ``--precision``, and how many candidates hit the cap."""
+    stops = s["sequential"]
+    reps = sorted(x["replications"] for x in stops)
+    capped = [x for x in stops if x["stopped"] == "cap reached"]
+    out.print(f"--precision {s['precision']:g}: {len(stops)} sequential judgements, replications per candidate "
+              f"min {reps[0]}, median {reps[len(reps) // 2]}, max {reps[-1]} (cap {s['max_replications']}); "
+              f"{len(capped)} reached the cap without the precision", highlight=False)
 
 
 def _print_staffing(result) -> None:
@@ -329,6 +376,12 @@ def sweep(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="tcp://HOST:PORT or 'local' (Dask)"),
     out_dir: Path = typer.Option(..., "--out", "-o", help="folder; finished points are kept and skipped on a rerun"),
     wide: bool = typer.Option(False, "--wide", help="one table of every point x target instead of one table per target"),
+    precision: Optional[float] = typer.Option(
+        None, "--precision", min=0.001, max=0.25,
+        help="per point, replications in looks (the first of -r) until every target's breach probability is "
+             "decided (vs a 10 % risk line) or known to ± this half-width"),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=2,
+                                                   help="with --precision: the cap per point (default 64)"),
 ) -> None:
     """What-ifs over scenario fields with common random numbers; paired differences vs the unchanged scenario."""
     from simsla.cli import _executor
@@ -343,15 +396,17 @@ def sweep(
             raise typer.Exit(2)
         field, values = item.split("=", 1)
         grid[field.strip()] = [v.strip() for v in values.split(",") if v.strip()]
-    from simsla.cli import _claimed, _output_folder
+    from simsla.cli import _claimed, _output_folder, _sequential_cap
 
+    cap = _sequential_cap(precision, max_replications, replications, model)
     _output_folder(out_dir, "sweep")  # before any work
     progress = _LateProgress("sweeping")
     try:
         # claimed before sweeping: finished points go into the folder as they come
         with _interruptible(out_dir), _claimed(out_dir, "sweep"), _executor(cluster) as executor:
             result = run_sweep(model, grid, grid=not points, replications=replications, seed=seed, workers=workers,
-                               out_dir=out_dir, progress=progress, executor=executor)
+                               out_dir=out_dir, progress=progress, executor=executor, precision=precision,
+                               max_replications=cap)
     except ValueError as exc:
         say(err, exc, "error", "red")
         raise typer.Exit(2) from None
@@ -360,6 +415,11 @@ def sweep(
     from simsla.report.sweep_table import print_sweep
 
     print_sweep(result, out, wide=wide)
+    if precision is not None:
+        for p in result.points:
+            say(out, f"{p['code']} ({p['label']}): {p['replications']} replications, {p.get('stopped')}",
+                "cap reached" if p.get("stopped") == "cap reached" else "precision",
+                "red" if p.get("stopped") == "cap reached" else "green")
     say(out, f"written to {out_dir}/ (sweep.csv with unpaired intervals too, sweep.json, points/)")
 
 

@@ -11,7 +11,7 @@ the executor.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from contextlib import nullcontext
 from typing import Any
@@ -162,3 +162,100 @@ def run_tasks(fn: Callable[..., Any], tasks: list[tuple], executor: Executor | N
             if on_done:
                 on_done(i, out[i])
     return out
+
+
+def run_sequential(fn: Callable[..., Any], task: Callable[[int, int], tuple], points: Sequence[int], plan: Any,
+                   counts: Callable[[int, list[Any]], Mapping[str, tuple[int, int]]], executor: Executor | None,
+                   workers: int | None = 1, on_done: Callable[[int, int, Any], None] | None = None,
+                   on_point: Callable[[int, list[Any], Any], None] | None = None) -> dict[int, tuple[list[Any], Any]]:
+    """Replicate several points by the sequential rule (``simsla.experiment.sequential``), each stopping on its own.
+
+    At look ``k`` every point not yet stopped gets its replications up to the
+    look's boundary, all points' together in one batch of tasks (so the
+    workers stay busy); then each point's own quantities decide whether it
+    goes on.  A point's decision rests on its own replications ``0 .. n_k - 1``
+    only, so the result is the same whatever the executor or worker count.
+
+    Parameters
+    ----------
+    fn : callable
+        Runs one replication: ``fn(*task(point, replication))``.
+    task : callable
+        The arguments of replication ``r`` of a point.
+    points : sequence of int
+        The points to replicate.
+    plan : simsla.experiment.sequential.Plan
+    counts : callable
+        ``counts(point, results)`` -> ``{key: (breaches, periods)}`` over a point's results so far.
+    executor, workers
+        As for ``run_tasks``.
+    on_done : callable, optional
+        ``on_done(point, replication, result)`` as each replication finishes.
+    on_point : callable, optional
+        ``on_point(point, results, stopping)`` once a point has stopped.
+
+    Returns
+    -------
+    dict
+        ``{point: (results in replication order, Stopping)}``.
+    """
+    from simsla.experiment.sequential import Stopping
+
+    reps: dict[int, list[Any]] = {p: [] for p in points}
+    records = {p: Stopping(plan) for p in points}
+    live = list(points)
+    for index, upto in enumerate(plan.looks):
+        if not live:
+            break
+        owner = [(p, r) for p in live for r in range(len(reps[p]), upto)]
+        got = run_tasks(fn, [task(p, r) for p, r in owner], executor, workers,
+                        on_done=(lambda i, res: on_done(*owner[i], res)) if on_done else None)
+        for (p, r), res in zip(owner, got):
+            reps[p].append(res)
+        still = []
+        for p in live:
+            look = plan.look(index, counts(p, reps[p]))
+            records[p].looks.append(look)
+            if look.stop:
+                if on_point:
+                    on_point(p, reps[p], records[p])
+            else:
+                still.append(p)
+        live = still
+    return {p: (reps[p], records[p]) for p in points}
+
+
+def sequential_points(plan: Any, todo: Sequence[int], scenarios: Sequence[Scenario], changes: Sequence[Any],
+                      ids: Sequence[str], seed: int, max_queue: int, executor: Executor | None, workers: int | None,
+                      stored: dict[int, dict[str, Any]], folder: Any, progress: Callable[[int, int], None] | None,
+                      label: Callable[[Any], str]) -> None:
+    """A sweep's points by the sequential rule (``run_sequential`` over ``evaluate_replication``).
+
+    Each finished point goes into ``stored`` (and, with a ``folder``, to
+    ``points/<id>.json``) with its ``sequential`` record; a point's
+    quantities are the breach probabilities of all its targets.
+    """
+    from simsla.decide._common import jsonable, write_json_atomic
+    from simsla.experiment.sequential import breach_counts
+
+    done = [0]
+    total = plan.cap * len(todo)
+
+    def counts(point: int, reps: list[Any]) -> dict[str, tuple[int, int]]:
+        rows = pd.concat([pd.DataFrame(rep["rows"]) for rep in reps], ignore_index=True)
+        return breach_counts(rows) if len(rows) else {}
+
+    def one(point: int, r: int, res: Any) -> None:
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
+    def finished(point: int, reps: list[Any], record: Any) -> None:
+        data = {"id": ids[point], "label": label(changes[point]), "changes": jsonable(changes[point]), "seed": seed,
+                "replications": list(reps), "sequential": record.as_dict()}
+        stored[point] = data
+        if folder is not None:
+            write_json_atomic(folder / "points" / f"{ids[point]}.json", data)
+
+    run_sequential(evaluate_replication, lambda p, r: (scenarios[p], seed, r, max_queue), todo, plan, counts,
+                   executor, workers, on_done=one, on_point=finished)

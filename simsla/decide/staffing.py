@@ -120,6 +120,8 @@ def find_staffing(
     max_queue: int = 20_000,
     max_occupancy: float = DEFAULT_MAX_OCCUPANCY,
     protection: Protection | None = None,
+    precision: float | None = None,
+    max_replications: int | None = None,
 ) -> StaffingResult:
     """Least-cost headcount per shift block that meets every selected target and keeps every party sound.
 
@@ -170,6 +172,12 @@ def find_staffing(
     protection : Protection, optional
         Which ticket classes may not get slower than today, by how much
         (default: every class, 10 %); ``Protection(tolerance=None)`` switches it off.
+    precision : float, optional
+        Sequential stopping per candidate (``simsla.experiment.sequential``):
+        ``search_replications`` (during the search) or ``replications`` (at
+        full size) is the first look, and replications are added in looks
+        until every searched target's breach probability is decided or known
+        to this half-width, or ``max_replications`` (default 64) is reached.
 
     Returns
     -------
@@ -197,7 +205,7 @@ def find_staffing(
         own_pool = executor = worker_pool(workers)  # workers die with this process, however it ends
     try:
         ev = Evaluator(scenario, blocks, keys, confidence, executor, workers, log_dir, progress, batch, max_queue,
-                       max_occupancy, protection)
+                       max_occupancy, protection, precision, max_replications)
         result = _search(ev, scenario, blocks, keys, confidence, replications, seed, search_replications,
                          search_horizon, start, max_simulations)
     finally:
@@ -511,6 +519,8 @@ def _result(ev: Evaluator, scenario: Scenario, blocks: list[Block], keys: list[s
         "targets_not_attainable": unattainable + list(dropped),
         "classes_worse_without_a_cut": sorted(ev.excused),
         "scenario_years_per_replication": (scenario.warmup + scenario.horizon) / YEAR,
+        **({"precision": ev.precision, "max_replications": ev.max_replications, "sequential": ev.stops}
+           if ev.precision is not None else {}),
         "run_would_refuse": [str(r) for r in gate.refusals], "run_warnings": [str(w) for w in gate.warnings],
     }
     return StaffingResult(table=table, total_cost=_cost(blocks, x), current_cost=_cost(blocks, [b.current for b in blocks]),

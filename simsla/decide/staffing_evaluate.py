@@ -115,13 +115,23 @@ class Evaluator:
 
     def __init__(self, scenario: Scenario, blocks: Sequence[Block], keys: Sequence[str], confidence: float,
                  executor: Executor | None, workers: int, log_dir: Path | None, progress: Progress | None,
-                 batch: int, max_queue: int, cap: float, protection: Protection):
+                 batch: int, max_queue: int, cap: float, protection: Protection, precision: float | None = None,
+                 max_replications: int | None = None):
         self.scenario, self.blocks, self.keys = scenario, list(blocks), list(keys)
         self.alpha = 1.0 - confidence
         self.executor, self.workers = executor, workers
         self.log_dir, self.progress = log_dir, progress
         self.batch, self.max_queue = max(1, batch), max_queue
         self.cap, self.protection = cap, protection
+        #: with a precision, each candidate's replications stop by the sequential rule (simsla.experiment.sequential)
+        self.precision = precision
+        if precision is not None and max_replications is None:
+            from simsla.experiment.sequential import DEFAULT_MAX_REPLICATIONS
+
+            max_replications = DEFAULT_MAX_REPLICATIONS
+        self.max_replications = max_replications
+        #: per sequentially judged candidate: label, replications used, why it stopped
+        self.stops: list[dict[str, Any]] = []
         self.base = scenario_digest(scenario)
         self.current = [b.current for b in self.blocks]
         self.fractions = {target_key(a, t): t.fraction for a in scenario.agreements for t in a.targets}
@@ -204,6 +214,8 @@ class Evaluator:
         """
         self.evaluations += 1
         horizon = float(self.scenario.horizon if horizon is None else horizon)
+        if self.precision is not None:
+            return self._sequential(staff, seed, replications, horizon, stop_when_fails, label)
         step = self.batch if stop_when_fails else replications
         done = 0
         judged = self.active if self.active is not None else self.keys
@@ -223,6 +235,34 @@ class Evaluator:
             for k in self.keys:  # judge against what the full run would allow
                 st[k].allowed = int(math.floor(self.alpha * per_rep[k] * replications + 1e-9))
         return st, done
+
+    def _sequential(self, staff: Sequence[int], seed: int, first: int, horizon: float, stop_when_fails: bool,
+                    label: str) -> tuple[dict[str, TargetStatus], int]:
+        """Replications in looks from ``first`` up to the cap, until every judged target is decided or precise.
+
+        With ``stop_when_fails`` a target decided above the risk line ends the
+        candidate at once.  The acceptance rule does not change (breach share
+        at most ``1 - confidence``); only how many replications it rests on.
+        """
+        from simsla.experiment.sequential import DEFAULT_MAX_REPLICATIONS, Plan, run_looks
+
+        cap = max(first, self.max_replications or DEFAULT_MAX_REPLICATIONS)
+        plan = Plan(float(self.precision), first, cap, self.alpha)  # type: ignore[arg-type]
+        judged = self.active if self.active is not None else self.keys
+        held: dict[int, dict[str, Any]] = {}
+
+        def extend(done: int, upto: int) -> None:
+            held.update(self._ensure(staff, seed, horizon, upto, done))
+
+        def counts(upto: int) -> dict[str, tuple[int, int]]:
+            st = self.statuses(held, upto)
+            return {k: (st[k].breaches, st[k].periods) for k in judged}
+
+        record = run_looks(plan, extend, counts, stop_on_failure=stop_when_fails)
+        done = record.replications
+        self.stops.append({"candidate": label, "staffing": [int(x) for x in staff], "replications": done,
+                           "stopped": record.reason, "undecided": record.final.undecided})
+        return self.statuses(held, done), done
 
     # ------------------------------------------------------------ the whole judgement
     @property
@@ -262,7 +302,8 @@ class Evaluator:
         table = self.classes(staff, seed, horizon_s, done) if self.protection.enabled else None
         worse = [c for c in worse_classes(table) if c not in self.excused] if table is not None else []
         verdict = Judgement(occupancy, st, table, done, failing, worse)
-        self._report(label, staff, f"{done} replication(s), " + (
+        stopped = f" ({self.stops[-1]['stopped']})" if self.precision is not None and self.stops else ""
+        self._report(label, staff, f"{done} replication(s){stopped}, " + (
             "all targets met, no protected class worse" if verdict.feasible else "; ".join(verdict.problems()[:2])))
         return verdict
 

@@ -397,6 +397,8 @@ def sweep(
     executor: Executor | None = None,
     baseline: int | None = None,
     max_queue: int = 200_000,
+    precision: float | None = None,
+    max_replications: int | None = None,
 ) -> SweepResult:
     """Simulate what-ifs over scenario fields, all with the same seed, and compare them with a baseline.
 
@@ -428,6 +430,12 @@ def sweep(
         scenario, added as point ``"baseline"``.
     max_queue : int
         A longer queue ends a replication as unstable.
+    precision : float, optional
+        Sequential stopping per point (``simsla.experiment.sequential``):
+        ``replications`` is the first look, and each point gets more in looks
+        until every target's breach probability is decided or known to this
+        half-width, or ``max_replications`` (default 64) is reached.  Paired
+        differences use the replications a point shares with the baseline.
 
     Returns
     -------
@@ -453,14 +461,20 @@ def sweep(
         keep = [0] + [i for i in range(1, len(scenarios)) if scenario_digest(scenarios[i]) != base_digest]
         same_as_baseline = [changes_list[i] for i in range(1, len(scenarios)) if i not in keep]
         changes_list, scenarios = [changes_list[i] for i in keep], [scenarios[i] for i in keep]
+    plan = None
+    if precision is not None:
+        from simsla.experiment.sequential import DEFAULT_MAX_REPLICATIONS, Plan
+
+        plan = Plan(precision, replications, max_replications or DEFAULT_MAX_REPLICATIONS)
+    rule = {} if plan is None else {"precision": plan.precision, "max_replications": plan.cap}
     ids = [digest({"scenario": base_digest, "changes": jsonable(c), "seed": int(seed), "replications": replications,
-                   "max_queue": max_queue}) for c in changes_list]
+                   "max_queue": max_queue, **rule}) for c in changes_list]
     folder = Path(out_dir) if out_dir is not None else None
     stored: dict[int, dict[str, Any]] = {}
     if folder is not None:
         for i, pid in enumerate(ids):
             data = read_json(folder / "points" / f"{pid}.json")
-            if data and len(data.get("replications", [])) == replications:
+            if data and (len(data.get("replications", [])) == replications if plan is None else "sequential" in data):
                 stored[i] = data
     todo = [i for i in range(len(ids)) if i not in stored and ids[i] not in {ids[j] for j in stored}]
     todo = list(dict.fromkeys(todo))
@@ -482,8 +496,14 @@ def sweep(
             if folder is not None:
                 write_json_atomic(folder / "points" / f"{ids[i]}.json", data)
 
-    run_tasks(evaluate_replication, tasks, executor, workers if workers is not None else (__import__("os").cpu_count() or 1),
-              on_done=finished)
+    n_workers = workers if workers is not None else (__import__("os").cpu_count() or 1)
+    if plan is None:
+        run_tasks(evaluate_replication, tasks, executor, n_workers, on_done=finished)
+    else:
+        from simsla.decide._replicate import sequential_points
+
+        sequential_points(plan, todo, scenarios, changes_list, ids, int(seed), max_queue, executor, n_workers,
+                         stored, folder, progress, _label)
     for i, pid in enumerate(ids):  # duplicates of a point share its data
         if i not in stored:
             stored[i] = next(stored[j] for j in stored if ids[j] == pid)
@@ -498,7 +518,8 @@ def sweep(
         point_info.append({"point": i, "id": ids[i], "code": codes[i],
                            "label": _label(changes_list[i]), "changes": changes_list[i],
                            "replications": len(reps), "unstable_replications": int(sum(bool(r["unstable"]) for r in reps)),
-                           "baseline": i == base_index})
+                           "baseline": i == base_index,
+                           **({"stopped": stored[i]["sequential"]["stopped"]} if "sequential" in stored[i] else {})})
     paths = list(dict.fromkeys(p for c in changes_list for p in c))
     base = per_point[base_index]
     records = []
@@ -516,7 +537,9 @@ def sweep(
             m, lo, hi = mean_ci(att)
             lo, hi = max(lo, 0.0), min(hi, 1.0)  # a share: the t-interval is clipped to [0, 1]
             counted = part["counted"].sum()
-            p_b, b_lo, b_hi = wilson_ci(int(part["breached"].sum()), int(part["periods"].sum()))
+            # under --precision, at the look level: valid 95 % intervals after sequential stopping
+            p_b, b_lo, b_hi = wilson_ci(int(part["breached"].sum()), int(part["periods"].sum()),
+                                        0.95 if plan is None else plan.look_level)
             rec.update(agreement=ag, target=tg, metric=part["metric"].iloc[0], fraction=part["fraction"].iloc[0],
                        replications=len(part), periods=int(part["periods"].sum()),
                        attainment=float(part["met"].sum() / counted) if counted > 0 else math.nan,

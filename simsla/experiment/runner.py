@@ -125,24 +125,41 @@ def simulate(
         raise ValueError("replications must be at least 1")
     seed = default_seed() if seed is None else int(seed)
     workers = os.cpu_count() or 1 if workers is None else workers
-    parts: list[dict[str, Any]] = [None] * replications  # type: ignore[list-item]
-    done = 0
     if executor is None and (workers <= 1 or replications == 1):
-        for r in range(replications):
-            parts[r] = replicate(scenario, seed, r, max_queue)
-            done += 1
-            if progress:
-                progress(done, replications)
+        parts = replicate_many(scenario, seed, range(replications), None, max_queue, progress, replications)
     else:
         # our own pool's workers die with this process and are stopped at once when the run is abandoned
         with closing(worker_pool(min(workers, replications))) if executor is None else nullcontext(executor) as pool:
-            futures = {pool.submit(replicate, scenario, seed, r, max_queue): r for r in range(replications)}
-            for fut in as_completed(futures):
-                parts[futures[fut]] = fut.result()
-                done += 1
-                if progress:
-                    progress(done, replications)
+            parts = replicate_many(scenario, seed, range(replications), pool, max_queue, progress, replications)
     return assemble(scenario, seed, parts)
+
+
+def replicate_many(scenario: Scenario, seed: int, indices: range | list[int], pool: Executor | None,
+                   max_queue: int = 200_000, progress: Progress | None = None, total: int | None = None,
+                   done: int = 0) -> list[dict[str, Any]]:
+    """Replications ``indices`` as per-replication tables, in the order of ``indices``.
+
+    ``pool`` None runs them here, one after the other; otherwise they are
+    submitted to it.  ``progress(done, total)`` is called after each, ``done``
+    counting on from the given value (a sequential run's earlier looks).
+    """
+    indices = list(indices)
+    total = len(indices) if total is None else total
+    parts: list[dict[str, Any]] = [None] * len(indices)  # type: ignore[list-item]
+    if pool is None:
+        for i, r in enumerate(indices):
+            parts[i] = replicate(scenario, seed, r, max_queue)
+            done += 1
+            if progress:
+                progress(done, total)
+        return parts
+    futures = {pool.submit(replicate, scenario, seed, r, max_queue): i for i, r in enumerate(indices)}
+    for fut in as_completed(futures):
+        parts[futures[fut]] = fut.result()
+        done += 1
+        if progress:
+            progress(done, total)
+    return parts
 
 
 def assemble(scenario: Scenario, seed: int, parts: list[dict[str, Any]]) -> Results:
