@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
-from simsla.engine import arrivals, streams
+from simsla.engine import arrivals, fastpath, streams
 from simsla.engine.callbacks import Callbacks
 from simsla.engine.callers import Callers
 from simsla.engine.contacts import Contacts
@@ -290,6 +290,12 @@ def _phone_keys(scenario: Scenario, space: KeySpace) -> list[bool]:
     return (codes[3] == channels.index("phone")).tolist()
 
 
-def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000) -> RunLog:
-    """Simulate one replication of a scenario and return its log."""
+def run(scenario: Scenario, seed: int, replication: int, *, max_queue: int = 200_000, fast: bool = True) -> RunLog:
+    """Simulate one replication of a scenario and return its log.
+
+    ``fast``: a plain first-come-first-served desk is simulated by recursion (``simsla.engine.fastpath``,
+    the same log; also off with ``SIMSLA_FAST_PATH=0``).
+    """
+    if fastpath.chosen(scenario, fast):
+        return fastpath.run(scenario, seed, replication, max_queue=max_queue)
     return Replication(scenario, seed, replication, max_queue=max_queue).run()
