@@ -9,7 +9,10 @@ What is measured (see ``benchmarks/README.md``):
 1. The reference model, M/M/50 at utilisation 0.9 (mean service 180 s, so
    lambda = 0.25/s), ``--calls`` calls with every wait recorded, run
 
-   * through simsla's engine alone (``simsla.engine.replication.run``),
+   * through simsla's engine alone (``simsla.engine.replication.run``): by
+     default, which for this plain FCFS desk is the recursion fast path
+     (``simsla.engine.fastpath``), and with ``fast=False``, the general
+     SimPy engine only,
    * through ``simsla.simulate(..., replications=1, workers=1)`` (engine plus
      the tables and pandas DataFrames a user gets),
    * through an idiomatic SimPy model (``simpy.Resource``, one process per
@@ -143,13 +146,17 @@ def worker_mmc(kind: str, calls: int) -> dict:
     import numpy as np
 
     rss_before = peak_rss_mib()
-    if kind == "simsla-engine":
+    path = None
+    if kind in ("simsla-engine", "simsla-general"):
+        from simsla.engine import fastpath
         from simsla.engine.replication import run
 
         sc = mmc_scenario(calls)
+        fast = kind == "simsla-engine"  # the default; "simsla-general" switches the fast path off
+        path = "fast path" if fastpath.chosen(sc, fast) else "general engine"
         rss_before = peak_rss_mib()
         t0, c0 = time.perf_counter(), time.process_time()
-        log = run(sc, SEED, 0)
+        log = run(sc, SEED, 0, fast=fast)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         tk = log.tickets
         n = len(tk["time"])
@@ -179,7 +186,7 @@ def worker_mmc(kind: str, calls: int) -> dict:
         mean_wait = float(np.mean(waits_list))
     else:
         raise SystemExit(f"unknown worker {kind!r}")
-    return {"kind": kind, "tickets": n, "answered": answered, "wall_s": wall, "cpu_s": cpu,
+    return {"kind": kind, "path": path, "tickets": n, "answered": answered, "wall_s": wall, "cpu_s": cpu,
             "tickets_per_s": n / wall, "tickets_per_cpu_s": n / cpu, "loadavg_after": os.getloadavg()[0],
             "mean_wait_s": mean_wait, "peak_rss_mib": peak_rss_mib(), "rss_before_run_mib": rss_before}
 
@@ -334,7 +341,7 @@ def main(argv: list[str] | None = None) -> int:
                 "calls": calls, "seed": SEED, "erlang_c_p_wait": erlang.p_wait, "erlang_c_mean_wait_s": erlang.mean_wait,
                 "runs": {}},
     }
-    for kind in ("simsla-engine", "simsla-simulate", "simpy", "simpy-predrawn"):
+    for kind in ("simsla-engine", "simsla-general", "simsla-simulate", "simpy", "simpy-predrawn"):
         say(f"[mmc] {kind}: {calls:,} calls ...")
         report["mmc"]["runs"][kind] = spawn(kind, str(calls))
     runs = report["mmc"]["runs"]
@@ -342,6 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     report["mmc"]["ratio_simulate_vs_simpy"] = runs["simsla-simulate"]["tickets_per_s"] / runs["simpy"]["tickets_per_s"]
     report["mmc"]["ratio_engine_vs_simpy_cpu"] = (runs["simsla-engine"]["tickets_per_cpu_s"]
                                                  / runs["simpy"]["tickets_per_cpu_s"])
+    report["mmc"]["ratio_general_vs_simpy"] = runs["simsla-general"]["tickets_per_s"] / runs["simpy"]["tickets_per_s"]
+    report["mmc"]["ratio_general_vs_simpy_cpu"] = (runs["simsla-general"]["tickets_per_cpu_s"]
+                                                  / runs["simpy"]["tickets_per_cpu_s"])
     report["mmc"]["ratio_engine_vs_simpy_predrawn"] = (runs["simsla-engine"]["tickets_per_s"]
                                                       / runs["simpy-predrawn"]["tickets_per_s"])
 
@@ -377,7 +387,8 @@ def print_report(r: dict) -> None:
     print(f"\n1. M/M/{m['servers']}, utilisation {m['utilisation']}, mean service {m['mean_service_s']:g} s, "
           f"lambda = {m['rate_per_s']:g}/s, ~{m['calls']:,} calls, every wait recorded")
     labels = {
-        "simsla-engine": "simsla engine (replication.run)",
+        "simsla-engine": "simsla engine, default (replication.run)",
+        "simsla-general": "simsla engine, general engine only (fast=False)",
         "simsla-simulate": "simsla.simulate (incl. DataFrames)",
         "simpy": "SimPy idiomatic (draw per call)",
         "simpy-predrawn": "SimPy idiomatic, draws vectorised",
@@ -396,6 +407,9 @@ def print_report(r: dict) -> None:
     print(f"Erlang C: P(wait) = {m['erlang_c_p_wait']:.4f}, mean wait = {ec:.2f} s.")
     print(f"speed:  simsla engine / SimPy = {ratio:.2f}x wall, {m['ratio_engine_vs_simpy_cpu']:.2f}x CPU "
           f"(required >= 1.0x, aim 2x): {'PASS' if ratio >= 1.0 else 'FAIL'}")
+    print(f"        the default ran the {runs['simsla-engine']['path']}; "
+          f"general engine only / SimPy = {m['ratio_general_vs_simpy']:.2f}x wall, "
+          f"{m['ratio_general_vs_simpy_cpu']:.2f}x CPU (issue 16 aims: default >= 10x, general engine >= 3x)")
     print(f"memory: simsla engine peak RSS {peak:.0f} MiB, of which {runs['simsla-engine']['rss_before_run_mib']:.0f} "
           f"MiB after imports (limit 250 MiB): {'PASS' if peak <= 250 else 'FAIL'}")
     if "profile" in r:
