@@ -222,22 +222,25 @@ def _run(scenario: Scenario, seed: int, replication: int, max_queue: int) -> Run
     work = np.asarray(work_time(sc, space, 0, key, _Desk(), seed, replication).__self__)[:n]
     abandon_at = (time + arr["patience"])[:n]  # as Contacts computes it
     impatient = bool(np.isfinite(arr["patience"]).any())
-    start, popped, waiting_from = _recursion(clock[:n].tolist(), work.tolist(),
-                                             abandon_at.tolist() if impatient else None,
+    start, popped, waiting_from = _recursion(clock[:n], work, abandon_at if impatient else None,
                                              int(sc.groups[0].staff), end)
-    start = np.asarray(start)
-    popped = np.asarray(popped)
     _check_queue(clock[:n], start, popped, waiting_from, max_queue)
+    tickets = {name: col[:n] for name, col in arr.items() if name != "patience"}
+    del arr, clock, key  # (a million tickets: every column freed early lowers the peak the benchmark bounds)
 
     finish = start + work
+    del work
     resolved = finish < end  # (NaN compares False) a completion at the stop is not processed
     # hung up: skipped when an agent would have taken them, or still waiting at the stop once abandon_at passed
     hung_up = ~np.isnan(popped) & np.isnan(start)
     late = np.zeros(n, dtype=bool)
     late[waiting_from:] = abandon_at[waiting_from:] <= end
     abandoned = hung_up | late
+    del late
+    # the ledger's append order: completions and skipped callers as they happen, the rest at the stop
+    order = np.argsort(np.where(resolved, finish, np.where(hung_up, popped, np.inf)), kind="stable")
+    del popped, hung_up
 
-    tickets = {name: col[:n] for name, col in arr.items() if name != "patience"}
     tickets["answered"] = start
     tickets["abandoned"] = np.where(abandoned, abandon_at, np.nan)
     tickets["resolved"] = np.where(resolved, finish, np.nan)
@@ -248,25 +251,31 @@ def _run(scenario: Scenario, seed: int, replication: int, max_queue: int) -> Run
     tickets["outcome"] = outcome
 
     seg_end = np.where(resolved, finish, np.where(abandoned, abandon_at, np.nan))
+    del finish, abandon_at
     seg_outcome = np.full(n, OPEN, dtype=np.int8)
     seg_outcome[resolved] = RESOLVED
     seg_outcome[abandoned] = ABANDONED
+    del resolved, abandoned
     segments = {"ticket": np.arange(n, dtype=np.int64), "party": np.zeros(n, dtype=np.int16),
-                "enter": time[:n].copy(), "start": start.copy(), "end": seg_end,
-                "outcome": seg_outcome}
+                "enter": time[:n].copy(), "start": start.copy(), "end": seg_end, "outcome": seg_outcome}
+    del time
 
-    # the ledger's append order: completions and skipped callers as they happen, the rest at the stop
-    logged = np.where(resolved, finish, np.where(hung_up, popped, np.inf))
-    order = np.argsort(logged, kind="stable")
-    growing = growing_backlogs(list(sc.parties), segments["party"][order], segments["enter"][order],
-                               seg_end[order], sc.warmup, end)
+    parties = segments["party"][order]
+    enter, left = segments["enter"][order], seg_end[order]
+    del order
+    growing = growing_backlogs(list(sc.parties), parties, enter, left, sc.warmup, end)
+    del parties, enter, left
     staffing = {g.name: staff_steps(sc, gi) for gi, g in enumerate(sc.groups)}
     return RunLog(tickets, segments, staffing, end, outages, "; ".join(growing) or None)
 
 
-def _recursion(arrive: list[float], work: list[float], abandon_at: list[float] | None, staff: int,
-               end: float) -> tuple[list[float], list[float], int]:
-    """Earliest-free-agent recursion over the tickets in arrival order.
+#: tickets per block of the recursion: its Python lists (32 bytes a float) stay a few MiB, not 100s
+_BLOCK = 1 << 16
+
+
+def _recursion(arrive: np.ndarray, work: np.ndarray, abandon_at: np.ndarray | None, staff: int,
+               end: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """Earliest-free-agent recursion over the tickets in arrival order, block by block.
 
     Parameters
     ----------
@@ -292,15 +301,26 @@ def _recursion(arrive: list[float], work: list[float], abandon_at: list[float] |
         from this ticket on, every ticket was still waiting at the stop.
     """
     n = len(arrive)
-    nan = math.nan
-    start = [nan] * n
-    popped = [nan] * n
-    free = [0.0] * staff  # a heap of the agents' free times
+    start, popped = np.full(n, np.nan), np.full(n, np.nan)
+    free = [0.0] * staff  # a heap of the agents' free times, carried from block to block
+    for lo in range(0, n, _BLOCK):
+        hi = min(n, lo + _BLOCK)
+        s, p = [math.nan] * (hi - lo), [math.nan] * (hi - lo)
+        done = _block(arrive[lo:hi].tolist(), work[lo:hi].tolist(),
+                      None if abandon_at is None else abandon_at[lo:hi].tolist(), free, end, s, p)
+        start[lo:hi], popped[lo:hi] = s, p
+        if done < hi - lo:
+            return start, popped, lo + done
+    return start, popped, n
+
+
+def _block(arrive: list[float], work: list[float], abandon_at: list[float] | None, free: list[float],
+           end: float, start: list[float], popped: list[float]) -> int:
+    """One block of the recursion (``free`` updated in place); the first ticket still waiting at the stop."""
     replace = heapq.heapreplace
-    i = 0
     if abandon_at is None:
-        for i in range(n):
-            f, a = free[0], arrive[i]
+        for i, a in enumerate(arrive):
+            f = free[0]
             if f < a:
                 start[i] = a
                 replace(free, a + work[i])
@@ -308,24 +328,24 @@ def _recursion(arrive: list[float], work: list[float], abandon_at: list[float] |
                 start[i] = popped[i] = f
                 replace(free, f + work[i])
             else:
-                return start, popped, i
-        return start, popped, n
-    for i in range(n):
-        f, a = free[0], arrive[i]
+                return i
+        return len(arrive)
+    for i, a in enumerate(arrive):
+        f = free[0]
         if f < a:  # an agent is already free: the caller is answered on arrival, never checked for patience
             start[i] = a
             replace(free, a + work[i])
             continue
         if f >= end:
-            return start, popped, i
+            return i
         gone = abandon_at[i] <= f
         if gone and f == a:  # whether they are checked depends on SimPy's event order
-            raise _Fallback(f"ticket {i}: a patience of zero at the instant an agent is freed")
+            raise _Fallback(f"a patience of zero at the instant an agent is freed (t={a})")
         popped[i] = f
         if not gone:
             start[i] = f
             replace(free, f + work[i])
-    return start, popped, n
+    return len(arrive)
 
 
 def _check_queue(arrive: np.ndarray, start: np.ndarray, popped: np.ndarray, waiting_from: int,
