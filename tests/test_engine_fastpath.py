@@ -163,6 +163,22 @@ def test_no_arrivals_at_all():
     assert len(log.tickets["time"]) == 0
 
 
+def test_backlog_trend_sees_the_segments_in_the_ledgers_order(monkeypatch):
+    """``growing_backlogs`` sums in array order: the fast path hands it the ledger's own (unsorted) order."""
+    seen = {}
+    for name, module in (("fast", fastpath), ("general", replication)):
+        def spy(names, party, enter, end, warmup, stop, _name=name, _real=module.growing_backlogs):
+            seen[_name] = (party.copy(), enter.copy(), end.copy())
+            return _real(names, party, enter, end, warmup, stop)
+
+        monkeypatch.setattr(module, "growing_backlogs", spy)
+    sc = scenario(staff=3, load=1.05, horizon=5 * 86400.0, patience=PATIENCE["exp"])
+    assert_identical(sc, seed=8)
+    for fast, general in zip(seen["fast"], seen["general"]):
+        assert np.array_equal(fast, general, equal_nan=True)
+    assert not np.array_equal(seen["general"][1], np.sort(seen["general"][1]))  # (not simply by ticket)
+
+
 # ------------------------------------------------------------------ exact ties
 @pytest.fixture
 def on_a_grid(monkeypatch):
