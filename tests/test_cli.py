@@ -286,3 +286,46 @@ def test_bad_options_are_usage_errors(runner, short):
     assert result.exit_code == 2
     result = runner.invoke(app, ["frobnicate"])
     assert result.exit_code == 2
+
+
+def _slow_desk(tmp_path: Path) -> Path:
+    """One agent at load 0.3 (about 72 % of calls answered in 20 s against a target of 80 %), two complete weeks."""
+    text = (TEXT.replace("horizon: 28d", "horizon: 3w").replace("warmup: 1d", "warmup: 2h")
+            .replace("volume: 200/h", "volume: 6/h").replace("staff: 14", "staff: 1"))
+    path = tmp_path / "slow-desk.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_run_with_precision_prints_the_looks_and_why_it_stopped(runner, tmp_path):
+    path = _slow_desk(tmp_path)
+    result = runner.invoke(app, ["run", str(path), "-r", "2", "--precision", "0.2", "--max-replications", "4",
+                                 "-s", "1", "-w", "1", "-o", str(tmp_path / "res")])
+    _no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "look 1/2: 2 replications, 0 undecided" in result.stderr  # every week breached: decided at once
+    assert "2 replications: stopped at look 1 of 2 (all decided)" in result.stdout
+    summary = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert summary["replications"] == 2 and summary["sequential"]["stopped"] == "all decided"
+
+
+def test_run_with_precision_says_when_the_cap_was_reached(runner, tmp_path):
+    path = _slow_desk(tmp_path)
+    path.write_text(path.read_text().replace("fraction: 0.8", "fraction: 0.72"))
+    result = runner.invoke(app, ["run", str(path), "-r", "2", "--precision", "0.01", "--max-replications", "4",
+                                 "-s", "1", "-w", "1", "-o", str(tmp_path / "res")])
+    assert result.exit_code == 0, result.output
+    assert "cap reached" in result.stdout and "precision ±0.01 was NOT reached" in result.stdout
+    assert json.loads((tmp_path / "res" / "summary.json").read_text())["replications"] == 4
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--max-replications", "4"], "--max-replications applies with --precision only"),
+    (["-r", "8", "--precision", "0.1", "--max-replications", "4"], "below the first look"),
+])
+def test_precision_flags_that_do_not_fit_are_refused(runner, tmp_path, args, fragment):
+    path = _slow_desk(tmp_path)
+    result = runner.invoke(app, ["run", str(path), "-w", "1", "-o", str(tmp_path / "res")] + args)
+    _no_traceback(result)
+    assert result.exit_code == 2 and fragment in result.stderr
+    assert not (tmp_path / "res").exists()

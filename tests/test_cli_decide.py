@@ -219,3 +219,41 @@ def test_sweep_prints_a_legend_and_a_table_per_target(tmp_path):
     assert "few periods (4)" in res.output  # 2 replications x 2 weeks
     wide = runner.invoke(app, args + ["--wide"])
     assert wide.exit_code == 0 and "every point x target" in wide.output
+
+
+def test_staff_with_precision_reports_replications_per_candidate(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    result = runner.invoke(app, ["staff", str(path), "-r", "4", "-s", "5", "-w", "1", "--precision", "0.2",
+                                 "--max-replications", "8", "-o", str(tmp_path / "st")])
+    assert result.exit_code == 0, result.output
+    assert "--precision 0.2:" in result.output and "replications per candidate" in result.output
+    search = json.loads((tmp_path / "st" / "staffing.json").read_text())["search"]
+    assert search["precision"] == 0.2 and search["max_replications"] == 8
+    assert search["sequential"] and all(s["replications"] <= 8 for s in search["sequential"])
+
+
+def test_sweep_with_precision_stops_each_point_on_its_own(tmp_path):
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    args = ["sweep", str(path), "--vary", "groups[desk].staff=4,7", "-r", "2", "-s", "1", "-w", "1",
+            "--precision", "0.2", "--max-replications", "8", "-o", str(tmp_path / "sw")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    points = {p["label"]: p for p in json.loads((tmp_path / "sw" / "sweep.json").read_text())["points"]}
+    # 4 agents for 4 Erlang: every week breached, decided at the first look
+    assert points["groups[desk].staff=4"]["replications"] == 2
+    assert points["groups[desk].staff=4"]["stopped"] == "all decided"
+    assert all(p["replications"] <= 8 for p in points.values())
+    again = runner.invoke(app, args)  # finished points are read back, not simulated again
+    assert again.exit_code == 0 and json.loads((tmp_path / "sw" / "sweep.json").read_text())["points"] == list(points.values())
+
+
+def test_frontier_with_precision(tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(open("scenarios/erlang-c.yaml").read().replace("horizon: 28d", "horizon: 14d"))
+    result = runner.invoke(app, ["frontier", str(scenario), "-t", "SLA/calls in 20 s", "-r", "2", "-s", "1", "-w", "1",
+                                 "--precision", "0.2", "--max-replications", "4", "-o", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    assert "tightest threshold" in result.output and "replications" in result.output and "rule:" in result.output
+    assert json.loads((tmp_path / "f" / "frontier.json").read_text())["replications"] in (2, 4)

@@ -32,7 +32,8 @@ The rule
   reached`` otherwise), or at the cap (``cap reached``, which names the
   quantities still neither).  A quantity without any complete period (a
   horizon shorter than its period) cannot be judged by more replications
-  and is left out of the rule.
+  and is left out of the rule; with none left, the first look ends the run
+  (``nothing to judge``).
 
 The decision after look ``k`` depends on replications ``0 .. n_k - 1`` only,
 and replication ``r``'s numbers depend only on the scenario, the seed and
@@ -66,6 +67,7 @@ DEFAULT_MAX_REPLICATIONS = 64
 LEVEL = 0.95
 #: why a sequential run stopped
 ALL_DECIDED, PRECISION_REACHED, CAP_REACHED, FAILED = "all decided", "precision reached", "cap reached", "decided failing"
+NOTHING = "nothing to judge"  # no quantity has a complete period: more replications cannot help
 
 
 def schedule(first: int, cap: int) -> tuple[int, ...]:
@@ -230,7 +232,9 @@ class Plan:
         found = tuple(self.assess(k, b, n) for k, (b, n) in counts.items())
         judged = [a for a in found if a.judged]
         stop = None
-        if stop_on_failure and any(a.side == "above" for a in judged):
+        if not judged:
+            stop = NOTHING
+        elif stop_on_failure and any(a.side == "above" for a in judged):
             stop = FAILED
         elif all(a.side for a in judged):
             stop = ALL_DECIDED
