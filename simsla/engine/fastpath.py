@@ -39,11 +39,15 @@ Why the results are the same, not merely alike:
   kept callers included) is left to the general engine, which stops it
   exactly where it would.
 
-One caveat on that last order: when several segments end at the very same
-instant (deterministic work times, batch arrivals) the ledger's order among
-them follows SimPy's event ids, approximated here by ticket number; the
-backlog sums could then differ in their last bit, which changes the
-instability test only for a t statistic within rounding of its threshold.
+One caveat on that last order: when segments are logged at the very same
+instant (a completion and the hang-ups the freed agent skips, with several
+agents freed together) the ledger's order among them follows SimPy's event
+ids, approximated here by ticket number.  Arrivals from Poisson streams
+never tie like that; arrivals forced onto a time grid with deterministic
+work and patience do, and there the order can differ (the test checks the
+order exactly where nothing ties).  The backlog sums may then differ in
+their last bit, which could change the instability message only for a t
+statistic or a printed mean within rounding of a threshold or a half.
 
 ``applies(scenario)`` says why the fast path does not apply (None: it
 does); ``chosen`` is what ``replication.run`` asks, and honours
