@@ -240,9 +240,10 @@ class Evaluator:
                     label: str) -> tuple[dict[str, TargetStatus], int]:
         """Replications in looks from ``first`` up to the cap, until every judged target is decided or precise.
 
-        With ``stop_when_fails`` a target decided above the risk line ends the
-        candidate at once.  The acceptance rule does not change (breach share
-        at most ``1 - confidence``); only how many replications it rests on.
+        A target decided above the risk line ends the candidate at once (it
+        cannot be accepted, whatever the others show; ``stop_when_fails`` is
+        implied).  The acceptance rule does not change (breach share at most
+        ``1 - confidence``); only how many replications it rests on.
         """
         from simsla.experiment.sequential import DEFAULT_MAX_REPLICATIONS, Plan, run_looks
 
@@ -258,7 +259,7 @@ class Evaluator:
             st = self.statuses(held, upto)
             return {k: (st[k].breaches, st[k].periods) for k in judged}
 
-        record = run_looks(plan, extend, counts, stop_on_failure=stop_when_fails)
+        record = run_looks(plan, extend, counts, stop_on_failure=True)
         done = record.replications
         self.stops.append({"candidate": label, "staffing": [int(x) for x in staff], "replications": done,
                            "stopped": record.reason, "undecided": record.final.undecided})
