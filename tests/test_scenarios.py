@@ -83,3 +83,19 @@ def test_municipal_check_reports_the_deliberate_gap():
     assert verdicts[("SLA Almvik", "P4 resolution")].verdict == "covered"
     result = CliRunner().invoke(app, ["check", str(SCENARIOS / "municipal-it-desk.yaml")])
     assert result.exit_code == 1
+
+
+def test_national_desk_is_ten_municipal_desks_and_runs_stable():
+    from simsla.experiment.gate import estimate_resources, preflight
+
+    national = simsla.load_scenario(SCENARIOS / "national-desk.yaml")
+    municipal = simsla.load_scenario(MUNICIPAL)
+    assert len([g for g in national.groups if g.role == "resolver"]) == 8 and len(national.suppliers) == 4
+    per_week = lambda sc: estimate_resources(sc).tickets / (sc.end / (7 * 86400))  # noqa: E731
+    assert 7 < per_week(national) / per_week(municipal) < 14
+    assert preflight(national).refusals == []
+    data = national.model_dump(mode="json", exclude_defaults=True)
+    data["horizon"], data["warmup"] = "2w", "3d"
+    short = simsla.Scenario.model_validate(data)
+    res = simsla.simulate(short, replications=1, seed=3, workers=1)
+    assert not res.unstable and len(res.tickets) > 30_000
