@@ -76,6 +76,12 @@ Parties: ``pool.AgentGroup``, ``parties.Supplier``, ``parties.CustomerWait``
     schedules redials (watching hang-ups eagerly when it must know when).
     ``callbacks.Callbacks`` offers virtual hold and makes the callbacks,
     through the selection's ``withdraw``/``ahead``/``last``/``promote``.
+``fastpath`` — plain first-come-first-served desks without events
+    ``replication.run`` hands a scenario that is one desk, FCR 1, constant
+    staff, one queue rank and none of the features above to an
+    earliest-free-agent recursion that produces the identical ``RunLog``
+    (same draws, SimPy's float sums; ``fastpath.applies`` says why not
+    otherwise; ``run(fast=False)`` or ``SIMSLA_FAST_PATH=0`` switch it off).
 ``replication.Replication``
     The wiring on one ``simpy.Environment``: builds the parts (in the order
     that fixes SimPy's start-up events: agents, shifts, arrivals), runs to
