@@ -60,6 +60,7 @@ RATE = UTILISATION * SERVERS / MEAN_SERVICE  # 0.25 calls per second
 SEED = 20260105
 YEAR = 52 * 7 * 86400.0
 MUNICIPAL = ROOT / "scenarios" / "municipal-it-desk.yaml"
+NATIONAL = ROOT / "scenarios" / "national-desk.yaml"
 FALLBACK = ROOT / "scenarios" / "erlang-c.yaml"
 
 
@@ -226,6 +227,55 @@ def worker_municipal(replications: int, workers: int, horizon: float) -> dict:
             "peak_rss_mib": peak_rss_mib(), "peak_rss_children_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
 
 
+def scaled_municipal(k: float, horizon: float):
+    """The municipal desk with k times its volume and k times its staff (every block rounded up), same seed."""
+    import math
+
+    import simsla
+
+    sc = simsla.load_scenario(MUNICIPAL)
+    data = sc.model_dump(mode="json", exclude_defaults=True)
+    for d in data["demand"]:
+        d["volume"] = f"{sc.demand[data['demand'].index(d)].volume * k!r}/s"
+    for g in data["groups"]:
+        for s in g.get("shifts") or ():
+            s["staff"] = int(math.ceil(s["staff"] * k))
+        if "staff" in g:
+            g["staff"] = int(math.ceil(g["staff"] * k))
+    for s in data.get("suppliers", ()):
+        if s.get("capacity"):
+            s["capacity"] = int(math.ceil(s["capacity"] * k))
+    sc = simsla.Scenario.model_validate(data)
+    return sc.model_copy(update={"horizon": horizon})
+
+
+def worker_scaled(k: float, horizon: float) -> dict:
+    """One replication, one process, of the municipal desk scaled k times: tickets per CPU-second."""
+    import simsla
+
+    sc = scaled_municipal(k, horizon)
+    t0, c0 = time.perf_counter(), _cpu_all()
+    res = simsla.simulate(sc, replications=1, seed=SEED, workers=1)
+    wall, cpu = time.perf_counter() - t0, _cpu_all() - c0
+    return {"kind": "scaled", "factor": k, "horizon_s": horizon, "tickets": len(res.tickets),
+            "unstable": list(res.unstable), "wall_s": wall, "cpu_s": cpu, "tickets_per_cpu_s": len(res.tickets) / cpu,
+            "peak_rss_mib": peak_rss_mib()}
+
+
+def worker_national(replications: int, workers: int, horizon: float) -> dict:
+    """``scenarios/national-desk.yaml``: replications x horizon on ``workers`` processes."""
+    import simsla
+
+    sc = simsla.load_scenario(NATIONAL).model_copy(update={"horizon": horizon})
+    t0, c0 = time.perf_counter(), _cpu_all()
+    res = simsla.simulate(sc, replications=replications, seed=SEED, workers=workers)
+    wall, cpu = time.perf_counter() - t0, _cpu_all() - c0
+    return {"kind": "national", "replications": replications, "workers": workers, "horizon_s": horizon,
+            "tickets": len(res.tickets), "unstable": list(res.unstable), "wall_s": wall, "cpu_s": cpu,
+            "tickets_per_cpu_s": len(res.tickets) / cpu, "peak_rss_mib": peak_rss_mib(),
+            "peak_rss_children_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
+
+
 def worker_profile(calls: int, top: int = 25) -> dict:
     import cProfile
     import io
@@ -300,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--horizon-weeks", type=float, help="municipal horizon in weeks (default 52)")
     ap.add_argument("--profile", action="store_true", help="also cProfile the simsla engine on the reference model")
     ap.add_argument("--skip-municipal", action="store_true", help="only the M/M/50 comparison")
+    ap.add_argument("--skip-national", action="store_true", help="leave out the national desk")
+    ap.add_argument("--skip-scaling", action="store_true", help="leave out the 1x/3x/10x scaling of the municipal desk")
     ap.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
                     help="before each measurement wait up to S seconds for the load average to drop below 0.5")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -313,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
             out = worker_municipal(int(rest[0]), int(rest[1]), float(rest[2]))
         elif kind == "profile":
             out = worker_profile(int(rest[0]))
+        elif kind == "national":
+            out = worker_national(int(rest[0]), int(rest[1]), float(rest[2]))
+        elif kind == "scaled":
+            out = worker_scaled(float(rest[0]), float(rest[1]))
         else:
             out = worker_mmc(kind, int(rest[0]))
         print(json.dumps(out))
@@ -369,6 +425,16 @@ def main(argv: list[str] | None = None) -> int:
         report["municipal_speedup"] = ser["wall_s"] / par["wall_s"]
         if par["scenario_sha256"] != ser["scenario_sha256"] or par["tickets"] != ser["tickets"]:
             say("  warning: the two municipal runs differ (scenario file edited during the benchmark?)")
+
+    if not args.skip_national:
+        say(f"[national] {NATIONAL.name}: {reps} x {weeks:g} weeks, workers={cores} ...")
+        report["national"] = spawn("national", str(reps), str(cores), str(horizon))
+    if not args.skip_scaling:
+        report["scaling"] = {}
+        scale_horizon = (2.0 if args.quick else 26.0) * 7 * 86400.0
+        for k in (1, 3, 10):
+            say(f"[scaling] municipal x{k} (volume and staff), 1 replication of {scale_horizon / 604800:g} weeks ...")
+            report["scaling"][f"x{k}"] = spawn("scaled", str(k), str(scale_horizon))
 
     print_report(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -429,6 +495,18 @@ def print_report(r: dict) -> None:
         print(fmt_table(["workers", "tickets", "wall s", "CPU s", "reps/s", "rep-years/min", "tickets/s",
                          "peak RSS MiB", "worker peak MiB"], rows, "rrrrrrrrr"))
         print(f"speed-up all cores vs 1 worker: {r['municipal_speedup']:.2f}x")
+    if "national" in r:
+        x = r["national"]
+        print(f"\n3. scenarios/national-desk.yaml: {x['replications']} replications x {x['horizon_s'] / 604800:g} weeks "
+              f"on {x['workers']} workers: {x['wall_s']:.1f} s wall, {x['cpu_s']:.1f} CPU s, {x['tickets']:,} tickets "
+              f"({x['tickets_per_cpu_s']:,.0f} per CPU-s), worker peak {x['peak_rss_children_mib']:.0f} MiB"
+              + (f"  UNSTABLE: {x['unstable']}" if x["unstable"] else ""))
+    if "scaling" in r:
+        print("\n4. cost with desk size: the municipal desk with k x its volume and staff, one replication, one process")
+        rows = [[k, f"{x['tickets']:,}", f"{x['cpu_s']:.1f}", f"{x['tickets_per_cpu_s']:,.0f}",
+                 f"{x['tickets_per_cpu_s'] / r['scaling']['x1']['tickets_per_cpu_s']:.2f}", f"{x['peak_rss_mib']:.0f}"]
+                for k, x in r["scaling"].items()]
+        print(fmt_table(["size", "tickets", "CPU s", "tickets/CPU-s", "vs x1", "peak RSS MiB"], rows, "lrrrrr"))
 
 
 def _cpu_name() -> str:
