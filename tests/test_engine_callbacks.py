@@ -151,3 +151,44 @@ def test_callbacks_that_cannot_work_are_refused(group, needle):
     g = {"name": "x", "staff": 2, "handling": {"dist": "exponential", "mean": 60}, **group}
     with pytest.raises(ValueError, match=needle.replace("`", ".")):
         simsla.model.Group.model_validate(g)
+
+
+def test_an_unreached_callback_is_counted_by_the_callbacks_rule_not_the_abandoned_rule():
+    targets = [{"name": rule, "metric": "answer_time", "threshold": "20s", "fraction": 0.8, "abandoned": "exclude",
+                "callbacks": rule} for rule in ("at_callback", "at_acceptance")]
+    sc = scenario({"offer_over": "30s", "accept": 0.6, "answer": 0.4, "attempts": 1}, patience="2m", rate="200/h",
+                  agreements=[{"name": "SLA", "kind": "SLA", "period": "week", "targets": targets}])
+    res = simsla.simulate(sc, replications=1, seed=2, workers=1)
+    tk = res.tickets
+    unreached = tk["callback"].notna() & (tk["outcome"] == "abandoned")
+    hung_up = tk["callback"].isna() & (tk["outcome"] == "abandoned")
+    assert unreached.sum() > 100
+    table = res.evaluation()
+    counted = table.groupby("target")["counted"].sum()
+    phone = tk[tk["channel"] == "phone"]
+    # every call counts except those who hung up (abandoned: exclude): unreached callbacks stay in
+    expected = int((~hung_up[phone.index]).sum())
+    assert counted["at_callback"] == counted["at_acceptance"]
+    # (the table counts complete weeks only: a few calls at the run's ends fall outside them)
+    assert 0.9 * expected <= counted["at_callback"] <= expected
+    att = table.groupby("target")["attainment"].mean()
+    assert att["at_acceptance"] > att["at_callback"]
+
+
+def test_a_callback_never_interrupts_work_on_a_preemptive_desk():
+    desk = {"name": "desk", "role": "desk", "staff": 8, "discipline": "priority", "preemptive": True,
+            "first_contact_resolution": 1.0, "handling": {"dist": "exponential", "mean": 180},
+            "callback": {"offer_over": "30s", "accept": 1.0, "answer": 0.5, "retry_after": "10m"}}
+    data = copy.deepcopy(BASE)
+    data.update({"groups": [desk], "priority_matrix": {"impacts": ["high", "low"], "urgencies": ["high", "low"],
+                                                        "priorities": ["P1", "P2"],
+                                                        "matrix": {"high": ["P1", "P1"], "low": ["P2", "P2"]}},
+                 "demand": [{"name": "calls", "channel": "phone", "volume": "140/h", "impact": {"high": 0.5, "low": 0.5}},
+                            {"name": "mail", "channel": "email", "volume": "15/h", "impact": {"low": 1}}]})
+    tk, seg = log(simsla.Scenario.model_validate(data))
+    called = set(tk.index[~np.isnan(tk["callback"])])
+    assert len(called) > 30
+    preempted = seg[seg["outcome"] == "preempted"]
+    for t in preempted["end"]:  # whoever took over at that instant was not a callback
+        took = seg[(seg["start"] == t) & (seg["ticket"] != -1)]
+        assert not set(took["ticket"]) & called

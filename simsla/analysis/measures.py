@@ -87,18 +87,21 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
     if metric == "answer_time":
         tk_is = (tk["channel"] == "phone").to_numpy()
         keep = tk_is.copy()
+        # a callback nobody could reach ends "abandoned" but the caller did not hang up: the callbacks rule
+        # decides how it counts, not the abandoned rule
+        accepted = tk["callback"].to_numpy(dtype=float) if "callback" in tk else np.full(len(tk), np.nan)
+        called = ~np.isnan(accepted)
+        hung_up = abandoned & ~called
         if target.abandoned == "exclude":
-            keep &= ~abandoned
+            keep &= ~hung_up
         elif target.abandoned_grace is not None:
-            quick = abandoned & ((tk["abandoned"] - tk["arrival"]).to_numpy() <= target.abandoned_grace)
+            quick = hung_up & ((tk["abandoned"] - tk["arrival"]).to_numpy() <= target.abandoned_grace)
             keep &= ~quick
         end = tk["answered"].to_numpy(dtype=float)
         end = np.where(abandoned, tk["abandoned"].to_numpy(dtype=float), end)
         end = np.where(blocked, arrival, end)
         force_miss = abandoned | blocked
-        if "callback" in tk:  # the target's rule for calls called back
-            accepted = tk["callback"].to_numpy(dtype=float)
-            called = ~np.isnan(accepted)
+        if called.any():  # the target's rule for calls called back
             if target.callbacks == "exclude":
                 keep &= ~called
             elif target.callbacks == "at_acceptance":

@@ -122,6 +122,13 @@ class Callbacks:
                 self.selection.last.discard(tid)
                 return
             self.ledger.no_answer(tid, now)
-            self.env.timeout(self.spec.retry_after).callbacks.append(lambda _ev: self.offer(tid))
+            self.env.timeout(self.spec.retry_after).callbacks.append(lambda _ev: self._retry(tid))
 
         return done
+
+    def _retry(self, tid: int) -> None:
+        """Dial again: the callback queues as the lowest class, or first once its window has passed."""
+        self.offer(tid)
+        within = self.spec.within
+        if within is not None and self.env.now - self.ledger.callback_at[tid] >= within:
+            self.selection.promote(tid)

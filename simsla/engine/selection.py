@@ -131,7 +131,7 @@ class PriorityQueues:
         """A free seat (the most recently freed), a seat to preempt, or -1 (queued)."""
         if self.free:
             return self.free.pop()
-        if self.preemptive:
+        if self.preemptive and not (self.last and item in self.last):  # a callback never interrupts work
             victim = self._victim(item)
             if victim >= 0:
                 return victim
