@@ -70,56 +70,55 @@ def _entry(scenario: Scenario, e: BacklogEntry, rng: np.random.Generator) -> dic
 
 
 def _attributes(scenario: Scenario, given: dict[str, list], rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Attribute codes: the given ones, the rest drawn from a demand stream chosen by its share of the volume."""
+    """Attribute codes: the given ones, the rest drawn from a demand stream chosen by its share of the volume.
+
+    Vectorised over the tickets that give the same attributes (a counts
+    entry is one such group; a file has a few hundred at most).
+    """
     pm = scenario.priority_matrix
     n = len(given["service"])
+    names = ("service", "customer", "type", "channel", "priority", "impact", "urgency")
     levels = {a: scenario.levels(a) for a in ("service", "customer", "type", "channel")}
-    # which demand stream each ticket resembles (restricted to its channel and type where those are given)
-    volume = np.array([d.volume for d in scenario.demand], dtype=float)
-    u = rng.uniform(size=n)
-    stream = np.zeros(n, dtype=np.int64)
-    for i in range(n):
-        ok = volume * np.array([(given["channel"][i] in (None, d.channel)) and (given["type"][i] in (None, d.type))
-                                for d in scenario.demand])
-        w = ok if ok.sum() > 0 else volume
-        w = w if w.sum() > 0 else np.ones(len(volume))
-        stream[i] = min(int(np.searchsorted(np.cumsum(w / w.sum()), u[i], side="right")), len(w) - 1)
-    demand = scenario.demand
+    customers, services, demand = levels["customer"], scenario.services, scenario.demand
+    volume = np.array([d.volume for d in demand], dtype=float)
+    u_stream, u_service, u_customer, u_cell = rng.uniform(size=(4, n))
     out = {a: np.empty(n, dtype=np.int64) for a in ("service", "customer", "type", "channel", "impact", "urgency")}
-    u_service, u_customer, u_cell = rng.uniform(size=n), rng.uniform(size=n), rng.uniform(size=n)
-    for i in range(n):
-        d = demand[stream[i]]
-        out["type"][i] = levels["type"].index(given["type"][i] or d.type)
-        out["channel"][i] = levels["channel"].index(given["channel"][i] or d.channel)
-        customer = given["customer"][i]
-        if given["service"][i] is not None:
-            out["service"][i] = levels["service"].index(given["service"][i])
-        else:
-            w = np.array([1.0 if d.services is None else d.services.get(s.name, 0.0) for s in scenario.services])
-            if customer is not None:  # only services this customer uses
-                w = w * np.array([s.customers is None or customer in s.customers for s in scenario.services])
-            if w.sum() <= 0:
-                w = np.array([s.customers is None or customer in s.customers for s in scenario.services], dtype=float)
-            out["service"][i] = _pick(w, u_service[i])
-        if customer is not None:
-            out["customer"][i] = levels["customer"].index(customer)
-        else:
-            sv = scenario.services[out["service"][i]]
-            w = np.array([1.0 if d.customers is None else d.customers.get(c, 0.0) for c in levels["customer"]])
-            if sv.customers is not None:
-                allowed = np.array([c in sv.customers for c in levels["customer"]])
-                w = w * allowed if (w * allowed).sum() > 0 else allowed.astype(float)
-            out["customer"][i] = _pick(w, u_customer[i])
-        impact, urgency, priority = given["impact"][i], given["urgency"][i], given["priority"][i]
-        if impact is not None:
-            cell = pm.impacts.index(impact) * len(pm.urgencies) + pm.urgencies.index(urgency)
-        elif priority is not None:  # one of the matrix cells of this priority, uniformly
-            cells = [ii * len(pm.urgencies) + uu for ii, im in enumerate(pm.impacts)
-                     for uu, ur in enumerate(pm.urgencies) if pm.priority(im, ur) == priority]
-            cell = cells[min(int(u_cell[i] * len(cells)), len(cells) - 1)]
-        else:  # the stream's impact x urgency mix
-            cell = _pick(d.cells(pm).ravel(), u_cell[i])
-        out["impact"][i], out["urgency"][i] = divmod(cell, len(pm.urgencies))
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(*(given[a] for a in names))):
+        groups.setdefault(key, []).append(i)
+    for (service, customer, kind, channel, priority, impact, urgency), members in groups.items():
+        idx = np.asarray(members)
+        # which demand stream each ticket resembles (restricted to its channel and type where those are given)
+        w = volume * np.array([channel in (None, d.channel) and kind in (None, d.type) for d in demand])
+        w = w if w.sum() > 0 else (volume if volume.sum() > 0 else np.ones(len(demand)))
+        stream = _picks(w, u_stream[idx])
+        for k in np.unique(stream):
+            d, sub = demand[k], idx[stream == k]
+            out["type"][sub] = levels["type"].index(kind or d.type)
+            out["channel"][sub] = levels["channel"].index(channel or d.channel)
+            if service is not None:
+                out["service"][sub] = levels["service"].index(service)
+            else:
+                uses = np.array([customer is None or s.customers is None or customer in s.customers for s in services])
+                ws = np.array([1.0 if d.services is None else d.services.get(s.name, 0.0) for s in services]) * uses
+                out["service"][sub] = _picks(ws if ws.sum() > 0 else uses.astype(float), u_service[sub])
+            if customer is not None:
+                out["customer"][sub] = customers.index(customer)
+            else:  # among the customers of each ticket's service, by the stream's weights
+                for si in np.unique(out["service"][sub]):
+                    these = sub[out["service"][sub] == si]
+                    allowed = np.array([services[si].customers is None or c in services[si].customers for c in customers])
+                    wc = np.array([1.0 if d.customers is None else d.customers.get(c, 0.0) for c in customers]) * allowed
+                    out["customer"][these] = _picks(wc if wc.sum() > 0 else allowed.astype(float), u_customer[these])
+            if impact is not None:
+                cell = np.full(len(sub), pm.impacts.index(impact) * len(pm.urgencies) + pm.urgencies.index(urgency))
+            elif priority is not None:  # one of the matrix cells of this priority, uniformly
+                cells = np.array([ii * len(pm.urgencies) + uu for ii, im in enumerate(pm.impacts)
+                                  for uu, ur in enumerate(pm.urgencies) if pm.priority(im, ur) == priority])
+                cell = cells[np.minimum((u_cell[sub] * len(cells)).astype(np.int64), len(cells) - 1)]
+            else:  # the stream's impact x urgency mix
+                cell = _picks(d.cells(pm).ravel(), u_cell[sub])
+            out["impact"][sub], out["urgency"][sub] = np.divmod(cell, len(pm.urgencies))
     prio_of = np.array([[pm.priorities.index(pm.priority(i, u)) for u in pm.urgencies] for i in pm.impacts])
     return {
         "service": out["service"].astype(np.int32),
@@ -132,7 +131,7 @@ def _attributes(scenario: Scenario, given: dict[str, list], rng: np.random.Gener
     }
 
 
-def _pick(weights: np.ndarray, u: float) -> int:
-    """The index a uniform ``u`` picks from unnormalised ``weights``."""
+def _picks(weights: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """The indices uniforms ``u`` pick from unnormalised ``weights``."""
     cdf = np.cumsum(weights / weights.sum())
-    return min(int(np.searchsorted(cdf, u, side="right")), len(weights) - 1)
+    return np.minimum(np.searchsorted(cdf, u, side="right"), len(weights) - 1)

@@ -221,9 +221,10 @@ class Scenario(BaseModel):
                 if special.holidays is not None and special.holidays not in calendars:
                     out.append(((*loc, "special_days", j, "holidays"),
                                 f"unknown calendar {special.holidays!r} (known: {sorted(calendars)})"))
-        if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services):
+        if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services) \
+                and not any(e.size for e in self.backlog):
             out.append((("demand",), "every demand stream has volume 0 and no service has failures: nothing would "
-                                     "ever arrive, so there is nothing to simulate; give a stream a positive volume"))
+                                     "ever arrive, so there is nothing to simulate; give a stream a positive volume (or a backlog)"))
         if self.redials is not None and not any(d.channel == "phone" for d in self.demand):
             out.append((("redials",), "redials are callers ringing again, and no demand stream is a phone stream; "
                                       "add a phone stream or leave `redials` out"))
