@@ -150,3 +150,23 @@ def test_attributes_left_out_are_drawn_like_demand():
     assert share["P3"] == pytest.approx(0.5, abs=0.04) and share["P2"] == pytest.approx(0.2, abs=0.03)
     assert (arr["channel"][:2000] == sc.levels("channel").index("phone")).all()  # the only stream's channel
     assert arr["time"][:2000].min() >= -365 * DAY  # ages capped at max_age
+
+
+def test_a_backlog_with_lines_redials_and_callbacks():
+    """Open tickets take no phone line, are offered no callback, and stay marked when redials are added."""
+    data = copy.deepcopy(BASE)
+    data["horizon"] = "3d"
+    data["patience"] = {"dist": "exponential", "mean": "1m"}
+    data["redials"] = {"probability": 0.5, "delay": {"dist": "exponential", "mean": "5m"}}
+    desk = data["groups"][0]
+    desk.update(staff=1, lines=2, callback={"offer_over": "30s", "accept": 0.9})
+    data["backlog"] = [{"party": "desk", "count": 20, "channel": "phone", "age": {"dist": "exponential",
+                                                                                "mean": "2h"}}]
+    res = simsla.simulate(simsla.Scenario.model_validate(data), replications=1, seed=8, workers=1)
+    tk = res.tickets
+    kinds = tk["contact"].value_counts()
+    assert kinds["backlog"] == 20 and kinds["redial"] > 0 and kinds["fresh"] > 0
+    backlog = tk[tk["contact"] == "backlog"]
+    assert backlog["callback"].isna().all() and (backlog["outcome"] != "blocked").all()
+    assert (backlog["arrival"] < 0).all() and tk.loc[tk["contact"] != "backlog", "arrival"].min() >= 0
+    assert tk["callback"].notna().any()  # fresh callers were called back

@@ -88,6 +88,8 @@ class Replication:
         self.suppliers = [self._supplier(si) for si in range(len(scenario.suppliers))]
         self.offers: list[Callable[[int], None]] = [p.offer for p in self.pools] + [s.offer for s in self.suppliers]
         self.callers = self._callers(space)
+        if self.callbacks is not None:  # an open ticket of the backlog is no caller on hold: no callback offer
+            self.callbacks.backlog = len(self.backlog)
         self.env.process(self._arrivals(memoryview(np.ascontiguousarray(arr["time"]))))
 
     # ------------------------------------------------------------ parts
