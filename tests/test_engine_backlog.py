@@ -170,3 +170,14 @@ def test_a_backlog_with_lines_redials_and_callbacks():
     assert backlog["callback"].isna().all() and (backlog["outcome"] != "blocked").all()
     assert (backlog["arrival"] < 0).all() and tk.loc[tk["contact"] != "backlog", "arrival"].min() >= 0
     assert tk["callback"].notna().any()  # fresh callers were called back
+
+
+def test_the_fast_path_leaves_a_backlog_to_the_general_engine():
+    from simsla.engine import fastpath
+
+    data = copy.deepcopy(BASE)
+    data.update(groups=[{**BASE["groups"][0], "first_contact_resolution": 1.0}], routing=[])
+    plain = simsla.Scenario.model_validate(data)
+    assert fastpath.applies(plain) is None
+    data["backlog"] = [{"party": "desk", "count": 3, "age": {"dist": "deterministic", "value": "1h"}}]
+    assert "backlog" in fastpath.applies(simsla.Scenario.model_validate(data))
