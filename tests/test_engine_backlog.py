@@ -176,7 +176,7 @@ def test_the_fast_path_leaves_a_backlog_to_the_general_engine():
     from simsla.engine import fastpath
 
     data = copy.deepcopy(BASE)
-    data.update(groups=[{**BASE["groups"][0], "first_contact_resolution": 1.0}], routing=[])
+    data.update(groups=[{**BASE["groups"][0], "first_contact_resolution": 1.0, "discipline": "fifo"}], routing=[])
     plain = simsla.Scenario.model_validate(data)
     assert fastpath.applies(plain) is None
     data["backlog"] = [{"party": "desk", "count": 3, "age": {"dist": "deterministic", "value": "1h"}}]
