@@ -36,14 +36,27 @@ def say(console: Console, text: object, label: str | None = None, style: str | N
     console.print(line, highlight=False, soft_wrap=True)
 
 
-def _load(path: Path):
+def _load(path: Path, backlog: Path | None = None):
+    """The scenario (exit 2 with its problems); ``backlog``: start from these open tickets, without a warm-up."""
     try:
-        return load_scenario(path)
+        model = load_scenario(path, backlog=backlog)
     except ScenarioError as exc:
         for problem in exc.problems:
             say(err, problem, "error", "red")
         err.print(f"{len(exc.problems)} problem(s); nothing was simulated.", highlight=False)
         raise typer.Exit(2) from None
+    if backlog is not None and model.warmup > 0:
+        from simsla.model.units import format_duration
+
+        say(err, f"--backlog: the run starts from the {sum(e.size for e in model.backlog)} open tickets of {backlog} "
+                 f"at {model.start} 00:00; the scenario's warm-up ({format_duration(model.warmup)}) is not simulated",
+            "note", "cyan")
+        model = model.model_copy(update={"warmup": 0.0})
+    return model
+
+
+BACKLOG_HELP = ("start from the open tickets of this CSV (opened, party, priority, ...; see docs/scenarios.md, "
+                "'Starting from a backlog'), in place of the scenario's own backlog, without a warm-up")
 
 
 def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1):
@@ -205,6 +218,7 @@ def run(
              "(its 95 % interval on one side of the risk line) or known to ± this half-width, e.g. 0.03"),
     max_replications: Optional[int] = typer.Option(
         None, "--max-replications", min=1, help="with --precision: the cap on replications (default 64)"),
+    backlog: Optional[Path] = typer.Option(None, "--backlog", help=BACKLOG_HELP),
 ) -> None:
     """Simulate SCENARIO, print the summary and write the results folder (exit 3 when a queue cannot settle).
 
@@ -217,7 +231,7 @@ def run(
     from simsla.report.tables import print_summary
 
     _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
-    model = _load(scenario)
+    model = _load(scenario, backlog)
     if volume_risk:
         from simsla.decide.volume import has_busy_days
 
@@ -347,9 +361,10 @@ def validate(
     scenario: Path = typer.Argument(..., help="scenario file (YAML)"),
     replications: int = typer.Option(10, "--replications", "-r", min=1, help="as for `run`: the run's size to check"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="as for `run` (default: all cores)"),
+    backlog: Optional[Path] = typer.Option(None, "--backlog", help="as for `run`: " + BACKLOG_HELP),
 ) -> None:
     """Check a scenario file without simulating it: every check `run` makes (exit 2 invalid, 3 refused)."""
-    model = _load(scenario)
+    model = _load(scenario, backlog)
     gate(model, replications=replications, workers=workers)
     say(out, f"{scenario}: valid — {model.name}")
 

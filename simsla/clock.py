@@ -41,8 +41,10 @@ Semantic decisions
   its last business second is still on time.  ``side="left"`` gives the
   *earliest* instant at which that much business time has accumulated (the
   closing edge itself), never earlier than ``start``.
-* Range: the map is precomputed on ``[0, horizon + margin]`` (default margin
-  60 days) so tickets opened at the horizon still get deadlines.  Engine times
+* Range: the map is precomputed on ``[-lead, horizon + margin]`` (default margin
+  60 days, lead 0) so tickets opened at the horizon still get deadlines, and
+  tickets opened before the start (a backlog) have clocks that already ran;
+  ``business_time`` counts from engine time 0 (negative before it).  Engine times
   outside that range, and deadlines that would fall beyond it, raise
   ``ValueError``.  NaN passes through as NaN (e.g. unresolved tickets); an
   infinite business-seconds budget gives an infinite deadline.
@@ -186,9 +188,13 @@ class BusinessClock:
         horizon: float,
         margin: float = DEFAULT_MARGIN,
         tz: str | None = None,
+        lead: float = 0.0,
     ) -> None:
         horizon = float(horizon)
         margin = float(margin)
+        lead = float(lead)
+        if not np.isfinite(lead) or lead < 0:
+            raise ValueError(f"lead must be a finite number of seconds >= 0, got {lead!r}")
         if not np.isfinite(horizon) or horizon < 0:
             raise ValueError(f"horizon must be a finite number of seconds >= 0, got {horizon!r}")
         if not np.isfinite(margin) or margin < 0:
@@ -197,11 +203,14 @@ class BusinessClock:
         self.tz = tz
         self.horizon = horizon
         self.margin = margin
+        #: first engine second covered by the precomputed map (0, or before the start for a backlog)
+        self.lead = lead
+        self.first = -lead
         #: last engine second covered by the precomputed map
         self.end = horizon + margin
         iv = np.asarray(open_intervals, dtype=float).reshape(-1, 2)
-        starts = np.clip(iv[:, 0], 0.0, self.end)
-        ends = np.clip(iv[:, 1], 0.0, self.end)
+        starts = np.clip(iv[:, 0], self.first, self.end)
+        ends = np.clip(iv[:, 1], self.first, self.end)
         self._open, self._close = _merge(starts, ends)
         lengths = self._close - self._open
         # business seconds accumulated at each opening / closing edge
@@ -209,6 +218,8 @@ class BusinessClock:
         self._cum_before = np.concatenate(([0.0], self._cum_after))[:-1]
         #: business seconds in the whole precomputed range
         self.total = float(self._cum_after[-1]) if lengths.size else 0.0
+        #: business seconds before engine time 0 (the lead's open time): public business times count from 0
+        self._zero = float(self._internal(np.asarray(0.0))) if lead > 0 else 0.0
         self._scalar: tuple[list[float], ...] | None = None  # plain lists for deadline_scalar, made on first use
 
     # ------------------------------------------------------------------ build
@@ -222,6 +233,7 @@ class BusinessClock:
         origin: dt.datetime,
         horizon: float,
         margin: float = DEFAULT_MARGIN,
+        lead: float = 0.0,
     ) -> "BusinessClock":
         """Clock for weekly local opening hours.
 
@@ -245,7 +257,7 @@ class BusinessClock:
         closed = {_as_date(h) for h in holidays}
 
         end = float(horizon) + float(margin)
-        first = origin.astimezone(zone).date() - dt.timedelta(days=2)
+        first = origin.astimezone(zone).date() - dt.timedelta(days=2 + math.ceil(float(lead) / DAY))
         last = (origin.astimezone(dt.timezone.utc) + dt.timedelta(seconds=end)).astimezone(zone).date() + dt.timedelta(days=1)
         days = np.arange(np.datetime64(first, "D"), np.datetime64(last, "D") + 1)
         weekday_of = (days.astype("int64") - 4) % 7  # 1970-01-01 was a Thursday
@@ -267,7 +279,7 @@ class BusinessClock:
             intervals = np.column_stack([s, e])
         else:
             intervals = np.empty((0, 2))
-        return cls(intervals, origin=origin, horizon=horizon, margin=margin, tz=tz)
+        return cls(intervals, origin=origin, horizon=horizon, margin=margin, tz=tz, lead=lead)
 
     @classmethod
     def always(
@@ -277,20 +289,21 @@ class BusinessClock:
         horizon: float,
         margin: float = DEFAULT_MARGIN,
         tz: str | None = None,
+        lead: float = 0.0,
     ) -> "BusinessClock":
         """24/7 clock: business time equals engine time (the identity map)."""
         if tz is None and isinstance(origin, dt.datetime) and isinstance(origin.tzinfo, ZoneInfo):
             tz = origin.tzinfo.key
         end = float(horizon) + float(margin)
-        return cls(np.array([[0.0, end]]), origin=origin, horizon=horizon, margin=margin, tz=tz)
+        return cls(np.array([[-float(lead), end]]), origin=origin, horizon=horizon, margin=margin, tz=tz, lead=lead)
 
     # ------------------------------------------------------------- internals
     def _check_times(self, t: np.ndarray, what: str = "engine time") -> None:
-        bad = (t < 0.0) | (t > self.end) | np.isinf(t)
+        bad = (t < self.first) | (t > self.end) | np.isinf(t)
         if np.any(bad):
             worst = np.asarray(t)[bad].flat[0]
             raise ValueError(
-                f"{what} {worst!r} s is outside the clock's precomputed range [0, {self.end:g}] s "
+                f"{what} {worst!r} s is outside the clock's precomputed range [{self.first:g}, {self.end:g}] s "
                 f"(horizon {self.horizon:g} s + margin {self.margin:g} s); "
                 "build the clock with a larger horizon or margin"
             )
@@ -324,26 +337,31 @@ class BusinessClock:
                 "build the clock with a larger horizon or margin"
             )
         if n == 0:  # only b == 0 with side='left' gets here
-            return np.where(nan, np.nan, 0.0)
+            return np.where(nan, np.nan, self.first)
         k = np.searchsorted(self._cum_after, b, side=side)
         k = np.clip(k, 0, n - 1)
         t = self._open[k] + (b - self._cum_before[k])
         t = np.minimum(t, self._close[k])
         if side == "left":
-            t = np.where(b <= 0.0, 0.0, t)
+            t = np.where(b <= 0.0, self.first, t)
         return np.where(nan, np.nan, t)
 
     # --------------------------------------------------------------- queries
-    def business_time(self, t: Any) -> Any:
-        """Cumulative business seconds in ``[0, t]`` for engine times ``t``."""
-        arr = np.asarray(t, dtype=float)
-        self._check_times(arr)
+    def _internal(self, arr: np.ndarray) -> np.ndarray:
+        """Business seconds in ``[first, t]`` (the precomputed map itself)."""
         if self._open.size == 0:
-            return _out(np.where(np.isnan(arr), np.nan, 0.0), arr.ndim == 0)
+            return np.where(np.isnan(arr), np.nan, 0.0)
         k = np.searchsorted(self._open, arr, side="right") - 1
         k = np.clip(k, 0, self._open.size - 1)
         inside = np.clip(arr - self._open[k], 0.0, self._close[k] - self._open[k])
-        return _out(self._cum_before[k] + inside, arr.ndim == 0)
+        return self._cum_before[k] + inside
+
+    def business_time(self, t: Any) -> Any:
+        """Cumulative business seconds in ``[0, t]`` for engine times ``t`` (negative before 0)."""
+        arr = np.asarray(t, dtype=float)
+        self._check_times(arr)
+        out = self._internal(arr)
+        return _out(out - self._zero if self._zero else out, arr.ndim == 0)
 
     def engine_time(self, business_seconds: Any, *, side: str = "right") -> Any:
         """Inverse of :meth:`business_time`.
@@ -354,7 +372,7 @@ class BusinessClock:
         (the start of the next open period in that case).
         """
         b = np.asarray(business_seconds, dtype=float)
-        return _out(self._inverse(b, side), b.ndim == 0)
+        return _out(self._inverse(b + self._zero if self._zero else b, side), b.ndim == 0)
 
     def elapsed(self, start: Any, end: Any) -> Any:
         """Business seconds between engine times (signed: negative if ``end < start``)."""
@@ -388,7 +406,8 @@ class BusinessClock:
             raise ValueError("business_seconds must be >= 0")
         s, d = np.broadcast_arrays(s, d)
         infinite = np.isposinf(d)
-        target = np.asarray(self.business_time(s)) + np.where(infinite, 0.0, d)
+        self._check_times(s)
+        target = self._internal(s) + np.where(infinite, 0.0, d)
         t = self._inverse(target, side, beyond)
         if side == "left":
             t = np.maximum(t, s)
@@ -406,7 +425,7 @@ class BusinessClock:
                             self._cum_after.tolist())
         opens, closes, before, after = self._scalar
         n = len(opens)
-        if n == 0 or not (0.0 <= start <= self.end) or not (0.0 <= business_seconds < math.inf):
+        if n == 0 or not (self.first <= start <= self.end) or not (0.0 <= business_seconds < math.inf):
             return float(self.deadline(start, business_seconds))  # edge cases: the general path (and its errors)
         k = min(max(bisect.bisect_right(opens, start) - 1, 0), n - 1)
         b = before[k] + min(max(start - opens[k], 0.0), closes[k] - opens[k]) + business_seconds
@@ -434,7 +453,7 @@ class BusinessClock:
     @property
     def is_always_open(self) -> bool:
         """True if open throughout the precomputed range (a 24/7 clock)."""
-        return self._open.size == 1 and self._open[0] == 0.0 and self._close[0] >= self.end
+        return self._open.size == 1 and self._open[0] <= self.first and self._close[0] >= self.end
 
     def __repr__(self) -> str:
         return (

@@ -366,13 +366,19 @@ def _bool_message(node: yaml.Node | None, loc: tuple, got: bool) -> str:
     return f"`{raw}` is read as the boolean {str(got).lower()} by YAML; quote it: \"{raw}\""
 
 
-def load_scenario(path: str | Path) -> Scenario:
+def load_scenario(path: str | Path, backlog: str | Path | None = None) -> Scenario:
     """Load and validate a scenario file.
+
+    Its backlog files (``backlog: [{file: OPEN.csv}]``, relative to the
+    scenario file) are read into the scenario (``simsla.backlog_file``);
+    ``backlog`` adds one more such file (``simsla run --backlog``, relative
+    to the working folder).
 
     Raises
     ------
     ScenarioError
-        with one ``Problem`` per thing wrong (file, line, field, message).
+        with one ``Problem`` per thing wrong (file, line, field, message); a
+        backlog file's problems name that file, its line and column.
     """
     name = str(path)
     data, node = read_yaml(path)
@@ -381,23 +387,35 @@ def load_scenario(path: str | Path) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(name, 1, "", f"a scenario is a mapping of fields (name:, start:, …), found a {type(data).__name__}")])
     traps = _yaml_traps(name, node)
+    from simsla import backlog_file
+
+    sources, unreadable = backlog_file.attach(data, Path(path).parent, None if backlog is None else Path(backlog))
+    if unreadable:
+        raise ScenarioError([Problem(f, line, field, message) if f else Problem(name, _line(node, field), _path(field), message)
+                             for f, line, field, message in unreadable])
+
+    def located(loc: tuple) -> tuple[str, int | None, str] | None:
+        return backlog_file.locate(loc, data.get("backlog"), sources)
+
     try:
         scenario = Scenario.model_validate(data)
     except pydantic.ValidationError as exc:
         trapped = {p.field for p in traps}  # the field's own complaint about 8 or 240 would only confuse
-        raise ScenarioError(traps + [p for p in _problems(name, exc, node) if p.field not in trapped]) from None
+        raise ScenarioError(traps + [p for p in _problems(name, exc, node, located) if p.field not in trapped]) from None
     if traps:
         raise ScenarioError(traps)
     return scenario
 
 
-def _problems(name: str, exc: pydantic.ValidationError, node: yaml.Node | None) -> list[Problem]:
+def _problems(name: str, exc: pydantic.ValidationError, node: yaml.Node | None,
+              located: typing.Callable[[tuple], tuple[str, int | None, str] | None] | None = None) -> list[Problem]:
     out: list[Problem] = []
     for err in exc.errors():
         cross = (err.get("ctx") or {}).get("error")
         if isinstance(cross, ScenarioProblems):
             for loc, message in cross.problems:
-                out.append(Problem(name, _line(node, loc), _path(loc), message))
+                where = located(loc) if located is not None else None  # a row of a backlog file
+                out.append(Problem(*where, message) if where else Problem(name, _line(node, loc), _path(loc), message))
             continue
         loc = _clean(err["loc"])
         if err["type"] == "invalid_key":  # a number or date used as a field name

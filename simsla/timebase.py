@@ -163,13 +163,19 @@ def calendar_clock(scenario: "Scenario", name: str | None, margin: float = 400 *
     """The business clock of a scenario's calendar (``None``/``24/7``: always open).
 
     The margin past the horizon lets tickets still open at the end get
-    deadlines and business ages.
+    deadlines and business ages; a scenario with a backlog gets a clock that
+    also covers the time before the start back to its oldest ticket
+    (``simsla.model.backlog.backlog_lead``), where their SLA clocks began.
     """
     from simsla.clock import BusinessClock
+    from simsla.model.backlog import backlog_lead
 
+    lead = float(np.ceil(backlog_lead(scenario) / DAY) + 1) * DAY if scenario.backlog else 0.0
     cal = scenario.calendar(name)
     if cal.is_always_open:
-        return BusinessClock.always(origin=scenario.origin, horizon=scenario.end, margin=margin)
-    closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, scenario.origin, scenario.end + margin)
+        return BusinessClock.always(origin=scenario.origin, horizon=scenario.end, margin=margin, lead=lead)
+    first = scenario.origin - dt.timedelta(seconds=lead)
+    closed = closed_dates(cal.holidays, cal.holiday_country, cal.holiday_subdivision, first,
+                          scenario.end + margin + lead)
     return BusinessClock.from_weekly(cal.weekly(), holidays=closed, tz=scenario.timezone, origin=scenario.origin,
-                                     horizon=scenario.end, margin=margin)
+                                     horizon=scenario.end, margin=margin, lead=lead)

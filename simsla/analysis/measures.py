@@ -17,6 +17,15 @@ period:
 * an item still open at the horizon that has already passed its threshold
   counts as a breach, in the period in which its deadline passed; one still
   within its threshold is not counted (its outcome is unknown).
+
+A backlog start (``contact == "backlog"``): such tickets arrived before the
+run (negative ``arrival``; their clocks ran from then) and were answered and
+first responded to before it, so answer_time and first_response leave them
+out.  Resolution counts them like any ticket: in the period of resolution,
+or, open at the end past their deadline, in the period their deadline passed
+(a deadline already passed before the start lies in no measured period).
+OLA/UC visits are measured from when the ticket entered the party, which for
+a backlog ticket's first visit is the start of the run (time 0).
 """
 
 from __future__ import annotations
@@ -84,9 +93,11 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
     abandoned = (tk["outcome"] == "abandoned").to_numpy()
     # a call that got a busy signal (every line taken) was not answered: a miss, whatever the abandoned rule
     blocked = (tk["outcome"] == "blocked").to_numpy()
+    # a backlog's tickets were answered (and first responded to) before the run
+    fresh = (tk["contact"] != "backlog").to_numpy() if "contact" in tk else np.ones(len(tk), dtype=bool)
     if metric == "answer_time":
         tk_is = (tk["channel"] == "phone").to_numpy()
-        keep = tk_is.copy()
+        keep = tk_is & fresh
         # a callback nobody could reach ends "abandoned" but the caller did not hang up: the callbacks rule
         # decides how it counts, not the abandoned rule
         accepted = tk["callback"].to_numpy(dtype=float) if "callback" in tk else np.full(len(tk), np.nan)
@@ -110,7 +121,7 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
         when_done = arrival
         paused = np.zeros(len(tk))
     elif metric == "first_response":
-        keep = ~abandoned & ~blocked
+        keep = ~abandoned & ~blocked & fresh
         end = tk["answered"].to_numpy(dtype=float)
         force_miss = np.zeros(len(tk), dtype=bool)
         when_done = arrival

@@ -67,6 +67,9 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
         },
     }
     tickets.update(_contact_kinds(tk, reps))
+    fresh = tk
+    if "contact" in tk:  # a backlog start: its tickets were answered before the run (by_contact counts them)
+        fresh = tk[tk["contact"] != "backlog"]
     groups = []
     for gi, g in enumerate(sc.groups):
         u = util[util["group"] == g.name].groupby("replication")[["busy", "staffed"]].sum()
@@ -87,7 +90,7 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
         })
     channels = []
     for channel in sc.levels("channel"):
-        c = tk[tk["channel"] == channel]
+        c = fresh[fresh["channel"] == channel]
         if len(c) == 0:
             continue
         thresholds = PHONE_THRESHOLDS if channel == "phone" else WRITTEN_THRESHOLDS

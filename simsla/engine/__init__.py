@@ -12,6 +12,11 @@ The parts
     (non-homogeneous Poisson by time rescaling; busy days, months, trend;
     outages with their surges and major incidents).  A ticket is its index
     in these columns.
+``backlog`` — a backlog start
+    The open tickets of ``scenario.backlog`` as extra arrival rows, first
+    in ticket order, at ``time`` = minus their age (their SLA clocks ran
+    before the run), drawn from their own stream; ``Replication._arrivals``
+    enters each at its party at time 0 before the fresh arrivals.
 ``ledger.Ledger`` — the ticket ledger
     Ticket state (where each ticket is, since when, work left; answered,
     abandoned, resolved) in typed arrays, and the log: one segment per visit

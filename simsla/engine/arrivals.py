@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simsla.engine import daily, seasons, streams
+from simsla.engine import backlog, daily, seasons, streams
 from simsla.engine.sampling import sampler
 from simsla.engine.shifts import staffed_intervals
 from simsla.model import DemandStream, Profile, Scenario
@@ -162,7 +162,11 @@ def generate(scenario: Scenario, seed: int, replication: int,
     incidents), ``service``,
     ``customer``, ``type``, ``channel``, ``impact``, ``urgency``, ``priority``
     (codes into ``scenario.levels``) and ``patience`` (seconds; ``inf`` where
-    the contact never abandons).
+    the contact never abandons).  With a backlog (``scenario.backlog``) its
+    tickets come first, oldest first, at ``time`` = minus their age
+    (``simsla.engine.backlog``), and two more columns tell them apart:
+    ``contact`` (codes into ``backlog.CONTACTS``) and ``party`` (where each
+    ticket is at time 0: the desk for fresh arrivals).
     """
     pm = scenario.priority_matrix
     prio_of = np.array([[pm.priorities.index(pm.priority(i, u)) for u in pm.urgencies] for i in pm.impacts])
@@ -208,7 +212,14 @@ def generate(scenario: Scenario, seed: int, replication: int,
         parts.extend(_outage_contacts(scenario, seed, replication, outage_table, prio_of))
     columns = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
     order = np.argsort(columns["time"], kind="stable")
-    return {name: col[order] for name, col in columns.items()}
+    fresh = {name: col[order] for name, col in columns.items()}
+    open_work = backlog.rows(scenario, seed, replication)
+    if open_work is None:
+        return fresh
+    # a backlog start: its tickets first (they are open at time 0), then the fresh arrivals, unchanged
+    fresh["contact"] = np.full(len(fresh["time"]), backlog.FRESH, dtype=np.int8)
+    fresh["party"] = np.full(len(fresh["time"]), scenario.parties.index(scenario.desk.name), dtype=np.int16)
+    return {name: np.concatenate([open_work[name], col]) for name, col in fresh.items()}
 
 
 def _customers(scenario: Scenario, d: DemandStream, service: np.ndarray, rng: np.random.Generator) -> np.ndarray:

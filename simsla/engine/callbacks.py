@@ -62,6 +62,8 @@ class Callbacks:
         self.failed: dict[int, int] = {}  # attempts nobody answered, per ticket
         self.offer: Callable[[int], None] = lambda tid: None  # the desk group's offer (set when wired)
         self.line_free: Callable[[int], None] = lambda tid: None  # the caller's line is free (lines)
+        #: tickets below this id are a backlog start's (``simsla.engine.backlog``): open work, no caller on the line
+        self.backlog = 0
 
     def predicted_wait(self, tid: int) -> float:
         """(calls ahead + 1) x mean handling time / agents on duty — what the switch would announce."""
@@ -72,7 +74,7 @@ class Callbacks:
 
     def consider(self, tid: int) -> None:
         """A ticket waits at the desk: offer a callback if it is a call facing a long wait."""
-        if tid in self.accepted or not self.is_phone[self.key[tid]]:
+        if tid in self.accepted or not self.is_phone[self.key[tid]] or tid < self.backlog:
             return
         if self.predicted_wait(tid) <= self.spec.offer_over:
             return

@@ -146,6 +146,8 @@ class Contacts:
         for name, col in self.arrivals.items():
             out[name] = np.concatenate([col[:arrived], np.asarray(self.rows[name], dtype=col.dtype)])
         kind = np.zeros(arrived + len(self.parent), dtype=np.int8)
+        if "contact" in self.arrivals:  # a backlog start marks its rows (``simsla.engine.backlog``)
+            kind[:arrived] = self.arrivals["contact"][:arrived]
         kind[arrived:] = REDIAL
         out["contact"] = kind
         # the original contact, as a row number of this table (fresh rows keep their number)

@@ -95,6 +95,7 @@ def applies(scenario: Scenario) -> str | None:
     * no agent groups: every agent takes every ticket, at the same pace;
     * not preemptive, no customer waits: work, once started, runs to its end;
     * no phone lines, redials or callbacks: a contact simply arrives and waits;
+    * no backlog start (its tickets enter at time 0, not at their arrival times);
     * a single queue rank among the channels that arrive (``discipline: fifo``
       or one priority, and ``phone_first`` with one channel or none): the
       queue is served in arrival order.
@@ -129,6 +130,8 @@ def applies(scenario: Scenario) -> str | None:
         return "callbacks"
     if scenario.redials is not None:
         return "redials"
+    if any(e.size for e in scenario.backlog):
+        return "a backlog start: open tickets enter at time 0, before their arrival times"
     if len(_ranks(scenario)) > 1:
         return "priority ordering: tickets that arrive have different queue ranks (discipline or phone_first)"
     return None

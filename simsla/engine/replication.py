@@ -12,11 +12,13 @@ a ticket, asks the router where it goes and offers it there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import islice
 
 import numpy as np
 import simpy
 
 from simsla.engine import arrivals, fastpath, streams
+from simsla.engine.backlog import BACKLOG
 from simsla.engine.callbacks import Callbacks
 from simsla.engine.callers import Callers
 from simsla.engine.contacts import Contacts
@@ -59,6 +61,9 @@ class Replication:
         space = KeySpace(scenario)
         self.outages = arrivals.outages(scenario, seed, replication)
         self.arrivals = arr = arrivals.generate(scenario, seed, replication, self.outages)
+        # a backlog start: where each open ticket is at time 0 (the first ``len(self.backlog)`` tickets)
+        party = arr.pop("party", None)
+        self.backlog = party[arr["contact"] == BACKLOG].tolist() if party is not None else []
         self.contacts = contacts = Contacts(scenario, space, arr, seed, replication)
         key = contacts.key
         self.desk = next(i for i, g in enumerate(scenario.groups) if g.role == "desk")
@@ -83,6 +88,8 @@ class Replication:
         self.suppliers = [self._supplier(si) for si in range(len(scenario.suppliers))]
         self.offers: list[Callable[[int], None]] = [p.offer for p in self.pools] + [s.offer for s in self.suppliers]
         self.callers = self._callers(space)
+        if self.callbacks is not None:  # an open ticket of the backlog is no caller on hold: no callback offer
+            self.callbacks.backlog = len(self.backlog)
         self.env.process(self._arrivals(memoryview(np.ascontiguousarray(arr["time"]))))
 
     # ------------------------------------------------------------ parts
@@ -226,9 +233,13 @@ class Replication:
     # ------------------------------------------------------------ processes
     def _arrivals(self, times: memoryview):
         env, arrive, offer, desk = self.env, self.ledger.arrive, self.pools[self.desk].offer, self.desk
+        ledger_arrive = arrive
         if self.callers is not None:  # lines and redials: each contact through the desk's door
             arrive, offer = lambda tid, _desk, t: self.callers.admit(tid, t), lambda tid: None
-        for tid, t in enumerate(times):
+        for tid, party in enumerate(self.backlog):  # open at the start, each at its party (its clock ran before)
+            ledger_arrive(tid, party, 0.0)  # not through the desk's lines: an open ticket is no call on hold
+            self.offers[party](tid)
+        for tid, t in islice(enumerate(times), len(self.backlog), None):
             if t > env.now:
                 yield env.timeout(t - env.now)
             arrive(tid, desk, t)

@@ -45,6 +45,7 @@ from simsla.engine.daily import mean_factor_quantile
 from simsla.engine.tables import KeySpace
 from simsla.experiment.stability import Flow, describe_keys, flow, load_rows, outage_cycle
 from simsla.model import Scenario
+from simsla.model.units import format_duration
 from simsla.timebase import closed_dates, weekly_intervals
 
 HOUR, DAY, WEEK = 3600.0, 86400.0, 7 * 86400.0
@@ -223,13 +224,30 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
     load = [SimpleNamespace(**row) for row in load_rows(scenario, traffic)]
     refusals += _load_refusals(scenario, load)
     warnings = (_load_warnings(load) + _peak_month_warnings(scenario, load) + _shift_warnings(scenario)
-                + _target_warnings(scenario, traffic) + _evaluation_warnings(estimate, replications))
+                + _target_warnings(scenario, traffic) + _evaluation_warnings(estimate, replications)
+                + _backlog_warnings(scenario))
     closed, slow = _supplier_calendars(scenario, load)
     return Preflight(refusals + closed, warnings + slow, estimate, traffic)
 
 
 #: CPU seconds of target evaluation above which the gate says how long it will take
 SLOW_EVALUATION_SECONDS = 60.0
+
+
+def _backlog_warnings(scenario: Scenario) -> list[Caution]:
+    """A backlog start needs no warm-up (the open work is the state at the start): say so when one is set.
+
+    A backlog is entered at engine time 0, the start of the warm-up; fresh
+    tickets of the warm-up are left out of the results while the backlog's
+    are kept, so the measured window would start from neither state.
+    """
+    if not scenario.backlog or scenario.warmup <= 0:
+        return []
+    return [Caution("backlog-warmup", "warmup",
+                    f"the scenario starts from a backlog and also has a warm-up of {format_duration(scenario.warmup)}: "
+                    "the backlog is the open work at the start of the warm-up, and the warm-up's fresh tickets are "
+                    "left out of the results while the backlog's are kept; set warmup: 0 (a backlog start needs "
+                    "none), or `simsla run --backlog` does so")]
 
 
 def _evaluation_warnings(estimate: ResourceEstimate, replications: int) -> list[Caution]:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simsla.analysis.occupancy import box_integral, step_integral
+from simsla.engine.backlog import BACKLOG
 from simsla.engine.pool import OUTCOMES
 from simsla.engine.contacts import CONTACTS
 from simsla.engine.teams import skill_labels, team_labels
@@ -26,6 +27,7 @@ from simsla.engine.replication import TICKET_OUTCOMES, RunLog, run
 from simsla.experiment.results import Results
 from simsla.experiment.workers import closing, worker_pool
 from simsla.model import Scenario
+from simsla.model.backlog import backlog_size
 
 HOUR = 3600.0
 Progress = Callable[[int, int], None]
@@ -45,7 +47,8 @@ def replicate(scenario: Scenario, seed: int, replication: int, max_queue: int = 
 def _tables(scenario: Scenario, replication: int, log: RunLog) -> dict[str, Any]:
     warm = scenario.warmup
     tk = log.tickets
-    keep = tk["time"] >= warm
+    # the backlog's tickets are open at time 0 and kept, although their clocks started before it
+    keep = (tk["time"] >= warm) | (tk["contact"] == BACKLOG) if "contact" in tk else tk["time"] >= warm
     ids = np.flatnonzero(keep)
     tickets = {k: v[keep] for k, v in tk.items()}
     tickets["ticket"] = ids
@@ -199,6 +202,7 @@ class _Categories:
     def __init__(self, scenario: Scenario):
         self.s = scenario
         self.parties = list(scenario.parties) + ["customer"]
+        self.backlog = backlog_size(scenario) > 0
 
     def _cat(self, codes: np.ndarray, labels: list[str] | tuple[str, ...]) -> pd.Categorical:
         return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int64), categories=list(labels))
@@ -206,10 +210,13 @@ class _Categories:
     def tickets(self, p: dict[str, Any]) -> pd.DataFrame:
         t, s = p["tickets"], self.s
         n = len(t["time"])
+        streams = [d.name for d in s.demand] + ["outage surge", "major incident"]
+        if self.backlog:  # a backlog start: its tickets' stream (every replication has the same categories)
+            streams.append("backlog")
         return pd.DataFrame({
             "replication": np.full(n, p["replication"], dtype=np.int32),
             "ticket": t["ticket"],
-            "stream": self._cat(t["stream"], [d.name for d in s.demand] + ["outage surge", "major incident"]),
+            "stream": self._cat(t["stream"], streams),
             "service": self._cat(t["service"], s.levels("service")),
             "customer": self._cat(t["customer"], s.levels("customer")),
             "type": self._cat(t["type"], s.levels("type")),

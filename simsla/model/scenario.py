@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simsla.model.agreements import Agreement
+from simsla.model.backlog import BacklogEntry, backlog_problems
 from simsla.model.calendar import ALWAYS, DATE_RANGE_TEXT, LAST_DATE, Calendar, check_date, holiday_years
 from simsla.model.callers import Redials
 from simsla.model.chain import ATTRIBUTES, RESOLVED, Group, Route, Supplier, When
@@ -57,6 +58,9 @@ class Scenario(BaseModel):
     suppliers: tuple[Supplier, ...] = ()
     routing: tuple[Route, ...] = ()
     agreements: tuple[Agreement, ...] = Field((), description="SLAs, OLAs and UCs whose targets are measured")
+    backlog: tuple[BacklogEntry, ...] = Field((), description="open work at the start: counts per party and "
+                                                              "priority with an age distribution, or a file of open "
+                                                              "tickets (`simsla.model.backlog`)")
 
     @field_validator("timezone")
     @classmethod
@@ -217,9 +221,10 @@ class Scenario(BaseModel):
                 if special.holidays is not None and special.holidays not in calendars:
                     out.append(((*loc, "special_days", j, "holidays"),
                                 f"unknown calendar {special.holidays!r} (known: {sorted(calendars)})"))
-        if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services):
+        if not any(d.volume > 0 for d in self.demand) and not any(sv.failures is not None for sv in self.services) \
+                and not any(e.size for e in self.backlog):
             out.append((("demand",), "every demand stream has volume 0 and no service has failures: nothing would "
-                                     "ever arrive, so there is nothing to simulate; give a stream a positive volume"))
+                                     "ever arrive, so there is nothing to simulate; give a stream a positive volume (or a backlog)"))
         if self.redials is not None and not any(d.channel == "phone" for d in self.demand):
             out.append((("redials",), "redials are callers ringing again, and no demand stream is a phone stream; "
                                       "add a phone stream or leave `redials` out"))
@@ -260,6 +265,7 @@ class Scenario(BaseModel):
                     if not any(sv.failures is not None for sv in self.services if sv.name in scoped):
                         out.append((("agreements", i, "targets", j, "metric"),
                                     "availability is measured from service failures, and no service in this target's scope has `failures`"))
+        out.extend(backlog_problems(self))
         if not out:
             out.extend(self._chain_problems())
         return out
