@@ -96,3 +96,47 @@ def test_n_design() -> None:
     for team in ("team1", "team2"):
         check_ci(f"Skills N: utilisation {team}", _team_utilisation(res, sc, team, 3, reps),
                  theory["utilisation"][team], max_rel_half=0.03)
+
+
+W_RATES = {"A": 8.0, "B": 20.0, "C": 10.0}  # per hour: utilisation ~0.66 (team1) and ~0.45 (team2)
+C_MEAN = 240.0
+
+
+@pytest.mark.slow
+def test_w_design() -> None:
+    """W design: team1 (2) serves A first and B second; team2 (2, factor 0.8) serves C first and B third.
+
+    Incidents need A, requests B, orders C; B's levels differ (2 at team1, 3 at team2), so a B ticket
+    meeting both free goes to team1, and each freed agent takes its own first skill before B.
+    """
+    agents = [{"name": "team1", "skills": {"A": 1, "B": 2}, "staff": 2},
+              {"name": "team2", "skills": {"C": 1, "B": 3}, "staff": 2, "handling_factor": FACTOR}]
+    design = MultiSkill(lam=[W_RATES[c] / 3600 for c in "ABC"], n=[2, 2], level=[[1, 2, None], [None, 3, 1]],
+                        mu=[[1 / A_MEAN, 1 / B_MEAN, None], [None, 1 / (B_MEAN * FACTOR), 1 / (C_MEAN * FACTOR)]],
+                        classes=["A", "B", "C"], teams=["team1", "team2"])
+    theory = solve(design, [T])
+    data = _scenario({"A": W_RATES["A"], "B": W_RATES["B"]}, agents, horizon="28d", warmup="12h").model_dump(
+        mode="json", exclude_defaults=True)
+    data["demand"].append({"name": "c", "channel": "phone", "type": "order", "volume": f"{W_RATES['C']!r}/h"})
+    desk = data["groups"][0]
+    desk["skills"] = [{"when": {"type": "incident"}, "need": "A"}, {"when": {"type": "order"}, "need": "C"},
+                      {"need": "B"}]
+    desk["handling"]["by"].append({"when": {"type": "order"}, "time": {"dist": "exponential", "mean": C_MEAN}})
+    sc = simsla.Scenario.model_validate(data)
+    reps, seed = 10, 43
+    res = run(sc, reps, seed)
+    tk = settled(res.tickets, sc, tail=2 * 3600)
+    tk = tk.assign(cls=tk["type"].map({"incident": "A", "request": "B", "order": "C"}).astype(str))
+    for cls in "ABC":
+        d = tk[tk["cls"] == cls]
+        check_ci(f"Skills W: P(wait>0) {cls}", per_replication(d, reps, lambda x: (x["wait"] > EPS).mean()),
+                 theory["p_wait"][cls], max_rel_half=0.12)
+        check_ci(f"Skills W: mean wait {cls} [s]", per_replication(d, reps, lambda x: x["wait"].mean()),
+                 theory["mean_wait"][cls], max_rel_half=0.25)
+    sb = res.segments[res.segments["skill"] == "B"]
+    check_ci("Skills W: share of B served by team1",
+             per_replication(sb, reps, lambda x: (x["agents"] == "team1").mean()),
+             theory["share"]["B"]["team1"], max_abs_half=0.03)
+    for team in ("team1", "team2"):
+        check_ci(f"Skills W: utilisation {team}", _team_utilisation(res, sc, team, 2, reps),
+                 theory["utilisation"][team], max_rel_half=0.04)
