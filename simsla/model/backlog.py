@@ -46,7 +46,21 @@ MAX_AGE = 365 * 86400.0
 TICKET_FIELDS = ("party", "priority", "impact", "urgency", "service", "customer", "type", "channel")
 
 
-class BacklogTicket(BaseModel):
+class _Attributes(BaseModel):
+    """What an open ticket is: the attributes a backlog entry or ticket may give (the rest are drawn)."""
+
+    model_config = _STRICT
+
+    priority: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
+    service: str | None = None
+    customer: str | None = None
+    type: str | None = None
+    channel: str | None = None
+
+
+class BacklogTicket(_Attributes):
     """One open ticket: where it is, how old it is, what it is about (what is left out is drawn)."""
 
     model_config = _STRICT
@@ -55,13 +69,6 @@ class BacklogTicket(BaseModel):
     opened: dt.datetime | None = Field(None, description="when it was opened (local time, or with an offset)")
     age: Duration | None = Field(None, description="its age at the scenario's start (instead of `opened`)")
     party: str = Field(min_length=1, description="the group or supplier that holds it now")
-    priority: str | None = None
-    impact: str | None = None
-    urgency: str | None = None
-    service: str | None = None
-    customer: str | None = None
-    type: str | None = None
-    channel: str | None = None
 
     @model_validator(mode="after")
     def _when(self) -> "BacklogTicket":
@@ -72,7 +79,7 @@ class BacklogTicket(BaseModel):
         return self
 
 
-class BacklogEntry(BaseModel):
+class BacklogEntry(_Attributes):
     """Open work at the start: ``count`` tickets at a party with an age distribution, or a list of tickets.
 
     Examples (YAML)::
@@ -94,13 +101,6 @@ class BacklogEntry(BaseModel):
     count: int | None = Field(None, ge=0, le=MAX_BACKLOG, description="how many open tickets")
     age: Distribution | None = Field(None, description="their ages at the scenario's start")
     max_age: Duration = Field(MAX_AGE, description="drawn ages are capped here (default 365d)")
-    priority: str | None = None
-    impact: str | None = None
-    urgency: str | None = None
-    service: str | None = None
-    customer: str | None = None
-    type: str | None = None
-    channel: str | None = None
 
     @model_validator(mode="after")
     def _form(self) -> "BacklogEntry":
