@@ -1,8 +1,9 @@
 """An agent group: its agents as SimPy processes, its shifts; matching left to its selection.
 
-Agents are long-lived SimPy processes (one per seat of the peak headcount),
-not one process per ticket: a ticket is an integer, and a free agent waits
-on an event that the next arrival fires with the ticket in hand.  *Which*
+Agents are long-lived state machines (one per seat of the peak headcount)
+on SimPy's event queue, not one process per ticket: a ticket is an integer,
+and a free agent waits on an alarm (``simsla.engine.alarms``) that the next
+arrival sets with the ticket in hand.  *Which*
 agent takes *which* ticket is decided by the group's ``Selection``
 (``simsla.engine.selection``); the group carries the decision out — hands a
 ticket to a free agent, interrupts a preempted one, wakes free agents when
@@ -29,6 +30,7 @@ import simpy
 
 from simsla.engine.ledger import (  # noqa: F401  (the codes are part of this module's interface)
     ABANDONED, ESCALATED, HANDOVER, OPEN, OUTCOMES, PENDING, PREEMPTED, RESOLVED, Ledger)
+from simsla.engine.alarms import URGENT, Alarm
 from simsla.engine.selection import Seats, Selection
 
 if TYPE_CHECKING:
@@ -92,9 +94,11 @@ class AgentGroup:
         #: called with each item that has to wait (e.g. to notice when a caller hangs up)
         self.on_wait: list[Callable[[int], None]] = []
         n = len(seats.serving)
-        self.wake: list[simpy.Event | None] = [None] * n  # per free seat, the event that hands it work
-        self.off: list[simpy.Event | None] = [None] * n  # per off-duty seat, the event that calls it in
-        self.procs = [env.process(self._agent(i)) for i in range(n)]
+        self.wake: list[Alarm | None] = [None] * n  # per free seat, the alarm that hands it work
+        self.off: list[Alarm | None] = [None] * n  # per off-duty seat, the alarm that calls it in
+        self._interrupted: list[Callable[[Alarm], None]] = [None] * n  # type: ignore[list-item]
+        for seat in range(n):
+            self._seat(seat)
 
     # ------------------------------------------------------------ party
     def offer(self, tid: int) -> None:
@@ -112,10 +116,10 @@ class AgentGroup:
         ev = self.wake[seat]
         if ev is not None:  # a free agent
             self.wake[seat] = None
-            ev.succeed(tid)
+            ev.set(0, tid)
         else:  # a busy one: preempted, it takes this ticket and gives its own back
             self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
-            self.procs[seat].interrupt(("preempt", tid))
+            self._interrupt(seat, ("preempt", tid))
 
     def _overflow(self, tid: int) -> None:
         """A waiting item may now go to agents without the first level of its skill."""
@@ -123,7 +127,7 @@ class AgentGroup:
         if seat >= 0:
             ev = self.wake[seat]
             self.wake[seat] = None
-            ev.succeed(tid)
+            ev.set(0, tid)
 
     def _give_back(self, tid: int) -> None:
         """An interrupted ticket goes back to the selection (or straight to a free agent)."""
@@ -131,7 +135,7 @@ class AgentGroup:
         if seat >= 0:
             ev = self.wake[seat]
             self.wake[seat] = None
-            ev.succeed(tid)
+            ev.set(0, tid)
         elif self.overflows:  # back in the queue: it may overflow again once it has waited that long
             self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
 
@@ -149,18 +153,18 @@ class AgentGroup:
         for seat in self.selection.on_shift(level):
             ev = self.wake[seat]
             self.wake[seat] = None
-            ev.succeed(-1)
+            ev.set(0, -1)
         for seat in range(min(level, len(self.off))):
             ev = self.off[seat]
             if ev is not None:
                 self.off[seat] = None
-                ev.succeed(-1)
+                ev.set(0, -1)
         if self.handover and level < old:
             serving = seats.serving
             for seat in range(level, min(old, len(serving))):
                 if serving[seat] >= 0:
                     serving[seat] = -2
-                    self.procs[seat].interrupt(("shift", -1))
+                    self._interrupt(seat, ("shift", -1))
 
     def _set_team_staff(self, level: int, team: int) -> None:
         """Agent group ``team`` now has ``level`` agents on duty (each with its sessions' seats)."""
@@ -175,21 +179,28 @@ class AgentGroup:
         for seat in self.selection.on_shift(level):
             ev = self.wake[seat]
             self.wake[seat] = None
-            ev.succeed(-1)
+            ev.set(0, -1)
         for seat in block[:on]:
             ev = self.off[seat]
             if ev is not None:
                 self.off[seat] = None
-                ev.succeed(-1)
+                ev.set(0, -1)
         if self.handover:
             for seat in leaving:
                 if serving[seat] >= 0:
                     serving[seat] = -2
-                    self.procs[seat].interrupt(("shift", -1))
+                    self._interrupt(seat, ("shift", -1))
 
     # ------------------------------------------------------------ agents
-    def _agent(self, seat: int):
-        # one function on purpose: this loop runs once per visit, and every helper call here costs
+    def _seat(self, seat: int) -> None:
+        """The agent in ``seat``: a state machine driven by alarms (``simsla.engine.alarms``).
+
+        It does what a SimPy process looping "take the next ticket, work it"
+        would, event for event and in the same order, without a generator
+        resume per step: ``step`` runs the loop from where the agent last
+        waited up to where it waits next (off duty, idle, or on a ticket).
+        """
+        # one closure on purpose: this runs once per visit, and every helper call here costs
         # about 1 % of the M/M/50 benchmark; the matching decisions live in the selection, not here
         env, ledger, seats = self.env, self.ledger, self.seats
         serving, remaining, duty = seats.serving, ledger.remaining, seats.duty
@@ -199,45 +210,57 @@ class AgentGroup:
             code = self.teams[3][seat]
             start_work = lambda tid, t: ledger.start_by(tid, t, code)  # noqa: E731
         complete = self.done if self.customer is None else self._complete_or_wait
-        index = self.index
-        tid = -1
-        while True:
+        customer, index, wake, off, give_back = self.customer, self.index, self.wake, self.off, self._give_back
+        visit = [-1, 0.0, 0.0]  # the ticket in hand, when its work started, how long it takes
+
+        def step(tid: int) -> None:
             if not duty[seat]:
                 if tid >= 0:  # handed a ticket just as the shift ended: give it back
-                    self._give_back(tid)
-                    tid = -1
-                ev = env.event()
-                self.off[seat] = ev
-                yield ev
-                continue
+                    give_back(tid)
+                off[seat] = off_alarm
+                return
             if tid < 0:
                 tid = on_free(seat)
-            if tid < 0:
-                ev = env.event()
-                self.wake[seat] = ev
-                tid = yield ev
-                continue
+                if tid < 0:
+                    wake[seat] = wake_alarm
+                    return
             start = env.now
             work = remaining.pop(tid, None)
             if work is None:
                 work = work_time(tid)
-                if self.customer is not None:
-                    work = self.customer.split(tid, work)
+                if customer is not None:
+                    work = customer.split(tid, work)
             start_work(tid, start)
             serving[seat] = tid
-            try:
-                yield env.timeout(work)
-            except simpy.Interrupt as stop:
-                why, nxt = stop.cause
-                remaining[tid] = work - (env.now - start)
-                ledger.interrupt(tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
-                serving[seat] = -1
-                self._give_back(tid)
-                tid = nxt
-                continue
+            visit[0], visit[1], visit[2] = tid, start, work
+            timer[0].set(work)
+
+        def finished(_alarm: Alarm) -> None:
             serving[seat] = -1
-            complete(tid, index)
-            tid = -1
+            complete(visit[0], index)
+            step(-1)
+
+        def interrupted(alarm: Alarm) -> None:
+            why, nxt = alarm.value
+            tid, start, work = visit
+            timer[0].cancel()
+            timer[0] = Alarm(env, finished)
+            remaining[tid] = work - (env.now - start)
+            ledger.interrupt(tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
+            serving[seat] = -1
+            give_back(tid)
+            step(nxt)
+
+        wake_alarm = Alarm(env, lambda a: step(a.value))
+        off_alarm = Alarm(env, lambda a: step(-1))
+        timer = [Alarm(env, finished)]
+        self._interrupted[seat] = interrupted
+        # the agent starts as a SimPy process would: at once, before the events already due now
+        wake_alarm.set(0, -1, URGENT)
+
+    def _interrupt(self, seat: int, cause: tuple[str, int]) -> None:
+        """Stop the work in ``seat`` (as ``Process.interrupt``: before the events already due now)."""
+        Alarm(self.env, self._interrupted[seat]).set(0, cause, URGENT)
 
     def _complete_or_wait(self, tid: int, party: int) -> None:
         """A visit's work is done, unless it stopped half-way for the customer (then it waits on them)."""

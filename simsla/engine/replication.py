@@ -12,12 +12,12 @@ a ticket, asks the router where it goes and offers it there.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import islice
 
 import numpy as np
 import simpy
 
 from simsla.engine import arrivals, fastpath, streams
+from simsla.engine.alarms import URGENT, Alarm
 from simsla.engine.backlog import BACKLOG
 from simsla.engine.callbacks import Callbacks
 from simsla.engine.callers import Callers
@@ -90,7 +90,7 @@ class Replication:
         self.callers = self._callers(space)
         if self.callbacks is not None:  # an open ticket of the backlog is no caller on hold: no callback offer
             self.callbacks.backlog = len(self.backlog)
-        self.env.process(self._arrivals(memoryview(np.ascontiguousarray(arr["time"]))))
+        self._arrivals(memoryview(np.ascontiguousarray(arr["time"])))
 
     # ------------------------------------------------------------ parts
     def _group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool, max_queue: int) -> AgentGroup:
@@ -231,19 +231,33 @@ class Replication:
         return finish_and_free_the_line
 
     # ------------------------------------------------------------ processes
-    def _arrivals(self, times: memoryview):
+    def _arrivals(self, times: memoryview) -> None:
+        """The arrivals, each offered at the desk at its time: one alarm, set again for the next."""
         env, arrive, offer, desk = self.env, self.ledger.arrive, self.pools[self.desk].offer, self.desk
         ledger_arrive = arrive
         if self.callers is not None:  # lines and redials: each contact through the desk's door
             arrive, offer = lambda tid, _desk, t: self.callers.admit(tid, t), lambda tid: None
-        for tid, party in enumerate(self.backlog):  # open at the start, each at its party (its clock ran before)
-            ledger_arrive(tid, party, 0.0)  # not through the desk's lines: an open ticket is no call on hold
-            self.offers[party](tid)
-        for tid, t in islice(enumerate(times), len(self.backlog), None):
-            if t > env.now:
-                yield env.timeout(t - env.now)
-            arrive(tid, desk, t)
-            offer(tid)
+        n, first = len(times), len(self.backlog)
+        nxt = [first]
+
+        def due(alarm: Alarm) -> None:
+            tid = nxt[0]
+            if alarm.value:  # the start: open at the start, each at its party (its clock ran before)
+                for b, party in enumerate(self.backlog):
+                    ledger_arrive(b, party, 0.0)  # not through the desk's lines: an open ticket is no call on hold
+                    self.offers[party](b)
+            while tid < n:
+                t = times[tid]
+                if t > env.now:
+                    nxt[0] = tid
+                    alarm.set(t - env.now)
+                    return
+                arrive(tid, desk, t)
+                offer(tid)
+                tid += 1
+            nxt[0] = n
+
+        Alarm(env, due).set(0, True, URGENT)  # started as a SimPy process would be
 
     def _shifts(self, group: AgentGroup, times: np.ndarray, levels: np.ndarray, team: int = -1):
         env = self.env
