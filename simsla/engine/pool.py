@@ -30,7 +30,7 @@ import simpy
 
 from simsla.engine.ledger import (  # noqa: F401  (the codes are part of this module's interface)
     ABANDONED, ESCALATED, HANDOVER, OPEN, OUTCOMES, PENDING, PREEMPTED, RESOLVED, Ledger)
-from simsla.engine.alarms import URGENT, Alarm
+from simsla.engine.alarms import NORMAL, URGENT, Alarm
 from simsla.engine.selection import Seats, Selection
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class AgentGroup:
         self.wake: list[Alarm | None] = [None] * n  # per free seat, the alarm that hands it work
         self.off: list[Alarm | None] = [None] * n  # per off-duty seat, the alarm that calls it in
         self._interrupted: list[Callable[[Alarm], None]] = [None] * n  # type: ignore[list-item]
+        self._start: list[Callable[[int], None]] = [None] * n  # type: ignore[list-item]
         for seat in range(n):
             self._seat(seat)
 
@@ -113,10 +114,9 @@ class AgentGroup:
                 for hook in self.on_wait:
                     hook(tid)
             return
-        ev = self.wake[seat]
-        if ev is not None:  # a free agent
+        if self.wake[seat] is not None:  # a free agent: starts on it now
             self.wake[seat] = None
-            ev.set(0, tid)
+            self._start[seat](tid)
         else:  # a busy one: preempted, it takes this ticket and gives its own back
             self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
             self._interrupt(seat, ("preempt", tid))
@@ -125,17 +125,15 @@ class AgentGroup:
         """A waiting item may now go to agents without the first level of its skill."""
         seat = self.selection.on_overflow(tid)
         if seat >= 0:
-            ev = self.wake[seat]
             self.wake[seat] = None
-            ev.set(0, tid)
+            self._start[seat](tid)
 
     def _give_back(self, tid: int) -> None:
         """An interrupted ticket goes back to the selection (or straight to a free agent)."""
         seat = self.selection.on_return(tid)
         if seat >= 0:
-            ev = self.wake[seat]
             self.wake[seat] = None
-            ev.set(0, tid)
+            self._start[seat](tid)
         elif self.overflows:  # back in the queue: it may overflow again once it has waited that long
             self.env.timeout(self.overflow_after).callbacks.append(lambda _ev, tid=tid: self._overflow(tid))
 
@@ -211,9 +209,11 @@ class AgentGroup:
             start_work = lambda tid, t: ledger.start_by(tid, t, code)  # noqa: E731
         complete = self.done if self.customer is None else self._complete_or_wait
         customer, index, wake, off, give_back = self.customer, self.index, self.wake, self.off, self._give_back
-        visit = [-1, 0.0, 0.0]  # the ticket in hand, when its work started, how long it takes
+        schedule = env.schedule
+        v_tid, v_start, v_work = -1, 0.0, 0.0  # the ticket in hand, when its work started, how long it takes
 
         def step(tid: int) -> None:
+            nonlocal v_tid, v_start, v_work
             if not duty[seat]:
                 if tid >= 0:  # handed a ticket just as the shift ended: give it back
                     give_back(tid)
@@ -232,29 +232,32 @@ class AgentGroup:
                     work = customer.split(tid, work)
             start_work(tid, start)
             serving[seat] = tid
-            visit[0], visit[1], visit[2] = tid, start, work
-            timer[0].set(work)
+            v_tid, v_start, v_work = tid, start, work
+            timer.callbacks = when_done  # ``timer.set(work)`` written out: this runs once per visit
+            schedule(timer, NORMAL, work)
 
         def finished(_alarm: Alarm) -> None:
             serving[seat] = -1
-            complete(visit[0], index)
+            complete(v_tid, index)
             step(-1)
 
         def interrupted(alarm: Alarm) -> None:
+            nonlocal timer
             why, nxt = alarm.value
-            tid, start, work = visit
-            timer[0].cancel()
-            timer[0] = Alarm(env, finished)
-            remaining[tid] = work - (env.now - start)
-            ledger.interrupt(tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
+            timer.cancel()
+            timer = Alarm(env, finished)
+            remaining[v_tid] = v_work - (env.now - v_start)
+            ledger.interrupt(v_tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
             serving[seat] = -1
-            give_back(tid)
+            give_back(v_tid)
             step(nxt)
 
         wake_alarm = Alarm(env, lambda a: step(a.value))
         off_alarm = Alarm(env, lambda a: step(-1))
-        timer = [Alarm(env, finished)]
+        timer = Alarm(env, finished)
+        when_done = [finished]
         self._interrupted[seat] = interrupted
+        self._start[seat] = step
         # the agent starts as a SimPy process would: at once, before the events already due now
         wake_alarm.set(0, -1, URGENT)
 

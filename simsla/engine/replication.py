@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from simsla.engine import arrivals, fastpath, streams
-from simsla.engine.alarms import URGENT, Alarm
+from simsla.engine.alarms import NORMAL, URGENT, Alarm
 from simsla.engine.backlog import BACKLOG
 from simsla.engine.callbacks import Callbacks
 from simsla.engine.callers import Callers
@@ -237,26 +237,29 @@ class Replication:
         ledger_arrive = arrive
         if self.callers is not None:  # lines and redials: each contact through the desk's door
             arrive, offer = lambda tid, _desk, t: self.callers.admit(tid, t), lambda tid: None
-        n, first = len(times), len(self.backlog)
-        nxt = [first]
+        n, tid = len(times), len(self.backlog)
+        schedule = env.schedule
 
         def due(alarm: Alarm) -> None:
-            tid = nxt[0]
+            nonlocal tid
             if alarm.value:  # the start: open at the start, each at its party (its clock ran before)
+                alarm.value = None
                 for b, party in enumerate(self.backlog):
                     ledger_arrive(b, party, 0.0)  # not through the desk's lines: an open ticket is no call on hold
                     self.offers[party](b)
+            now = env.now
             while tid < n:
                 t = times[tid]
-                if t > env.now:
-                    nxt[0] = tid
-                    alarm.set(t - env.now)
+                if t > now:
+                    alarm.callbacks = again  # ``alarm.set(t - now)`` written out: this runs once per arrival
+                    schedule(alarm, NORMAL, t - now)
                     return
-                arrive(tid, desk, t)
-                offer(tid)
-                tid += 1
-            nxt[0] = n
+                i = tid
+                tid += 1  # before the offer: a full queue stops the run from inside it
+                arrive(i, desk, t)
+                offer(i)
 
+        again = [due]
         Alarm(env, due).set(0, True, URGENT)  # started as a SimPy process would be
 
     def _shifts(self, group: AgentGroup, times: np.ndarray, levels: np.ndarray, team: int = -1):
