@@ -53,6 +53,11 @@ class Alarm:
         self.callbacks = self._call
         self.env.schedule(self, priority, delay)  # type: ignore[arg-type]
 
+    def then(self, fn: Callable[["Alarm"], None]) -> "Alarm":
+        """Call ``fn`` instead, from the next time it goes off (a process's next step)."""
+        self._call = [fn]
+        return self
+
     def cancel(self) -> None:
         """Do nothing when reached (do not ``set`` this alarm again: its queue entry is still there)."""
         self.callbacks = _NOTHING

@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import simpy
 
+from simsla.engine.alarms import URGENT, Alarm
 from simsla.engine.ledger import Ledger
 from simsla.engine.sampling import Buffer
 
@@ -56,19 +57,29 @@ class Supplier:
         self.clock, self.end, self.done = clock, end, done
 
     def offer(self, tid: int) -> None:
-        """The supplier takes the ticket (in its own SimPy process)."""
-        self.env.process(self._visit(tid))
+        """The supplier takes the ticket: a response, then the resolution work."""
+        if self.res is not None:  # with a capacity the ticket may queue for it: a SimPy process
+            self.env.process(self._visit(tid))
+            return
+        # without one, three steps on one alarm — as the process would run them, event for event
+        visit = Alarm(self.env, lambda a: self._respond(a, tid))
+        visit.set(0, None, URGENT)
+
+    def _respond(self, visit: Alarm, tid: int) -> None:
+        visit.then(lambda a: self._start(a, tid)).set(self._wait(self.response()))
+
+    def _start(self, visit: Alarm, tid: int) -> None:
+        self.ledger.start(tid, self.env.now)
+        visit.then(lambda a: self.done(tid, self.index)).set(self._wait(self.resolution()))
 
     def _visit(self, tid: int):
-        env, res, req = self.env, self.res, None
-        if res is not None:
-            req = res.request()
-            yield req
+        env, res = self.env, self.res
+        req = res.request()
+        yield req
         yield env.timeout(self._wait(self.response()))
         self.ledger.start(tid, env.now)
         yield env.timeout(self._wait(self.resolution()))
-        if req is not None:
-            res.release(req)
+        res.release(req)
         self.done(tid, self.index)
 
     def _wait(self, seconds: float) -> float:
@@ -121,14 +132,16 @@ class CustomerWait:
         return tid in self.rest
 
     def offer(self, tid: int) -> None:
-        """The ticket waits for the customer (in its own SimPy process), then goes back to the group."""
-        self.env.process(self._wait(tid, self.rest.pop(tid)))
+        """The ticket waits for the customer, then goes back to the group (as a process would: it starts at once)."""
+        rest = self.rest.pop(tid)
+        Alarm(self.env, lambda a: self._wait(a, tid, rest)).set(0, None, URGENT)
 
-    def _wait(self, tid: int, rest: float):
-        env, ledger = self.env, self.ledger
-        start = env.now
+    def _wait(self, alarm: Alarm, tid: int, rest: float) -> None:
+        start = self.env.now
         wait = self.duration()
-        ledger.hold(tid, self.index, start)
-        yield env.timeout(wait)
-        ledger.reply(tid, self.index, self.group, start, env.now, rest)
+        self.ledger.hold(tid, self.index, start)
+        alarm.then(lambda a: self._reply(tid, start, rest)).set(wait)
+
+    def _reply(self, tid: int, start: float, rest: float) -> None:
+        self.ledger.reply(tid, self.index, self.group, start, self.env.now, rest)
         self.back(tid)

@@ -96,7 +96,7 @@ class AgentGroup:
         n = len(seats.serving)
         self.wake: list[Alarm | None] = [None] * n  # per free seat, the alarm that hands it work
         self.off: list[Alarm | None] = [None] * n  # per off-duty seat, the alarm that calls it in
-        self._interrupted: list[Callable[[Alarm], None]] = [None] * n  # type: ignore[list-item]
+        self._interrupted: list[Alarm] = [None] * n  # type: ignore[list-item]
         self._start: list[Callable[[int], None]] = [None] * n  # type: ignore[list-item]
         for seat in range(n):
             self._seat(seat)
@@ -256,14 +256,14 @@ class AgentGroup:
         off_alarm = Alarm(env, lambda a: step(-1))
         timer = Alarm(env, finished)
         when_done = [finished]
-        self._interrupted[seat] = interrupted
+        self._interrupted[seat] = Alarm(env, interrupted)  # never set twice at once: serving is -2 until it goes off
         self._start[seat] = step
         # the agent starts as a SimPy process would: at once, before the events already due now
         wake_alarm.set(0, -1, URGENT)
 
     def _interrupt(self, seat: int, cause: tuple[str, int]) -> None:
         """Stop the work in ``seat`` (as ``Process.interrupt``: before the events already due now)."""
-        Alarm(self.env, self._interrupted[seat]).set(0, cause, URGENT)
+        self._interrupted[seat].set(0, cause, URGENT)
 
     def _complete_or_wait(self, tid: int, party: int) -> None:
         """A visit's work is done, unless it stopped half-way for the customer (then it waits on them)."""
