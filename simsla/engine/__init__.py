@@ -1,4 +1,4 @@
-"""The simulation engine: SimPy processes over integer tickets, a columnar log.
+"""The simulation engine: SimPy's event queue over integer tickets, a columnar log.
 
 ``simsla.engine.replication.run(scenario, seed, replication) -> RunLog`` is
 the entry point; the engine knows no files, plots or CLI, and imports only
