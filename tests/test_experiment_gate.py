@@ -150,7 +150,7 @@ def test_many_shift_blocks_of_many_staff_count_the_peak_not_the_sum():
     assert checked.estimate.agents == 10_000
     assert checked.estimate.events > 300 * 10_000  # every block boundary wakes up to 10 000 seats
     rep = Replication(sc, 1, 0)
-    assert len(rep.pools[0].procs) == 10_000  # one agent process per seat of the peak, not 3 000 000
+    assert len(rep.pools[0].seats.serving) == 10_000  # one agent per seat of the peak, not 3 000 000
     refused = preflight(sc, budget=Budget(memory_bytes=2**40, events=1e6))
     assert [r.kind for r in refused.refusals] == ["resources"] and "simulation events" in refused.refusals[0].message
 
@@ -405,7 +405,7 @@ def test_agent_processes_count_each_agent_groups_peak_times_its_concurrency():
     checked = preflight(sc)
     assert checked.estimate.agents == 15
     rep = Replication(sc, 1, 0)
-    assert len(rep.pools[0].procs) == 15  # the engine's seats: one process per session of the peak
+    assert len(rep.pools[0].seats.serving) == 15  # the engine's seats: one agent per session of the peak
     refused = preflight(sc, budget=Budget(memory_bytes=2**40, agents=10))
     assert refused.refusals[0].kind == "resources" and "concurrency" in refused.refusals[0].message
 
