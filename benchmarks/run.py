@@ -276,6 +276,25 @@ def worker_national(replications: int, workers: int, horizon: float) -> dict:
             "peak_rss_children_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
 
 
+def worker_ticket_cost(horizon: float) -> dict:
+    """The general engine's CPU per ticket on the municipal desk (``replication.run``, one process).
+
+    One replication first, untimed: the first run of a process fills caches (calendars, holidays,
+    key tables) that every later replication of a run reuses; then two replications, timed.
+    """
+    import simsla
+    from simsla.engine.replication import run
+
+    sc = simsla.load_scenario(MUNICIPAL).model_copy(update={"horizon": horizon})
+    run(sc, SEED, 0, fast=False)
+    c0, tickets = time.process_time(), 0
+    for r in (1, 2):
+        tickets += len(run(sc, SEED, r, fast=False).tickets["time"])
+    cpu = time.process_time() - c0
+    return {"kind": "ticket-cost", "horizon_s": horizon, "tickets": tickets, "cpu_s": cpu,
+            "cpu_us_per_ticket": 1e6 * cpu / tickets}
+
+
 def worker_profile(calls: int, top: int = 25) -> dict:
     import cProfile
     import io
@@ -369,6 +388,8 @@ def main(argv: list[str] | None = None) -> int:
             out = worker_national(int(rest[0]), int(rest[1]), float(rest[2]))
         elif kind == "scaled":
             out = worker_scaled(float(rest[0]), float(rest[1]))
+        elif kind == "ticket-cost":
+            out = worker_ticket_cost(float(rest[0]))
         else:
             out = worker_mmc(kind, int(rest[0]))
         print(json.dumps(out))
@@ -414,6 +435,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile:
         say(f"[profile] simsla engine under cProfile, {calls:,} calls ...")
         report["profile"] = spawn("profile", str(calls))
+
+    if MUNICIPAL.exists():
+        # always a year: over a short horizon a replication's fixed costs (its build, the warm-up) dominate
+        say("[ticket cost] municipal desk, general engine, 2 replications of 52 weeks ...")
+        report["ticket_cost"] = spawn("ticket-cost", str(52 * 7 * 86400.0))
+        general = runs["simsla-general"]
+        report["ticket_cost"]["mmc_general_us_per_ticket"] = 1e6 * general["cpu_s"] / general["tickets"]
 
     if not args.skip_municipal:
         path = MUNICIPAL if MUNICIPAL.exists() else FALLBACK
@@ -478,6 +506,12 @@ def print_report(r: dict) -> None:
           f"{m['ratio_general_vs_simpy_cpu']:.2f}x CPU (issue 16 aims: default >= 10x, general engine >= 3x)")
     print(f"memory: simsla engine peak RSS {peak:.0f} MiB, of which {runs['simsla-engine']['rss_before_run_mib']:.0f} "
           f"MiB after imports (limit 250 MiB): {'PASS' if peak <= 250 else 'FAIL'}")
+    if "ticket_cost" in r:
+        tc = r["ticket_cost"]
+        ratio = tc["cpu_us_per_ticket"] / tc["mmc_general_us_per_ticket"]
+        print(f"ticket cost: a municipal ticket {tc['cpu_us_per_ticket']:.2f} CPU-us ({tc['tickets']:,} tickets, "
+              f"general engine) = {ratio:.2f}x a general-engine M/M/{m['servers']} ticket "
+              f"({tc['mmc_general_us_per_ticket']:.2f} us; issue 16 aims at <= 3x)")
     if "profile" in r:
         print(f"cProfile of the engine written to {r['profile']['file']}")
     if "municipal" in r:

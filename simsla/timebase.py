@@ -11,6 +11,7 @@ neither.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -62,6 +63,21 @@ def _transition(tz: dt.tzinfo, before: dt.datetime, after: dt.datetime) -> dt.da
     return after.replace(microsecond=0)
 
 
+@functools.lru_cache(maxsize=16)
+def _midnights(origin: dt.datetime, span: float) -> np.ndarray:
+    """Engine time of each local midnight of ``local_days(origin, span)`` and of the two after them.
+
+    Kept per (origin, span): every stream, shift and calendar of a run asks for the same days, in
+    every replication.  The array is shared: read only.
+    """
+    days = local_days(origin, span)
+    midnights = [engine_seconds(origin, d, 0.0) for d in days]
+    midnights += [engine_seconds(origin, days[-1], DAY), engine_seconds(origin, days[-1], 2 * DAY)]
+    out = np.asarray(midnights)
+    out.flags.writeable = False
+    return out
+
+
 def weekly_intervals(
     weekly: Mapping[int, Sequence[tuple[float, float]]],
     origin: dt.datetime,
@@ -93,29 +109,40 @@ def weekly_intervals(
         to [0, span], empty windows dropped.  Windows are not merged.
     """
     closed = set(closed)
-    rows = []
     days = local_days(origin, span)
+    width = 3 if values is not None else 2
     # a local midnight per day (and one more): where a day and the next are 24 h long, a
     # wall-clock time is just midnight + offset; only days around a DST change need zoneinfo
-    midnights = [engine_seconds(origin, d, 0.0) for d in days]
-    midnights += [engine_seconds(origin, days[-1], DAY), engine_seconds(origin, days[-1], 2 * DAY)]
-    for i, day in enumerate(days):
-        if day in closed:
-            continue
-        wd = day.weekday()
-        plain = midnights[i + 1] - midnights[i] == DAY and midnights[i + 2] - midnights[i + 1] == DAY
-        for k, (a, b) in enumerate(weekly.get(wd, ())):
-            if plain:
-                s, e = midnights[i] + a, midnights[i] + b
-            else:
-                s, e = engine_seconds(origin, day, a), engine_seconds(origin, day, b)
-            s, e = max(s, 0.0), min(e, span)
-            if e > s:
-                rows.append((s, e, values[wd][k]) if values is not None else (s, e))
-    width = 3 if values is not None else 2
-    if not rows:
+    mid = _midnights(origin, span)
+    # every window of every open day, in day order then window order (as a loop over them would be),
+    # placed at once: midnight + offset (this runs per replication and stream, a row per hour of the year)
+    per_wd = [np.asarray(weekly.get(wd, ()), dtype=float).reshape(-1, 2) for wd in range(7)]
+    open_days = np.array([i for i, d in enumerate(days) if d not in closed and len(per_wd[d.weekday()])],
+                         dtype=np.int64)
+    if len(open_days) == 0:
         return np.zeros((0, width))
-    out = np.asarray(rows, dtype=float)
+    wds = np.array([days[i].weekday() for i in open_days], dtype=np.int64)
+    counts = np.array([len(w) for w in per_wd], dtype=np.int64)[wds]
+    first = np.concatenate([[0], np.cumsum([len(w) for w in per_wd])])
+    flat = np.concatenate(per_wd)
+    day_of_row = np.repeat(open_days, counts)
+    k = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    row = first[np.repeat(wds, counts)] + k
+    start, end = mid[day_of_row] + flat[row, 0], mid[day_of_row] + flat[row, 1]
+    plain = (mid[1:-1] - mid[:-2] == DAY) & (mid[2:] - mid[1:-1] == DAY)
+    for r in np.flatnonzero(~plain[day_of_row]):  # a DST change: each wall-clock time through zoneinfo
+        day = days[day_of_row[r]]
+        start[r], end[r] = engine_seconds(origin, day, flat[row[r], 0]), engine_seconds(origin, day, flat[row[r], 1])
+    start, end = np.maximum(start, 0.0), np.minimum(end, span)
+    keep = end > start
+    cols = [start[keep], end[keep]]
+    if values is not None:
+        per_value = [np.asarray(values[wd] if len(per_wd[wd]) else (), dtype=float).reshape(-1) for wd in range(7)]
+        if any(len(v) != len(w) for v, w in zip(per_value, per_wd)):
+            raise ValueError("weekly_intervals: `values` needs one number per window of each weekday")
+        vals = np.concatenate(per_value)
+        cols.append(vals[row[keep]])
+    out = np.column_stack(cols) if keep.any() else np.zeros((0, width))
     return out[np.argsort(out[:, 0], kind="stable")]
 
 

@@ -118,7 +118,7 @@ class CustomerWait:
                  u: Buffer, duration: Buffer, back: Callable[[int], None] | None = None):
         self.env, self.ledger, self.index, self.group = env, ledger, index, group
         self.probability, self.u, self.duration, self.back = probability, u, duration, back
-        self.rest: dict[int, float] = {}  # per ticket on hold, the work left for after the reply
+        self.rest: dict[int, float] = {}  # per ticket on hold, the work left for after the reply (read by the group)
 
     def split(self, tid: int, work: float) -> float:
         """The part of a fresh visit's ``work`` to do now (half of it when it stops for the customer)."""

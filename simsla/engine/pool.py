@@ -207,7 +207,7 @@ class AgentGroup:
         if self.teams is not None:  # the log says which agent group did the work
             code = self.teams[3][seat]
             start_work = lambda tid, t: ledger.start_by(tid, t, code)  # noqa: E731
-        complete = self.done if self.customer is None else self._complete_or_wait
+        done, hold = self.done, None if self.customer is None else self.customer.rest
         customer, index, wake, off, give_back = self.customer, self.index, self.wake, self.off, self._give_back
         schedule = env.schedule
         v_tid, v_start, v_work = -1, 0.0, 0.0  # the ticket in hand, when its work started, how long it takes
@@ -238,7 +238,11 @@ class AgentGroup:
 
         def finished(_alarm: Alarm) -> None:
             serving[seat] = -1
-            complete(v_tid, index)
+            if hold is not None and v_tid in hold:  # the work stopped half-way: the ticket waits on the customer
+                ledger.pend(v_tid, index, env.now)
+                customer.offer(v_tid)
+            else:
+                done(v_tid, index)
             step(-1)
 
         def interrupted(alarm: Alarm) -> None:
@@ -264,14 +268,6 @@ class AgentGroup:
     def _interrupt(self, seat: int, cause: tuple[str, int]) -> None:
         """Stop the work in ``seat`` (as ``Process.interrupt``: before the events already due now)."""
         self._interrupted[seat].set(0, cause, URGENT)
-
-    def _complete_or_wait(self, tid: int, party: int) -> None:
-        """A visit's work is done, unless it stopped half-way for the customer (then it waits on them)."""
-        if self.customer.holds(tid):
-            self.ledger.pend(tid, party, self.env.now)
-            self.customer.offer(tid)
-        else:
-            self.done(tid, party)
 
 
 #: the name the engine used before the parts were separated
