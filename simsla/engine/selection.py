@@ -119,6 +119,7 @@ class PriorityQueues:
         self.waiting = 0  # items in the queues, including callers who already hung up
         self.free: list[int] = []  # free seats, the most recently freed last
         self.preemptive, self.patience = preemptive, patience
+        self.lowest = max(rank, default=0)
         #: items queued as callbacks (the last queue)
         self.last: set[int] = set()
 
@@ -161,6 +162,8 @@ class PriorityQueues:
         """The on-duty seat with the lowest-ranked item in hand, ranked below ``item`` (first such seat), or -1."""
         rank, key, serving = self.rank, self.key, self.seats.serving
         worst, victim = rank[key[item]], -1
+        if worst >= self.lowest:  # nothing in hand can rank below the lowest rank: no scan
+            return -1
         for seat in range(min(self.seats.staff, len(serving))):
             other = serving[seat]
             if other >= 0 and rank[key[other]] > worst:
