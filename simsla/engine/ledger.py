@@ -181,15 +181,7 @@ class Ledger:
     def pass_on(self, tid: int, party: int, dest: int, now: float) -> None:
         """A party passed the ticket on to ``dest``, where it waits."""
         state = self.active[tid]
-        # the appends written out (not ``self.segment``): this runs once per hand-off
-        self.seg_ticket.append(tid)
-        self.seg_party.append(party)
-        self.seg_enter.append(state[1])
-        self.seg_start.append(state[2])
-        self.seg_end.append(now)
-        self.seg_outcome.append(ESCALATED)
-        if self.team_of is not None:
-            self.seg_team.append(self.team_of.pop(tid, -1))
+        self.segment(tid, party, state[1], state[2], now, ESCALATED)
         state[0], state[1], state[2] = dest, now, math.nan
 
     def pend(self, tid: int, party: int, now: float) -> None:
