@@ -163,3 +163,30 @@ def test_sessions_and_faster_specialists_add_capacity():
     assert plain["utilization"] == pytest.approx((2.5 + 2.5 / 3) / 4)
     assert chat["utilization"] == pytest.approx(plain["utilization"] * 1.6 / 2)
     assert fast["utilization"] == pytest.approx(plain["utilization"] * 0.5)
+
+
+def test_backlog_means_equal_the_overlap_of_every_visit_with_every_batch():
+    """The one-pass sum (visits inside one batch) plus the cut of visits across batches equals the plain sum."""
+    from simsla.engine.trend import backlog_means
+
+    def plain(party, enter, end, parties, edges, stop):
+        mine = party < parties
+        party, enter = party[mine].astype(np.int64), enter[mine]
+        leave = np.where(np.isnan(end[mine]), stop, end[mine])
+        out = np.zeros((parties, len(edges) - 1))
+        for j in range(len(edges) - 1):
+            cut = np.clip(np.minimum(leave, edges[j + 1]) - np.maximum(enter, edges[j]), 0.0, None)
+            out[:, j] = np.bincount(party, weights=cut, minlength=parties)
+        return out / np.diff(edges)[None, :]
+
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        n, parties, stop = int(rng.integers(0, 2000)), int(rng.integers(1, 5)), 1000.0
+        party = rng.integers(0, parties + 1, n).astype(np.int16)  # the last code: the customer, left out
+        enter = rng.uniform(0, stop, n)
+        end = np.where(rng.uniform(size=n) < 0.1, np.nan, np.minimum(enter + rng.exponential(rng.choice([1, 50, 400]), n), stop))
+        edges = np.sort(rng.uniform(0, stop, 11))
+        edges[-1] = stop
+        enter[: min(n, 5)] = edges[2]  # visits that start exactly on an edge
+        np.testing.assert_allclose(backlog_means(party, enter, end, parties, edges, stop),
+                                   plain(party, enter, end, parties, edges, stop), rtol=1e-9, atol=1e-9)

@@ -71,10 +71,21 @@ def backlog_means(party: np.ndarray, enter: np.ndarray, end: np.ndarray, parties
     mine = party < parties
     party, enter = party[mine].astype(np.int64), enter[mine]
     leave = np.where(np.isnan(end[mine]), stop, end[mine])
-    # ticket-seconds present before each edge: sum of overlaps of [enter, leave) with [0, edge)
-    before = np.stack([np.bincount(party, weights=np.clip(np.minimum(leave, e) - enter, 0.0, None), minlength=parties)
-                       for e in edges], axis=1)
-    return np.diff(before, axis=1) / np.diff(edges)[None, :]
+    # ticket-seconds in each batch: the overlap of [enter, leave) with the batch.  Most visits lie
+    # inside one batch (minutes against weeks): those are summed in one pass; the few that span
+    # batches are cut at the edges.
+    batches = len(edges) - 1
+    first = np.clip(np.searchsorted(edges, enter, side="right") - 1, -1, batches)
+    last = np.clip(np.searchsorted(edges, leave, side="right") - 1, -1, batches)
+    inside = (first == last) & (first >= 0) & (first < batches)
+    total = np.bincount(party[inside] * batches + first[inside], weights=leave[inside] - enter[inside],
+                        minlength=parties * batches).reshape(parties, batches).astype(float)
+    span = ~inside & (leave > edges[0]) & (enter < edges[-1])
+    p, a, b = party[span], enter[span], leave[span]
+    for j in range(batches):
+        total[:, j] += np.bincount(p, weights=np.clip(np.minimum(b, edges[j + 1]) - np.maximum(a, edges[j]), 0.0, None),
+                                   minlength=parties)
+    return total / np.diff(edges)[None, :]
 
 
 def trend(means: np.ndarray) -> tuple[float, float]:
