@@ -194,11 +194,28 @@ def calendar_clock(scenario: "Scenario", name: str | None, margin: float = 400 *
     also covers the time before the start back to its oldest ticket
     (``simsla.model.backlog.backlog_lead``), where their SLA clocks began.
     """
-    from simsla.clock import BusinessClock
     from simsla.model.backlog import backlog_lead
 
     lead = float(np.ceil(backlog_lead(scenario) / DAY) + 1) * DAY if scenario.backlog else 0.0
     cal = scenario.calendar(name)
+    # a clock is read only and a pure function of these: every target, party and replication of a
+    # run asks for the same few, and building one costs milliseconds
+    key = (cal.model_dump_json(), scenario.timezone, scenario.origin.isoformat(), float(scenario.end), margin, lead)
+    clock = _CLOCKS.get(key)
+    if clock is None:
+        if len(_CLOCKS) >= 64:
+            _CLOCKS.clear()
+        clock = _CLOCKS[key] = _build_clock(scenario, cal, margin, lead)
+    return clock
+
+
+#: business clocks built so far, by what they are built from (``calendar_clock``)
+_CLOCKS: dict[tuple, "BusinessClock"] = {}
+
+
+def _build_clock(scenario: "Scenario", cal, margin: float, lead: float) -> "BusinessClock":
+    from simsla.clock import BusinessClock
+
     if cal.is_always_open:
         return BusinessClock.always(origin=scenario.origin, horizon=scenario.end, margin=margin, lead=lead)
     first = scenario.origin - dt.timedelta(seconds=lead)

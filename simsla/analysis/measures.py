@@ -60,14 +60,42 @@ def in_scope(frame: pd.DataFrame, agreement: Agreement, target: Target) -> np.nd
     return mask
 
 
+def ticket_rows(tickets: pd.DataFrame, replication: np.ndarray, ticket: np.ndarray) -> np.ndarray:
+    """Row positions in ``tickets`` of the (replication, ticket) pairs given; -1 where there is none.
+
+    An integer key per pair and a binary search (the tables are in replication and ticket order,
+    as simulated; otherwise they are sorted first) instead of a pandas MultiIndex: a national
+    desk's year has a million tickets per replication and every target looks them up.
+    """
+    reps = tickets["replication"].to_numpy(dtype=np.int64)
+    ids = tickets["ticket"].to_numpy(dtype=np.int64)
+    replication, ticket = np.asarray(replication, dtype=np.int64), np.asarray(ticket, dtype=np.int64)
+    if len(ids) == 0 or len(ticket) == 0:
+        return np.full(len(ticket), -1, dtype=np.int64)
+    width = int(max(ids.max(), ticket.max())) + 1
+    key = reps * width + ids
+    order = None if bool(np.all(key[1:] > key[:-1])) else np.argsort(key, kind="stable")
+    ordered = key if order is None else key[order]
+    wanted = replication * width + ticket
+    pos = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+    found = ordered[pos] == wanted
+    rows = pos if order is None else order[pos]
+    return np.where(found, rows, -1)
+
+
 def stop_times(results: "TicketLog", replication: pd.Series) -> np.ndarray:
     """The instant each row's replication stopped (the horizon, or earlier if unstable)."""
-    stops = results.runs.set_index("replication")["stopped_at"]
-    return stops.reindex(replication.to_numpy()).to_numpy(dtype=float)
+    reps = results.runs["replication"].to_numpy(dtype=np.int64)
+    stopped = results.runs["stopped_at"].to_numpy(dtype=float)
+    wanted = np.asarray(replication, dtype=np.int64)
+    if len(stopped) and bool(np.all(stopped == stopped[0])) and bool(np.isin(wanted, reps).all()):
+        return np.full(len(wanted), stopped[0])  # every replication ran to the same end (the usual case)
+    stops = pd.Series(stopped, index=reps)
+    return stops.reindex(wanted).to_numpy(dtype=float)
 
 
-def paused_time(results: "TicketLog", clock: BusinessClock, agreement: Agreement) -> pd.Series:
-    """Business seconds each ticket's SLA clock was paused, indexed by (replication, ticket).
+def paused_time(results: "TicketLog", clock: BusinessClock, agreement: Agreement) -> np.ndarray:
+    """Business seconds each ticket's SLA clock was paused, per row of ``results.tickets``.
 
     Paused: waiting on the customer; with ``pause_on_supplier``, also while a
     supplier holds the ticket.  Open pauses run until the replication's stop.
@@ -75,18 +103,21 @@ def paused_time(results: "TicketLog", clock: BusinessClock, agreement: Agreement
     seg = results.segments
     kinds = ["customer"] + (["supplier"] if agreement.pause_on_supplier else [])
     pauses = seg[seg["kind"].isin(kinds)]
+    out = np.zeros(len(results.tickets))
     if pauses.empty:
-        return pd.Series(dtype=float)
+        return out
     end = pauses["end"].to_numpy(dtype=float)
     end = np.where(np.isnan(end), stop_times(results, pauses["replication"]), end)
     took = clock.elapsed(pauses["enter"].to_numpy(dtype=float), end)
-    return pd.Series(took, index=pd.MultiIndex.from_arrays([pauses["replication"], pauses["ticket"]])).groupby(level=[0, 1]).sum()
+    rows = ticket_rows(results.tickets, pauses["replication"].to_numpy(), pauses["ticket"].to_numpy())
+    np.add.at(out, rows[rows >= 0], took[rows >= 0])
+    return out
 
 
 def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
     """Items of an SLA ticket metric: replication, ticket, value, met, when (engine s)."""
-    tk = results.tickets
-    tk = tk[in_scope(tk, agreement, target)]
+    scope = in_scope(results.tickets, agreement, target)
+    tk = results.tickets[scope]
     metric, threshold = target.metric, float(target.threshold)  # type: ignore[arg-type]
     stop = stop_times(results, tk["replication"])
     arrival = tk["arrival"].to_numpy(dtype=float)
@@ -131,9 +162,7 @@ def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreemen
         end = tk["resolved"].to_numpy(dtype=float)
         force_miss = np.zeros(len(tk), dtype=bool)
         when_done = end
-        pauses = paused_time(results, clock, agreement)
-        idx = pd.MultiIndex.from_arrays([tk["replication"], tk["ticket"]])
-        paused = pauses.reindex(idx).fillna(0.0).to_numpy() if len(pauses) else np.zeros(len(tk))
+        paused = paused_time(results, clock, agreement)[scope]
     done = ~np.isnan(end)
     upto = np.where(done, end, stop)
     value = clock.elapsed(arrival, upto) - paused
@@ -159,18 +188,33 @@ def visits(results: "TicketLog", party: str) -> pd.DataFrame:
     open), held (a list-free sum is computed by callers), segment rows.
     """
     seg = results.segments
-    prev_party = seg["party"].shift(1)
-    prev_out = seg["outcome"].shift(1)
-    prev2_party = seg["party"].shift(2)
-    prev2_out = seg["outcome"].shift(2)
-    same = (seg["ticket"].shift(1) == seg["ticket"]) & (seg["replication"].shift(1) == seg["replication"])
-    same2 = same & (seg["ticket"].shift(2) == seg["ticket"]) & (seg["replication"].shift(2) == seg["replication"])
-    mine = (seg["party"] == party).to_numpy()
-    cont = same & (prev_party == party) & prev_out.isin(_CONTINUED)
-    cont |= same2 & (prev_party == "customer") & (prev2_party == party) & (prev2_out == "pending")
+    n = len(seg)
+    ticket, rep = seg["ticket"].to_numpy(), seg["replication"].to_numpy()
+    party_code = _codes(seg["party"], [party, "customer"])
+    outcome = _codes(seg["outcome"], list(_CONTINUED) + ["pending"])
+    mine_code, customer_code, pending_code = party_code[1][0], party_code[1][1], outcome[1][-1]
+    party_at, outcome_at = party_code[0], outcome[0]
+    continued = np.isin(outcome_at, outcome[1][:-1])
+    # the row before (and the one before that) belongs to the same ticket of the same replication
+    same = np.zeros(n, dtype=bool)
+    same[1:] = (ticket[1:] == ticket[:-1]) & (rep[1:] == rep[:-1])
+    same2 = np.zeros(n, dtype=bool)
+    same2[2:] = same[2:] & same[1:-1]
+    cont = np.zeros(n, dtype=bool)
+    cont[1:] = same[1:] & (party_at[:-1] == mine_code) & continued[:-1]
+    cont[2:] |= (same2[2:] & (party_at[1:-1] == customer_code) & (party_at[:-2] == mine_code)
+                 & (outcome_at[:-2] == pending_code))
+    mine = party_at == mine_code
     rows = seg[mine].copy()
-    rows["visit"] = np.cumsum(~cont.to_numpy()[mine])
+    rows["visit"] = np.cumsum(~cont[mine])
     return rows
+
+
+def _codes(column: pd.Series, values: list[str]) -> tuple[np.ndarray, list[int]]:
+    """A label column's integer codes, and the code of each of ``values`` (-2: no such label)."""
+    cat = column if isinstance(column.dtype, pd.CategoricalDtype) else column.astype("category")
+    labels = list(cat.cat.categories)
+    return cat.cat.codes.to_numpy(), [labels.index(v) if v in labels else -2 for v in values]
 
 
 def visit_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
@@ -178,10 +222,9 @@ def visit_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement
     rows = visits(results, agreement.party)  # type: ignore[arg-type]
     if rows.empty:
         return pd.DataFrame(columns=["replication", "ticket", "value", "met", "when"])
-    tk = results.tickets.set_index(["replication", "ticket"])
-    attrs = tk.reindex(pd.MultiIndex.from_arrays([rows["replication"], rows["ticket"]]))[list(ATTRIBUTES)]
-    attrs.index = rows.index
-    rows = rows[in_scope(attrs, agreement, target)]
+    found = ticket_rows(results.tickets, rows["replication"].to_numpy(), rows["ticket"].to_numpy())
+    attrs = results.tickets.iloc[np.maximum(found, 0)]
+    rows = rows[in_scope(attrs, agreement, target) & (found >= 0)]
     if rows.empty:
         return pd.DataFrame(columns=["replication", "ticket", "value", "met", "when"])
     stop = stop_times(results, rows["replication"])
