@@ -46,6 +46,9 @@ if TYPE_CHECKING:
 EPS = 1e-6
 #: segment outcomes after which the same party takes the ticket up again (one visit)
 _CONTINUED = ("preempted", "handover", "pending", "callback", "no answer")
+#: the ticket columns an SLA ticket metric reads
+_ITEM_COLUMNS = ("replication", "ticket", "arrival", "answered", "abandoned", "resolved", "outcome", "channel",
+                 "contact", "callback")
 
 
 def in_scope(frame: pd.DataFrame, agreement: Agreement, target: Target) -> np.ndarray:
@@ -117,7 +120,8 @@ def paused_time(results: "TicketLog", clock: BusinessClock, agreement: Agreement
 def ticket_items(results: "TicketLog", clock: BusinessClock, agreement: Agreement, target: Target) -> pd.DataFrame:
     """Items of an SLA ticket metric: replication, ticket, value, met, when (engine s)."""
     scope = in_scope(results.tickets, agreement, target)
-    tk = results.tickets[scope]
+    # only the columns read below (a copy of every column per target is most of the cost)
+    tk = results.tickets.loc[scope, [c for c in _ITEM_COLUMNS if c in results.tickets]]
     metric, threshold = target.metric, float(target.threshold)  # type: ignore[arg-type]
     stop = stop_times(results, tk["replication"])
     arrival = tk["arrival"].to_numpy(dtype=float)
