@@ -225,7 +225,7 @@ class AgentGroup:
                     wake[seat] = wake_alarm
                     return
             start = env.now
-            work = remaining.pop(tid, None)
+            work = remaining.pop(tid, None) if remaining else None  # (usually empty: no lookup)
             if work is None:
                 work = work_time(tid)
                 if customer is not None:
