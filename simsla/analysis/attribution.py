@@ -10,7 +10,9 @@ agreement* when one of its visits to that ticket missed an OLA/UC
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +20,7 @@ import pandas as pd
 from simsla.analysis.attainment import items, target_calendar
 from simsla.analysis.coverage import bound_parties
 from simsla.analysis.measures import stop_times, visit_items
+from simsla.model import Scenario
 from simsla.timebase import calendar_clock
 
 if TYPE_CHECKING:
@@ -55,8 +58,26 @@ def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | Non
 
 def attribute(results: "TicketLog") -> pd.DataFrame:
     """Per SLA ticket target and party: share of breaches in which the party was over its own
-    agreement, and the mean share of the breached tickets' time it used."""
-    sc = results.scenario
+    agreement, and the mean share of the breached tickets' time it used.
+
+    Pooled over the replications from each one's ``replication_blame``
+    (``attribution_from``), as a streamed run computes it.
+    """
+    from simsla.analysis.pooling import by_replication
+
+    return attribution_from(results.scenario, [replication_blame(r) for r in by_replication(results)])
+
+
+def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
+    """The reduction ``attribution_from`` combines, for one replication (``log`` may hold more).
+
+    One record per SLA ticket target with breached tickets: ``breaches``
+    (the tickets missed, with segments), ``valid`` (those with any time at
+    all) and per party column the sums ``over`` (tickets whose visit of
+    that party missed its own OLA/UC), ``share`` (of the ticket's time) and
+    ``seconds``.
+    """
+    sc = log.scenario
     over: dict[str, set] = {}
     for a in sc.agreements:
         if a.kind == "SLA":
@@ -64,7 +85,7 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
         for t in a.targets:
             if t.metric != "resolution":
                 continue
-            v = visit_items(results, calendar_clock(sc, target_calendar(a, t)), a, t)
+            v = visit_items(log, calendar_clock(sc, target_calendar(a, t)), a, t)
             missed = v[~v["met"].astype(bool)]
             over.setdefault(a.party, set()).update(zip(missed["replication"], missed["ticket"]))  # type: ignore[arg-type]
     out = []
@@ -74,25 +95,51 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
         for t in a.targets:
             if t.metric not in ("resolution", "first_response"):
                 continue
-            found = items(results, a, t)
+            found = items(log, a, t)
             missed = found[~found["met"].astype(bool)]
             if missed.empty:
                 continue
             idx = pd.MultiIndex.from_arrays([missed["replication"], missed["ticket"]])
-            times = party_time(results, idx, target_calendar(a, t))
+            times = party_time(log, idx, target_calendar(a, t))
             total = times.sum(axis=1).replace(0, np.nan)
             share = times.div(total, axis=0)
-            bound = bound_parties(sc, a, t)
+            parties = {}
             for party in times.columns:
-                own = party.split(" (")[0]
-                flagged = over.get(own, set())
+                flagged = over.get(party.split(" (")[0], set())
                 hit = np.fromiter(((r, k) in flagged for r, k in times.index), dtype=bool, count=len(times))
+                parties[party] = {"over": int(hit.sum()), "share": float(share[party].sum()),
+                                  "seconds": float(times[party].sum())}
+            out.append({"agreement": a.name, "target": t.name, "breaches": len(times),
+                        "valid": int(total.notna().sum()), "parties": parties})
+    return out
+
+
+def attribution_from(scenario: Scenario, blame: Sequence[list[dict[str, Any]]]) -> pd.DataFrame:
+    """``attribute``'s table from each replication's ``replication_blame``.
+
+    A party that took no time on a replication's breached tickets counts
+    there with 0 seconds and a share of 0 (of the tickets with any time).
+    Parties are listed in sorted order, per target in the scenario's order.
+    """
+    out = []
+    for a in scenario.agreements:
+        if a.kind != "SLA":
+            continue
+        for t in a.targets:
+            mine = [row for rep in blame for row in rep if row["agreement"] == a.name and row["target"] == t.name]
+            breaches = sum(row["breaches"] for row in mine)
+            valid = sum(row["valid"] for row in mine)
+            bound = bound_parties(scenario, a, t)
+            for party in sorted({p for row in mine for p in row["parties"]}):
+                own = party.split(" (")[0]
+                got = [row["parties"].get(party, {"over": 0, "share": 0.0, "seconds": 0.0}) for row in mine]
+                over = sum(g["over"] for g in got)
                 out.append({
-                    "agreement": a.name, "target": t.name, "party": party, "breaches": len(times),
+                    "agreement": a.name, "target": t.name, "party": party, "breaches": breaches,
                     # NaN: no OLA/UC binds this party for these tickets (the desk, the customer, a gap)
-                    "share_over_own_agreement": float(hit.mean()) if own in bound else np.nan,
-                    "mean_share_of_time": float(share[party].mean()),
-                    "mean_hours": float(times[party].mean() / 3600),
+                    "share_over_own_agreement": over / breaches if own in bound else np.nan,
+                    "mean_share_of_time": math.fsum(g["share"] for g in got) / valid if valid else np.nan,
+                    "mean_hours": math.fsum(g["seconds"] for g in got) / breaches / 3600,
                 })
     return pd.DataFrame(out, columns=COLUMNS)
 
