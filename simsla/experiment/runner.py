@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from concurrent.futures import Executor, as_completed
 from contextlib import nullcontext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from simsla.experiment.workers import closing, worker_pool
 from simsla.model import Scenario
 from simsla.model.backlog import backlog_size
 from simsla.outputs import TABLES
+
+if TYPE_CHECKING:
+    from simsla.experiment.streaming import SavedResults
 
 HOUR = 3600.0
 Progress = Callable[[int, int], None]
@@ -124,7 +128,8 @@ def simulate(
     executor: Executor | None = None,
     progress: Progress | None = None,
     max_queue: int = 200_000,
-) -> Results:
+    out: str | Path | None = None,
+) -> "Results | SavedResults":
     """Simulate a scenario.
 
     Parameters
@@ -144,16 +149,30 @@ def simulate(
         called as ``progress(done, total)`` after each replication.
     max_queue
         a queue longer than this marks the replication unstable and stops it.
+    out
+        stream the results to this folder (``simsla.experiment.streaming``):
+        each replication's tables are written as it completes and dropped,
+        so memory holds a few replications, not all of them.  The folder is
+        checked first and replaced atomically, as ``Results.save`` does.
 
     Returns
     -------
-    Results
-        identical for the same scenario and seed, whatever the executor.
+    Results or SavedResults
+        identical for the same scenario and seed, whatever the executor;
+        with ``out``, a ``SavedResults`` whose summary and evaluation equal
+        those of the in-memory ``Results``.
+
+    Raises
+    ------
+    OutputFolderError
+        with ``out``, when that folder may not be written (before anything is simulated).
     """
     if replications < 1:
         raise ValueError("replications must be at least 1")
     seed = default_seed() if seed is None else int(seed)
     workers = os.cpu_count() or 1 if workers is None else workers
+    if out is not None:
+        return _simulate_to(out, scenario, replications, seed, workers, executor, progress, max_queue)
     if executor is None and (workers <= 1 or replications == 1):
         parts = replicate_many(scenario, seed, range(replications), None, max_queue, progress, replications)
     else:
@@ -161,6 +180,25 @@ def simulate(
         with closing(worker_pool(min(workers, replications))) if executor is None else nullcontext(executor) as pool:
             parts = replicate_many(scenario, seed, range(replications), pool, max_queue, progress, replications)
     return assemble(scenario, seed, parts, consume=True)
+
+
+def _simulate_to(out: str | Path, scenario: Scenario, replications: int, seed: int, workers: int,
+                 executor: Executor | None, progress: Progress | None, max_queue: int) -> "SavedResults":
+    """``simulate`` streamed to the folder ``out``."""
+    from simsla.experiment.streaming import ResultsStream, stream_replications
+
+    with ResultsStream(scenario, seed, out) as stream:
+        serial = executor is None and (workers <= 1 or replications == 1)
+        with nullcontext(None) if serial else (closing(worker_pool(min(workers, replications))) if executor is None
+                                               else nullcontext(executor)) as pool:
+            stream_replications(scenario, seed, range(replications), pool, stream, max_queue, progress,
+                                replications, window=stream_window(workers))
+        return stream.finish()
+
+
+def stream_window(workers: int) -> int:
+    """Replications a streamed run has under way or waiting at most: two per worker, so none idles."""
+    return 2 * max(1, int(workers))
 
 
 def replicate_many(scenario: Scenario, seed: int, indices: range | list[int], pool: Executor | None,
