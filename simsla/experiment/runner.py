@@ -197,8 +197,12 @@ def _simulate_to(out: str | Path, scenario: Scenario, replications: int, seed: i
 
 
 def stream_window(workers: int) -> int:
-    """Replications a streamed run has under way or waiting at most: two per worker, so none idles."""
-    return 2 * max(1, int(workers))
+    """Replications a streamed run has under way or waiting at most: one per worker and one more.
+
+    While the parent writes one replication, every worker is busy with the
+    next; more would only pile up finished tables in the parent's memory.
+    """
+    return max(1, int(workers)) + 1
 
 
 def replicate_many(scenario: Scenario, seed: int, indices: range | list[int], pool: Executor | None,
