@@ -63,9 +63,7 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
     Pooled over the replications from each one's ``replication_blame``
     (``attribution_from``), as a streamed run computes it.
     """
-    from simsla.analysis.pooling import by_replication
-
-    return attribution_from(results.scenario, [replication_blame(r) for r in by_replication(results)])
+    return attribution_from(results.scenario, [replication_blame(r) for r in results.by_replication()])
 
 
 def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 Every metric of the summary and the evaluation is computed as a
 *per-replication reduction* (counts, sums, small tables) and a *combine*
 step over the replications' reductions, so that the same code serves
-results held in memory (``by_replication`` slices them) and results
+results held in memory (``TicketLog.by_replication`` slices them) and results
 streamed to disk one replication at a time (``simsla.experiment.streaming``):
 the numbers are the same whichever way the replications arrive.
 
@@ -21,24 +21,15 @@ second pass (rarely a third) re-reads the values.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from simsla.ticketlog import TicketLog
 
 #: bits of the float64 key ranked per pass
 _BITS = 16
 #: values gathered and sorted at once at most (8 MB of float64)
 _GATHER = 1 << 20
 _SIGN = np.uint64(1 << 63)
-
-
-def by_replication(log: "TicketLog") -> Iterator["TicketLog"]:
-    """Each replication of an in-memory ``log`` as a one-replication ``TicketLog`` (``TicketLog.by_replication``)."""
-    return log.by_replication()
 
 
 # ------------------------------------------------------------------ exact pooled quantiles

@@ -59,16 +59,14 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
     (``simsla.analysis.pooling``): what a streamed run computes as the
     replications complete, so both give the same summary.
     """
-    from simsla.analysis.pooling import by_replication
-
     if table is None and results.scenario.agreements:
         from simsla.analysis.attainment import evaluate
 
         table = evaluate(results)
-    figures = [replication_figures(r) for r in by_replication(results)]
+    figures = [replication_figures(r) for r in results.by_replication()]
 
     def waits(group: str) -> Iterator[np.ndarray]:
-        return (group_waits(r.segments, group) for r in by_replication(results))
+        return (group_waits(r.segments, group) for r in results.by_replication())
 
     return summary_from(results, figures, waits, confidence, table)
 
@@ -286,10 +284,8 @@ def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
     groups' busy hours add up to the group's less the work left over from
     warm-up tickets (one handling time's worth at the start of the window).
     """
-    from simsla.analysis.pooling import by_replication
-
     g = results.scenario.groups[g_index]
-    teams = [_team_figures(r, g_index, float(r.runs["stopped_at"].iloc[0])) for r in by_replication(results)]
+    teams = [_team_figures(r, g_index, float(r.runs["stopped_at"].iloc[0])) for r in results.by_replication()]
     return _team_rows(g, teams, _measured_weeks(results))
 
 

@@ -36,7 +36,7 @@ import pandas as pd
 from simsla.analysis.attainment import evaluation_from, replication_counts
 from simsla.analysis.summary import group_waits, replication_figures, summary_from
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE
-from simsla.outputs import TABLES
+from simsla.outputs import TABLES, check_output_folder
 from simsla.ticketlog import ReplicationWriter, TicketLog, begin_save, finish_save
 
 if TYPE_CHECKING:
@@ -122,16 +122,24 @@ class ResultsStream:
 
     def __init__(self, scenario: "Scenario", seed: int, folder: str | Path):
         self.scenario, self.seed = scenario, int(seed)
-        self.folder, self.tmp = begin_save(folder)
-        try:
-            self._writer = ReplicationWriter(self.tmp)
-        except BaseException:  # (Ctrl-C this early) the temporary folder must not outlive the run
-            shutil.rmtree(self.tmp, ignore_errors=True)
-            raise
+        self.folder = check_output_folder(folder, "results")  # before any work
+        # the temporary folder is made when the first replication is written: until then there is nothing to keep
+        self.tmp: Path | None = None
+        self._writer: ReplicationWriter | None = None
         self._runs: list[pd.DataFrame] = []
         self._outages: list[pd.DataFrame] = []
         self._counts: list[dict] = []
         self._figures: list[dict[str, Any]] = []
+
+    def _open(self) -> ReplicationWriter:
+        if self._writer is None:
+            self.folder, self.tmp = begin_save(self.folder)  # checked again: nothing may have moved in since
+            try:
+                self._writer = ReplicationWriter(self.tmp)
+            except BaseException:  # (Ctrl-C this early) the temporary folder must not outlive the run
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
+        return self._writer
 
     @property
     def replications(self) -> int:
@@ -143,7 +151,7 @@ class ResultsStream:
         from simsla.experiment.runner import assemble
 
         one = assemble(self.scenario, self.seed, [part], consume=True)
-        self._writer.write({name: getattr(one, name) for name in TABLES})
+        self._open().write({name: getattr(one, name) for name in TABLES})
         self._runs.append(one.runs)
         self._outages.append(one.outages)
         if self.scenario.agreements:
@@ -165,6 +173,7 @@ class ResultsStream:
         """A group's waits again, one row group (replication) of the written segments at a time."""
         import pyarrow.parquet as pq
 
+        assert self.tmp is not None, "the waits are read back once the segments are written"
         segments = pq.ParquetFile(self.tmp / "segments.parquet")
         for i in range(segments.metadata.num_row_groups):
             yield group_waits(segments.read_row_group(i, columns=["party", "enter", "start"]).to_pandas(), group)
@@ -176,13 +185,13 @@ class ResultsStream:
         ``adjust(summary, evaluation)`` may rewrite the summary before it is
         written (a sequential run's intervals at the look level).
         """
-        self._writer.close()
+        self._open().close()
         log = self.frame()
         table = self.evaluation() if self.scenario.agreements else None
         summary = summary_from(log, self._figures, self._waits, confidence, table)
         if adjust is not None:
             summary = adjust(summary, table)
-        finish_save(self.tmp, self.folder, self.scenario, log.runs, summary)
+        finish_save(self.tmp, self.folder, self.scenario, log.runs, summary)  # type: ignore[arg-type]
         extra = {"summary": summary, "evaluation": table if table is not None else evaluation_from(log, [])}
         if "sequential" in summary:
             extra["sequential"] = summary["sequential"]
@@ -190,8 +199,10 @@ class ResultsStream:
 
     def abort(self) -> None:
         """Remove the temporary folder (the results folder keeps what it held)."""
-        self._writer.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self._writer is not None:
+            self._writer.close()
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
     def __enter__(self) -> "ResultsStream":
         return self
