@@ -289,6 +289,7 @@ class _ReplicationReader:
     """One table's Parquet file, read a replication at a time via its row groups' statistics."""
 
     def __init__(self, path: Path):
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         self.file = pq.ParquetFile(path)
@@ -304,20 +305,19 @@ class _ReplicationReader:
                 self.groups.append((i, -2**62, 2**62))  # no statistics: read it to find out
         self.categories: dict[str, Any] = {}
         first = next((i for i, _, _ in self.groups), None)
-        if first is not None:  # an empty row group comes back without its categories: take them from a full one
-            head = self.file.read_row_group(first).slice(0, 0).to_pandas()
-            self.categories = {c: head[c].dtype for c in head.columns if isinstance(head[c].dtype, pd.CategoricalDtype)}
+        coded = [f.name for f in self.file.schema_arrow if pa.types.is_dictionary(f.type)]
+        if first is not None and coded:  # an empty row group comes back without its categories: take a full one's
+            head = self.file.read_row_group(first, columns=coded).slice(0, 0).to_pandas()
+            self.categories = {c: head[c].dtype for c in coded}
         self.empty = self.file.schema_arrow.empty_table().to_pandas()
 
     def read(self, replication: int) -> pd.DataFrame:
         import pyarrow as pa
 
-        chosen = [i for i, lo, hi in self.groups if lo <= replication <= hi]
+        chosen = [(i, lo, hi) for i, lo, hi in self.groups if lo <= replication <= hi]
         if chosen:
-            table = pa.concat_tables([self.file.read_row_group(i) for i in chosen]) if len(chosen) > 1 \
-                else self.file.read_row_group(chosen[0])
-            frame = table.to_pandas()
-            if len(chosen) > 1 or chosen and not all(lo == hi for i, lo, hi in self.groups if i in chosen):
+            frame = pa.concat_tables([self.file.read_row_group(i) for i, _, _ in chosen]).to_pandas()
+            if any(lo != hi for _, lo, hi in chosen):  # a row group of several replications (an older folder)
                 frame = frame[frame["replication"] == replication].reset_index(drop=True)
         else:
             frame = self.empty.copy()

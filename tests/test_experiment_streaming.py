@@ -69,6 +69,17 @@ def test_one_row_group_per_replication_read_back_one_at_a_time(in_memory, stream
                 assert_frames_equal(getattr(one, name), getattr(expected, name).reset_index(drop=True), name)
 
 
+def test_a_folder_saved_before_row_groups_by_replication_is_read_one_at_a_time(in_memory, tmp_path):
+    # older folders hold each table in row groups by size, several replications in one
+    in_memory.save(tmp_path / "older")
+    for name in TABLES:
+        getattr(in_memory, name).to_parquet(tmp_path / "older" / f"{name}.parquet", index=False)
+        assert pq.ParquetFile(tmp_path / "older" / f"{name}.parquet").metadata.num_row_groups == 1
+    for one, expected in zip(TicketLog.load_replications(tmp_path / "older"), in_memory.by_replication(), strict=True):
+        for name in ALL_TABLES:
+            assert_frames_equal(getattr(one, name), getattr(expected, name).reset_index(drop=True), name)
+
+
 def test_streaming_on_one_worker_or_two_gives_the_same_folder(scenario, streamed, tmp_path):
     serial = simsla.simulate(scenario, replications=4, seed=21, workers=1, out=tmp_path / "serial")
     assert serial.summary() == streamed.summary()
