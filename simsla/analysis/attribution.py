@@ -19,7 +19,7 @@ import pandas as pd
 
 from simsla.analysis.attainment import items, target_calendar
 from simsla.analysis.coverage import bound_parties
-from simsla.analysis.measures import stop_times, visit_items
+from simsla.analysis.measures import scenario_parties, stop_times, visit_items
 from simsla.model import Scenario
 from simsla.timebase import calendar_clock
 
@@ -31,6 +31,12 @@ COLUMNS = ["agreement", "target", "party", "breaches", "share_over_own_agreement
 
 def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
     """Business seconds per (replication, ticket) x party; the desk split into queue and work."""
+    frame = _party_rows(results, tickets, calendar)
+    return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
+
+
+def _party_rows(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
+    """``party_time`` before the pivot: one row per segment piece (replication, ticket, party, seconds)."""
     sc = results.scenario
     clock = calendar_clock(sc, calendar)
     seg = results.segments
@@ -52,28 +58,36 @@ def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | Non
         pd.DataFrame({"replication": seg["replication"].to_numpy()[~desk], "ticket": seg["ticket"].to_numpy()[~desk],
                       "party": party[~desk], "seconds": clock.elapsed(enter[~desk], end[~desk])}),
     ]
-    frame = pd.concat(rows, ignore_index=True)
-    return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
+    return pd.concat(rows, ignore_index=True)
+
+
+def party_labels(scenario: Scenario) -> list[str]:
+    """Every column ``party_time`` can have, sorted as its pivot sorts them."""
+    desk = scenario.desk.name
+    return sorted([f"{desk} (queue)", f"{desk} (work)", *(p for p in scenario_parties(scenario) if p != desk)])
 
 
 def attribute(results: "TicketLog") -> pd.DataFrame:
     """Per SLA ticket target and party: share of breaches in which the party was over its own
     agreement, and the mean share of the breached tickets' time it used.
 
-    Pooled over the replications from each one's ``replication_blame``
-    (``attribution_from``), as a streamed run computes it.
+    Pooled over the replications from their ``replication_blame``
+    (``attribution_from``), as a streamed run computes it one replication at a time.
     """
-    return attribution_from(results.scenario, [replication_blame(r) for r in results.by_replication()])
+    return attribution_from(results.scenario, [replication_blame(results)])
 
 
 def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
-    """The reduction ``attribution_from`` combines, for one replication (``log`` may hold more).
+    """The reduction ``attribution_from`` combines: one record per SLA ticket target and replication of ``log``.
 
-    One record per SLA ticket target with breached tickets: ``breaches``
-    (the tickets missed, with segments), ``valid`` (those with any time at
-    all) and per party column the sums ``over`` (tickets whose visit of
+    Each record (with breached tickets) holds ``breaches`` (the tickets
+    missed, with segments), ``valid`` (those with any time at all) and, per
+    party that took part in them, the sums ``over`` (tickets whose visit of
     that party missed its own OLA/UC), ``share`` (of the ticket's time) and
-    ``seconds``.
+    ``seconds``.  Every figure is summed per replication in the same way
+    whether ``log`` holds one replication or all of them (the same rows, in
+    the same order, over the same columns), so a streamed run's records are
+    those of the run held in memory, to the last bit.
     """
     sc = log.scenario
     over: dict[str, set] = {}
@@ -86,6 +100,7 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
             v = visit_items(log, calendar_clock(sc, target_calendar(a, t)), a, t)
             missed = v[~v["met"].astype(bool)]
             over.setdefault(a.party, set()).update(zip(missed["replication"], missed["ticket"]))  # type: ignore[arg-type]
+    labels = party_labels(sc)
     out = []
     for a in sc.agreements:
         if a.kind != "SLA":
@@ -98,17 +113,27 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
             if missed.empty:
                 continue
             idx = pd.MultiIndex.from_arrays([missed["replication"], missed["ticket"]])
-            times = party_time(log, idx, target_calendar(a, t))
+            rows = _party_rows(log, idx, target_calendar(a, t))
+            if rows.empty:
+                continue
+            times = rows.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum",
+                                     fill_value=0.0).reindex(columns=labels, fill_value=0.0)  # one layout for all
             total = times.sum(axis=1).replace(0, np.nan)
             share = times.div(total, axis=0)
-            parties = {}
-            for party in times.columns:
-                flagged = over.get(party.split(" (")[0], set())
-                hit = np.fromiter(((r, k) in flagged for r, k in times.index), dtype=bool, count=len(times))
-                parties[party] = {"over": int(hit.sum()), "share": float(share[party].sum()),
-                                  "seconds": float(times[party].sum())}
-            out.append({"agreement": a.name, "target": t.name, "breaches": len(times),
-                        "valid": int(total.notna().sum()), "parties": parties})
+            hit = pd.DataFrame({party: np.fromiter(((r, k) in over.get(party.split(" (")[0], set())
+                                                    for r, k in times.index), dtype=bool, count=len(times))
+                                for party in labels}, index=times.index)
+            per = {name: frame.groupby(level=0, sort=True).sum()
+                   for name, frame in (("share", share), ("seconds", times), ("over", hit))}
+            breaches = times.groupby(level=0, sort=True).size()
+            valid = total.notna().groupby(level=0, sort=True).sum()
+            took_part = rows.groupby("replication", sort=True)["party"].unique()
+            for r in breaches.index:
+                out.append({"agreement": a.name, "target": t.name, "replication": int(r),
+                            "breaches": int(breaches[r]), "valid": int(valid[r]),
+                            "parties": {p: {"over": int(per["over"].at[r, p]), "share": float(per["share"].at[r, p]),
+                                            "seconds": float(per["seconds"].at[r, p])}
+                                        for p in sorted(set(took_part[r]))}})
     return out
 
 

@@ -64,11 +64,16 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
 
         table = evaluate(results)
     figures = [replication_figures(r) for r in results.by_replication()]
+    blame = None
+    if results.scenario.agreements:
+        from simsla.analysis.attribution import replication_blame
+
+        blame = [replication_blame(results)]  # per replication, in one pass (see replication_blame)
 
     def waits(group: str) -> Iterator[np.ndarray]:
         return (group_waits(r.segments, group) for r in results.by_replication())
 
-    return summary_from(results, figures, waits, confidence, table)
+    return summary_from(results, figures, waits, confidence, table, blame)
 
 
 def group_waits(segments: pd.DataFrame, group: str) -> np.ndarray:
@@ -117,16 +122,12 @@ def replication_figures(log: "TicketLog") -> dict[str, Any]:
             "callbacks": int(c["callback"].notna().sum()) if "callback" in c else None,
         }
     figures["channels"] = channels
-    if sc.agreements:
-        from simsla.analysis.attribution import replication_blame
-
-        figures["blame"] = replication_blame(log)
     return figures
 
 
 def summary_from(results: "TicketLog", figures: Sequence[dict[str, Any]],
                  waits: Callable[[str], Iterable[np.ndarray]], confidence: float = DEFAULT_CONFIDENCE,
-                 table: pd.DataFrame | None = None) -> dict[str, Any]:
+                 table: pd.DataFrame | None = None, blame: Sequence[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """``summarize``'s dict from each replication's ``replication_figures`` (in the order of ``results.runs``).
 
     Parameters
@@ -142,6 +143,9 @@ def summary_from(results: "TicketLog", figures: Sequence[dict[str, Any]],
         ``simsla.analysis.pooling.pooled_quantile``).
     confidence, table
         as for ``summarize`` (``table``: ``evaluate``'s, needed with agreements).
+    blame
+        ``simsla.analysis.attribution.replication_blame`` of the replications
+        (of one or several at a time), needed with agreements.
     """
     sc = results.scenario
     reps = results.replications
@@ -203,9 +207,9 @@ def summary_from(results: "TicketLog", figures: Sequence[dict[str, Any]],
     from simsla.analysis.attribution import attribution_from
 
     targets = target_summary(results, table) if sc.agreements else []
-    blame = attribution_from(sc, [f["blame"] for f in figures]) if sc.agreements else None
-    attribution = [] if blame is None else [
-        {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blame.to_dict("records")
+    blamed = attribution_from(sc, blame or []) if sc.agreements else None
+    attribution = [] if blamed is None else [
+        {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blamed.to_dict("records")
     ]
     for t in targets:
         t["attainment_ci95"] = [None if x is None else min(1.0, max(0.0, x)) for x in t["attainment_ci95"]]

@@ -5,8 +5,9 @@ do not fit in memory side by side.  A streamed run writes each replication's
 tables into the results folder as soon as it is its turn (replications are
 written in order; one that finishes early waits, and at most a window of
 replications is under way or waiting), keeps only what the summary and the
-evaluation need from it (``simsla.analysis.summary.replication_figures`` and
-``simsla.analysis.attainment.replication_counts``: counts, sums and small
+evaluation need from it (``simsla.analysis.summary.replication_figures``,
+``simsla.analysis.attainment.replication_counts`` and
+``simsla.analysis.attribution.replication_blame``: counts, sums and small
 tables), and drops the tables.  At the end the summary and the evaluation are
 combined from those reductions by the very functions the in-memory
 ``Results`` uses, so they are the same numbers and the same ``summary.json``.
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from simsla.analysis.attainment import evaluation_from, replication_counts
+from simsla.analysis.attribution import replication_blame
 from simsla.analysis.summary import group_waits, replication_figures, summary_from
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE
 from simsla.outputs import TABLES, check_output_folder
@@ -130,6 +132,7 @@ class ResultsStream:
         self._outages: list[pd.DataFrame] = []
         self._counts: list[dict] = []
         self._figures: list[dict[str, Any]] = []
+        self._blame: list[list[dict[str, Any]]] = []
 
     def _open(self) -> ReplicationWriter:
         if self._writer is None:
@@ -156,6 +159,7 @@ class ResultsStream:
         self._outages.append(one.outages)
         if self.scenario.agreements:
             self._counts.append(replication_counts(one))
+            self._blame.append(replication_blame(one))
         self._figures.append(replication_figures(one))
 
     def frame(self, upto: int | None = None) -> TicketLog:
@@ -188,7 +192,7 @@ class ResultsStream:
         self._open().close()
         log = self.frame()
         table = self.evaluation() if self.scenario.agreements else None
-        summary = summary_from(log, self._figures, self._waits, confidence, table)
+        summary = summary_from(log, self._figures, self._waits, confidence, table, self._blame)
         if adjust is not None:
             summary = adjust(summary, table)
         finish_save(self.tmp, self.folder, self.scenario, log.runs, summary)  # type: ignore[arg-type]
