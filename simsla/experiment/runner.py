@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from concurrent.futures import Executor, as_completed
 from contextlib import nullcontext
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -91,9 +91,24 @@ def _kept(columns: dict[str, np.ndarray], keep: np.ndarray | None) -> dict[str, 
     out = {}
     for name in list(columns):
         col = columns.pop(name)
-        out[name] = col if keep is None else col[keep]
+        if keep is not None:
+            col = col[keep]
+        elif _held_buffer(col) > 1.25 * col.nbytes + 65536:
+            col = col.copy()  # a view into a much larger buffer (a run stopped early) would keep all of it alive
+        out[name] = col
         del col
     return out
+
+
+def _held_buffer(col: np.ndarray) -> int:
+    """Bytes of the memory a column keeps alive: its own, or the buffer it is a view of."""
+    base = col.base
+    if base is None:
+        return col.nbytes
+    try:
+        return memoryview(base).nbytes
+    except TypeError:
+        return col.nbytes
 
 
 def _utilization(scenario: Scenario, seg: dict[str, np.ndarray], staffing: dict[str, Any], warm: float,
