@@ -29,6 +29,13 @@ What is measured (see ``benchmarks/README.md``):
    ``--replications`` replications, once on all cores and once with
    ``workers=1``.
 
+3. The national desk (``scenarios/national-desk.yaml``), and the municipal
+   desk scaled 1x, 3x, 10x.
+
+5. Peak memory of the national desk streamed to a results folder
+   (``simulate(..., out=...)``) against the same run held in memory and
+   saved; ``--national-year`` also streams a national year x 30.
+
 ``--profile`` also runs the simsla engine on the reference model under
 cProfile and writes the top 25 functions by own time to
 ``benchmarks/results/profile.txt``.
@@ -295,6 +302,40 @@ def worker_ticket_cost(horizon: float) -> dict:
             "cpu_us_per_ticket": 1e6 * cpu / tickets}
 
 
+def worker_streamed(replications: int, workers: int, horizon: float, stream: bool) -> dict:
+    """``scenarios/national-desk.yaml`` streamed to a results folder (``simulate(..., out=...)``), or in memory.
+
+    The peak RSS of this process (the parent, which writes the folder or
+    holds the tables) is the figure: streamed, it should stay near one
+    replication's whatever the number of replications.
+    """
+    import shutil
+    import tempfile
+
+    import simsla
+
+    sc = simsla.load_scenario(NATIONAL).model_copy(update={"horizon": horizon})
+    folder = Path(tempfile.mkdtemp(prefix="simsla-bench-")) / "results"
+    rss_before = peak_rss_mib()
+    t0, c0 = time.perf_counter(), _cpu_all()
+    try:
+        res = simsla.simulate(sc, replications=replications, seed=SEED, workers=workers,
+                              out=folder if stream else None)
+        summary = res.summary()
+        if not stream:
+            res.save(folder)  # what `simsla run` did before streaming: all tables, then the folder
+        wall, cpu = time.perf_counter() - t0, _cpu_all() - c0
+        size = sum(f.stat().st_size for f in folder.iterdir()) / 2**20
+    finally:
+        shutil.rmtree(folder.parent, ignore_errors=True)
+    tickets = int(summary["tickets"]["arrived"])
+    return {"kind": "streamed" if stream else "in memory", "replications": replications, "workers": workers,
+            "horizon_s": horizon, "tickets": tickets, "unstable": list(summary["unstable"]), "wall_s": wall,
+            "cpu_s": cpu, "tickets_per_cpu_s": tickets / cpu, "folder_mib": size,
+            "peak_rss_mib": peak_rss_mib(), "rss_before_run_mib": rss_before,
+            "peak_rss_children_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
+
+
 def worker_profile(calls: int, top: int = 25) -> dict:
     import cProfile
     import io
@@ -371,6 +412,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-municipal", action="store_true", help="only the M/M/50 comparison")
     ap.add_argument("--skip-national", action="store_true", help="leave out the national desk")
     ap.add_argument("--skip-scaling", action="store_true", help="leave out the 1x/3x/10x scaling of the municipal desk")
+    ap.add_argument("--skip-streamed", action="store_true",
+                    help="leave out the national desk streamed to disk vs held in memory (peak memory)")
+    ap.add_argument("--stream-replications", type=int,
+                    help="replications of the streamed national desk (default 4 quick, 8 full)")
+    ap.add_argument("--stream-weeks", type=float, help="weeks of the streamed national desk (default 2 quick, 13 full)")
+    ap.add_argument("--national-year", action="store_true",
+                    help="stream a national year x 30 as well (52 weeks x --replications; several minutes)")
     ap.add_argument("--wait-idle", type=float, default=0.0, metavar="S",
                     help="before each measurement wait up to S seconds for the load average to drop below 0.5")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
@@ -390,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             out = worker_scaled(float(rest[0]), float(rest[1]))
         elif kind == "ticket-cost":
             out = worker_ticket_cost(float(rest[0]))
+        elif kind == "streamed":
+            out = worker_streamed(int(rest[0]), int(rest[1]), float(rest[2]), rest[3] == "stream")
         else:
             out = worker_mmc(kind, int(rest[0]))
         print(json.dumps(out))
@@ -464,6 +514,20 @@ def main(argv: list[str] | None = None) -> int:
             say(f"[scaling] municipal x{k} (volume and staff), 1 replication of {scale_horizon / 604800:g} weeks ...")
             report["scaling"][f"x{k}"] = spawn("scaled", str(k), str(scale_horizon))
 
+    if not args.skip_streamed:
+        # the same replications streamed and held in memory, then (optionally) a national year x 30 streamed
+        s_reps = args.stream_replications or (4 if args.quick else 8)
+        s_weeks = args.stream_weeks or (2.0 if args.quick else 13.0)
+        report["streamed"] = {}
+        for how in ("stream", "memory"):
+            say(f"[streamed] {NATIONAL.name}: {s_reps} x {s_weeks:g} weeks, workers={cores}, {how} ...")
+            report["streamed"][f"{how} {s_reps}x{s_weeks:g}w"] = spawn("streamed", str(s_reps), str(cores),
+                                                                      str(s_weeks * 7 * 86400.0), how)
+        if args.national_year:
+            year_reps = args.replications or 30
+            say(f"[streamed] {NATIONAL.name}: {year_reps} x 52 weeks, workers={cores}, stream ...")
+            report["streamed"][f"stream {year_reps}x52w"] = spawn("streamed", str(year_reps), str(cores), str(YEAR),
+                                                                 "stream")
     print_report(report)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -542,6 +606,12 @@ def print_report(r: dict) -> None:
                 for k, x in r["scaling"].items()]
         print(fmt_table(["size", "tickets", "CPU s", "tickets/CPU-s", "vs x1", "peak RSS MiB"], rows, "lrrrrr"))
 
+    if "streamed" in r:
+        print("\n5. national desk streamed to disk (simulate(..., out=...)) vs held in memory and saved")
+        rows = [[label, f"{x['tickets']:,}", f"{x['wall_s']:.1f}", f"{x['cpu_s']:.1f}", f"{x['folder_mib']:.0f}",
+                 f"{x['peak_rss_mib']:.0f}", f"{x['peak_rss_children_mib']:.0f}"] for label, x in r["streamed"].items()]
+        print(fmt_table(["run", "tickets", "wall s", "CPU s", "folder MiB", "peak RSS MiB", "worker peak MiB"], rows,
+                        "lrrrrrr"))
 
 def _cpu_name() -> str:
     try:

@@ -59,7 +59,7 @@ BACKLOG_HELP = ("start from the open tickets of this CSV (opened, party, priorit
                 "'Starting from a backlog'), in place of the scenario's own backlog, without a warm-up")
 
 
-def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1):
+def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1, held: int | None = None):
     """The pre-simulation gate (``simsla.experiment.gate.preflight``), shared by every command that simulates.
 
     Prints each warning and each refusal on one line (stderr) and ends the
@@ -68,13 +68,14 @@ def gate(model, *, force: bool = False, replications: int = 1, workers: int | No
     lifts the overload refusals only: too much work, trapped tickets, endless
     outages and a supplier that never works stop every command.  The run's
     size (``replications``, ``workers``; None: all cores) sets how much of its
-    results the memory must hold.
+    results the memory must hold (``held`` replications at a time for a run
+    streamed to disk).
     """
     import os
 
     from simsla.experiment.gate import preflight
 
-    checked = preflight(model, replications=replications, workers=workers or os.cpu_count() or 1)
+    checked = preflight(model, replications=replications, workers=workers or os.cpu_count() or 1, held=held)
     for caution in checked.warnings:
         say(err, caution, "warning", "yellow")
     for refusal in checked.refusals:
@@ -240,21 +241,29 @@ def run(
                      "no volume uncertainty to measure", "error", "red")
             raise typer.Exit(2)
     cap = _sequential_cap(precision, max_replications, replications, model)
-    # on a cluster the workers' memory is theirs: here only the results are held
-    gate(model, force=force, replications=cap or replications, workers=1 if cluster else workers)
+    # streamed: each replication's tables go to disk as it completes (a few held at a time); --volume-risk
+    # compares two runs' tables in memory, so it keeps the in-memory path
+    streamed = not volume_risk
+    from simsla.experiment.runner import stream_window
+
+    # on a cluster the workers' memory is theirs: here only the results are held (a few at a time, streamed)
+    gate(model, force=force, replications=cap or replications, workers=1 if cluster else workers,
+         held=stream_window(workers or os.cpu_count() or 1) if streamed else None)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
+    to = out_dir if streamed else None
     try:
-        with _interruptible(out_dir), _executor(cluster) as executor:
+        with _interruptible(out_dir), _writing(out_dir) if streamed else contextlib.nullcontext(), \
+                _executor(cluster) as executor:
             if cap is None:
                 results = simulate(model, replications=replications, seed=seed, workers=workers, progress=progress,
-                                   executor=executor)
+                                   executor=executor, out=to)
             else:
                 from simsla.experiment.sequential import simulate_sequential
 
                 looks = len(_plan(precision, replications, cap).looks)
                 results = simulate_sequential(model, precision, replications, cap, seed=seed, workers=workers,
                                               executor=executor, progress=progress,
-                                              on_look=lambda look: say(err, look.line(looks)))
+                                              on_look=lambda look: say(err, look.line(looks)), out=to)
             if volume_risk:  # the same seed without the busy-day factors (simsla.decide.volume)
                 from simsla.decide.volume import volume_risk_of
 
@@ -269,11 +278,12 @@ def run(
     finally:
         progress.close()
     with _interruptible(out_dir), _writing(out_dir):
-        folder = results.save(out_dir)
+        folder = results.folder if streamed else results.save(out_dir)
         if report:
             from simsla.report.html import write_report
 
-            write_report(results, folder)
+            # the report draws from every table: they are read back into memory for it
+            write_report(results.load() if streamed else results, folder)
     summary = results.summary()
     print_summary(summary, out)
     if "sequential" in summary:

@@ -10,14 +10,17 @@ agreement* when one of its visits to that ticket missed an OLA/UC
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from simsla.analysis.attainment import items, target_calendar
 from simsla.analysis.coverage import bound_parties
-from simsla.analysis.measures import stop_times, visit_items
+from simsla.analysis.measures import scenario_parties, stop_times, visit_items
+from simsla.model import Scenario
 from simsla.timebase import calendar_clock
 
 if TYPE_CHECKING:
@@ -28,6 +31,12 @@ COLUMNS = ["agreement", "target", "party", "breaches", "share_over_own_agreement
 
 def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
     """Business seconds per (replication, ticket) x party; the desk split into queue and work."""
+    frame = _party_rows(results, tickets, calendar)
+    return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
+
+
+def _party_rows(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
+    """``party_time`` before the pivot: one row per segment piece (replication, ticket, party, seconds)."""
     sc = results.scenario
     clock = calendar_clock(sc, calendar)
     seg = results.segments
@@ -47,29 +56,46 @@ def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | Non
     desk = (seg["party"] == sc.desk.name).to_numpy()
     work_from = np.where(np.isnan(start), end, start)
     party = seg["party"].astype(str).to_numpy()
-    # one column per party that has time (as a pivot table would: sorted names, rows sorted by key, zeros)
-    keys, row = np.unique(seg_key, return_inverse=True)
-    parts = [(np.full(int(desk.sum()), f"{sc.desk.name} (queue)"), row[desk], clock.elapsed(enter[desk], work_from[desk])),
-             (np.full(int(desk.sum()), f"{sc.desk.name} (work)"), row[desk], clock.elapsed(work_from[desk], end[desk])),
-             (party[~desk], row[~desk], clock.elapsed(enter[~desk], end[~desk]))]
-    names = sorted({str(x) for label, _, _ in parts for x in np.unique(label)})
-    columns = {}
-    for name in names:
-        cells = np.zeros(len(keys))
-        for label, at, seconds in parts:
-            hit = label == name
-            cells += np.bincount(at[hit], weights=seconds[hit], minlength=len(keys))
-        columns[name] = cells
-    index = pd.MultiIndex.from_arrays([keys // width, keys % width], names=["replication", "ticket"])
-    frame = pd.DataFrame(columns, index=index)
-    frame.columns.name = "party"
-    return frame
+    rows = [
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[desk], "ticket": seg["ticket"].to_numpy()[desk],
+                      "party": f"{sc.desk.name} (queue)", "seconds": clock.elapsed(enter[desk], work_from[desk])}),
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[desk], "ticket": seg["ticket"].to_numpy()[desk],
+                      "party": f"{sc.desk.name} (work)", "seconds": clock.elapsed(work_from[desk], end[desk])}),
+        pd.DataFrame({"replication": seg["replication"].to_numpy()[~desk], "ticket": seg["ticket"].to_numpy()[~desk],
+                      "party": party[~desk], "seconds": clock.elapsed(enter[~desk], end[~desk])}),
+    ]
+    return pd.concat(rows, ignore_index=True)
+
+
+def party_labels(scenario: Scenario) -> list[str]:
+    """Every column ``party_time`` can have, sorted as its pivot sorts them."""
+    desk = scenario.desk.name
+    return sorted([f"{desk} (queue)", f"{desk} (work)", *(p for p in scenario_parties(scenario) if p != desk)])
 
 
 def attribute(results: "TicketLog") -> pd.DataFrame:
     """Per SLA ticket target and party: share of breaches in which the party was over its own
-    agreement, and the mean share of the breached tickets' time it used."""
-    sc = results.scenario
+    agreement, and the mean share of the breached tickets' time it used.
+
+    Pooled over the replications from their ``replication_blame``
+    (``attribution_from``), as a streamed run computes it one replication at a time.
+    """
+    return attribution_from(results.scenario, [replication_blame(results)])
+
+
+def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
+    """The reduction ``attribution_from`` combines: one record per SLA ticket target and replication of ``log``.
+
+    Each record (with breached tickets) holds ``breaches`` (the tickets
+    missed, with segments), ``valid`` (those with any time at all) and, per
+    party that took part in them, the sums ``over`` (tickets whose visit of
+    that party missed its own OLA/UC), ``share`` (of the ticket's time) and
+    ``seconds``.  Every figure is summed per replication in the same way
+    whether ``log`` holds one replication or all of them (the same rows, in
+    the same order, over the same columns), so a streamed run's records are
+    those of the run held in memory, to the last bit.
+    """
+    sc = log.scenario
     over: dict[str, set] = {}
     for a in sc.agreements:
         if a.kind == "SLA":
@@ -77,9 +103,10 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
         for t in a.targets:
             if t.metric != "resolution":
                 continue
-            v = visit_items(results, calendar_clock(sc, target_calendar(a, t)), a, t)
+            v = visit_items(log, calendar_clock(sc, target_calendar(a, t)), a, t)
             missed = v[~v["met"].astype(bool)]
             over.setdefault(a.party, set()).update(zip(missed["replication"], missed["ticket"]))  # type: ignore[arg-type]
+    labels = party_labels(sc)
     out = []
     for a in sc.agreements:
         if a.kind != "SLA":
@@ -87,25 +114,61 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
         for t in a.targets:
             if t.metric not in ("resolution", "first_response"):
                 continue
-            found = items(results, a, t)
+            found = items(log, a, t)
             missed = found[~found["met"].astype(bool)]
             if missed.empty:
                 continue
             idx = pd.MultiIndex.from_arrays([missed["replication"], missed["ticket"]])
-            times = party_time(results, idx, target_calendar(a, t))
+            rows = _party_rows(log, idx, target_calendar(a, t))
+            if rows.empty:
+                continue
+            times = rows.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum",
+                                     fill_value=0.0).reindex(columns=labels, fill_value=0.0)  # one layout for all
             total = times.sum(axis=1).replace(0, np.nan)
             share = times.div(total, axis=0)
-            bound = bound_parties(sc, a, t)
-            for party in times.columns:
+            hit = pd.DataFrame({party: np.fromiter(((r, k) in over.get(party.split(" (")[0], set())
+                                                    for r, k in times.index), dtype=bool, count=len(times))
+                                for party in labels}, index=times.index)
+            per = {name: frame.groupby(level=0, sort=True).sum()
+                   for name, frame in (("share", share), ("seconds", times), ("over", hit))}
+            breaches = times.groupby(level=0, sort=True).size()
+            valid = total.notna().groupby(level=0, sort=True).sum()
+            took_part = rows.groupby("replication", sort=True)["party"].unique()
+            for r in breaches.index:
+                out.append({"agreement": a.name, "target": t.name, "replication": int(r),
+                            "breaches": int(breaches[r]), "valid": int(valid[r]),
+                            "parties": {p: {"over": int(per["over"].at[r, p]), "share": float(per["share"].at[r, p]),
+                                            "seconds": float(per["seconds"].at[r, p])}
+                                        for p in sorted(set(took_part[r]))}})
+    return out
+
+
+def attribution_from(scenario: Scenario, blame: Sequence[list[dict[str, Any]]]) -> pd.DataFrame:
+    """``attribute``'s table from each replication's ``replication_blame``.
+
+    A party that took no time on a replication's breached tickets counts
+    there with 0 seconds and a share of 0 (of the tickets with any time).
+    Parties are listed in sorted order, per target in the scenario's order.
+    """
+    out = []
+    for a in scenario.agreements:
+        if a.kind != "SLA":
+            continue
+        for t in a.targets:
+            mine = [row for rep in blame for row in rep if row["agreement"] == a.name and row["target"] == t.name]
+            breaches = sum(row["breaches"] for row in mine)
+            valid = sum(row["valid"] for row in mine)
+            bound = bound_parties(scenario, a, t)
+            for party in sorted({p for row in mine for p in row["parties"]}):
                 own = party.split(" (")[0]
-                flagged = over.get(own, set())
-                hit = np.fromiter(((r, k) in flagged for r, k in times.index), dtype=bool, count=len(times))
+                got = [row["parties"].get(party, {"over": 0, "share": 0.0, "seconds": 0.0}) for row in mine]
+                over = sum(g["over"] for g in got)
                 out.append({
-                    "agreement": a.name, "target": t.name, "party": party, "breaches": len(times),
+                    "agreement": a.name, "target": t.name, "party": party, "breaches": breaches,
                     # NaN: no OLA/UC binds this party for these tickets (the desk, the customer, a gap)
-                    "share_over_own_agreement": float(hit.mean()) if own in bound else np.nan,
-                    "mean_share_of_time": float(share[party].mean()),
-                    "mean_hours": float(times[party].mean() / 3600),
+                    "share_over_own_agreement": over / breaches if own in bound else np.nan,
+                    "mean_share_of_time": math.fsum(g["share"] for g in got) / valid if valid else np.nan,
+                    "mean_hours": math.fsum(g["seconds"] for g in got) / breaches / 3600,
                 })
     return pd.DataFrame(out, columns=COLUMNS)
 

@@ -10,12 +10,15 @@ the agent group's cost and shrinkage (``agent_team_rates``).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from simsla.analysis.occupancy import box_integral, step_integral
+from simsla.analysis.pooling import add_histograms, key_histogram, pooled_quantile
 from simsla.analysis.stats import mean_ci
 from simsla.analysis.verdict import DEFAULT_CONFIDENCE, judge
 from simsla.model.chain import paid_fte
@@ -51,77 +54,162 @@ def summarize(results: "TicketLog", confidence: float = DEFAULT_CONFIDENCE,
     a target is defensible when its breach probability's 95 % interval lies
     below ``1 - confidence``.  ``table`` is ``evaluate(results)`` when the
     caller has it already.
+
+    Computed as ``summary_from`` over each replication's ``replication_figures``
+    (``simsla.analysis.pooling``): what a streamed run computes as the
+    replications complete, so both give the same summary.
     """
-    sc = results.scenario
-    tk, seg, util = results.tickets, results.segments, results.utilization
-    reps = results.replications
-    counts = tk.groupby("replication", observed=True)["outcome"].value_counts().unstack(fill_value=0)
-    outcomes = ["resolved", "abandoned", "open"] + (["blocked"] if (tk["outcome"] == "blocked").any() else [])
-    counts = counts.reindex(index=range(reps), columns=outcomes, fill_value=0)
-    tickets = {
+    if table is None and results.scenario.agreements:
+        from simsla.analysis.attainment import evaluate
+
+        table = evaluate(results)
+    figures = [replication_figures(r) for r in results.by_replication()]
+    blame = None
+    if results.scenario.agreements:
+        from simsla.analysis.attribution import replication_blame
+
+        blame = [replication_blame(results)]  # per replication, in one pass (see replication_blame)
+
+    def waits(group: str) -> Iterator[np.ndarray]:
+        return (group_waits(r.segments, group) for r in results.by_replication())
+
+    return summary_from(results, figures, waits, confidence, table, blame)
+
+
+def group_waits(segments: pd.DataFrame, group: str) -> np.ndarray:
+    """Waits (enter to start of work, s) of the visits to ``group`` that started: a group's wait figures."""
+    s = segments[(segments["party"] == group) & segments["start"].notna()]
+    return (s["start"] - s["enter"]).to_numpy(dtype=float)
+
+
+def replication_figures(log: "TicketLog") -> dict[str, Any]:
+    """One replication's reduction for ``summary_from`` (``log`` holds that replication only).
+
+    Counts and sums per outcome, contact kind, group, agent group and
+    channel, the histogram that starts each group's pooled wait quantile, and
+    the attribution's sums (``simsla.analysis.attribution.replication_blame``).
+    """
+    sc = log.scenario
+    tk, seg, util = log.tickets, log.segments, log.utilization
+    stop = float(log.runs["stopped_at"].iloc[0])
+    figures: dict[str, Any] = {
         "arrived": int(len(tk)),
-        **{o: int(counts[o].sum()) for o in outcomes},
-        "per_replication": {
-            "arrived": _ci(counts.sum(axis=1).to_numpy()),
-            **{o: _ci(counts[o].to_numpy()) for o in outcomes},
-        },
+        "outcomes": {o: int(c) for o, c in tk["outcome"].value_counts(sort=False).items()},
+        "contacts": ({k: int(c) for k, c in tk["contact"].value_counts(sort=False).items()}
+                     if "contact" in tk else {}),
     }
-    tickets.update(_contact_kinds(tk, reps))
-    fresh = tk
-    if "contact" in tk:  # a backlog start: its tickets were answered before the run (by_contact counts them)
-        fresh = tk[tk["contact"] != "backlog"]
     groups = []
     for gi, g in enumerate(sc.groups):
-        u = util[util["group"] == g.name].groupby("replication")[["busy", "staffed"]].sum()
-        per_rep = (u["busy"] / u["staffed"].replace(0, np.nan)).to_numpy()
-        s = seg[(seg["party"] == g.name) & seg["start"].notna()]
-        waits = (s["start"] - s["enter"]).to_numpy()
+        u = util[util["group"] == g.name]
+        waits = group_waits(seg, g.name)
+        groups.append({"busy": float(u["busy"].sum()), "staffed": float(u["staffed"].sum()), "hours": int(len(u)),
+                       "visits": int(len(waits)), "wait_sum": float(waits.sum()), "waits": key_histogram(waits),
+                       "teams": _team_figures(log, gi, stop) if g.agents is not None else []})
+    figures["groups"] = groups
+    fresh = tk[tk["contact"] != "backlog"] if "contact" in tk else tk  # a backlog's tickets were answered before
+    channels = {}
+    for channel in sc.levels("channel"):
+        c = fresh[fresh["channel"] == channel]
+        thresholds = PHONE_THRESHOLDS if channel == "phone" else WRITTEN_THRESHOLDS
+        waits = c["wait"].dropna()
+        channels[channel] = {
+            "contacts": int(len(c)),
+            "within": [int((c["wait"] <= t).sum()) for t in thresholds],
+            "abandoned": int((c["outcome"] == "abandoned").sum()),
+            "wait_sum": float(waits.sum()), "waits": int(len(waits)),
+            "blocked": int((c["outcome"] == "blocked").sum()),
+            "redials": int((c["contact"] == "redial").sum()) if "contact" in c else None,
+            "callbacks": int(c["callback"].notna().sum()) if "callback" in c else None,
+        }
+    figures["channels"] = channels
+    return figures
+
+
+def summary_from(results: "TicketLog", figures: Sequence[dict[str, Any]],
+                 waits: Callable[[str], Iterable[np.ndarray]], confidence: float = DEFAULT_CONFIDENCE,
+                 table: pd.DataFrame | None = None, blame: Sequence[list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """``summarize``'s dict from each replication's ``replication_figures`` (in the order of ``results.runs``).
+
+    Parameters
+    ----------
+    results
+        the scenario, seed, replications, ``runs`` and ``outages`` of the
+        run; its tickets and segments are not read.
+    figures
+        ``replication_figures`` of every replication.
+    waits
+        ``waits(group)`` iterates the group's waits again, one array per
+        replication (for the exact pooled 90th percentile; see
+        ``simsla.analysis.pooling.pooled_quantile``).
+    confidence, table
+        as for ``summarize`` (``table``: ``evaluate``'s, needed with agreements).
+    blame
+        ``simsla.analysis.attribution.replication_blame`` of the replications
+        (of one or several at a time), needed with agreements.
+    """
+    sc = results.scenario
+    reps = results.replications
+    outcomes = ["resolved", "abandoned", "open"] + (
+        ["blocked"] if any(f["outcomes"].get("blocked", 0) for f in figures) else [])
+    per = {o: np.array([f["outcomes"].get(o, 0) for f in figures], dtype=float) for o in outcomes}
+    tickets = {
+        "arrived": int(sum(f["arrived"] for f in figures)),
+        **{o: int(per[o].sum()) for o in outcomes},
+        "per_replication": {
+            "arrived": _ci(np.array([f["arrived"] for f in figures], dtype=float)),
+            **{o: _ci(per[o]) for o in outcomes},
+        },
+    }
+    tickets.update(_contact_kinds(figures))
+    weeks = _measured_weeks(results)
+    groups = []
+    for gi, g in enumerate(sc.groups):
+        mine = [f["groups"][gi] for f in figures]
+        busy = np.array([m["busy"] for m in mine if m["hours"]])
+        staffed = np.array([m["staffed"] for m in mine if m["hours"]])
+        per_rep = busy / np.where(staffed == 0, np.nan, staffed)
+        visits = sum(m["visits"] for m in mine)
         sessions = max((t.concurrency for t in g.agents or ()), default=1)  # chat: busy counts sessions
+        p90 = pooled_quantile(add_histograms(m["waits"] for m in mine), 0.9, lambda: waits(g.name))
         groups.append({
             "name": g.name,
             "role": g.role,
-            **_staffing_hours(float(u["staffed"].sum()), float(u["busy"].sum()), _measured_weeks(results),
-                              float(g.shrinkage), g.cost_per_hour),
+            **_staffing_hours(math.fsum(staffed), math.fsum(busy), weeks, float(g.shrinkage), g.cost_per_hour),
             "utilization_ci95": _ci(per_rep, 0.0, float(sessions))["ci95"],
-            "visits": int(len(s)),
-            "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
-            "p90_wait_seconds": _num(float(np.quantile(waits, 0.9))) if len(waits) else None,
-            **({"agent_groups": agent_team_rows(results, gi)} if g.agents is not None else {}),
+            "visits": int(visits),
+            "mean_wait_seconds": _num(math.fsum(m["wait_sum"] for m in mine) / visits) if visits else None,
+            "p90_wait_seconds": _num(p90) if visits else None,
+            **({"agent_groups": _team_rows(g, [m["teams"] for m in mine], weeks)} if g.agents is not None else {}),
         })
     channels = []
     for channel in sc.levels("channel"):
-        c = fresh[fresh["channel"] == channel]
-        if len(c) == 0:
+        mine = [f["channels"][channel] for f in figures if f["channels"][channel]["contacts"]]
+        contacts = sum(m["contacts"] for m in mine)
+        if contacts == 0:
             continue
         thresholds = PHONE_THRESHOLDS if channel == "phone" else WRITTEN_THRESHOLDS
+        n = np.array([m["contacts"] for m in mine], dtype=float)
         # offered basis: every contact counts; one not answered in time (or abandoned) misses
-        within = {}
-        for t in thresholds:
-            hit = (c["wait"] <= t).groupby(c["replication"], observed=True).mean().to_numpy()
-            within[f"{t:g}s"] = _share_ci(hit)
-        aband = (c["outcome"] == "abandoned").groupby(c["replication"], observed=True).mean().to_numpy()
-        waits = c["wait"].dropna()
+        within = {f"{t:g}s": _share_ci(np.array([m["within"][i] for m in mine]) / n) for i, t in enumerate(thresholds)}
+        waited = sum(m["waits"] for m in mine)
         row = {
             "channel": channel,
-            "contacts": int(len(c)),
+            "contacts": int(contacts),
             "answered_within": within,
-            "abandonment": _share_ci(aband),
-            "mean_wait_seconds": _num(float(waits.mean())) if len(waits) else None,
+            "abandonment": _share_ci(np.array([m["abandoned"] for m in mine]) / n),
+            "mean_wait_seconds": _num(math.fsum(m["wait_sum"] for m in mine) / waited) if waited else None,
         }
-        for name, hit in (("blocked", c["outcome"] == "blocked"),
-                          ("redials", c["contact"] == "redial" if "contact" in c else None),
-                          ("callbacks", c["callback"].notna() if "callback" in c else None)):
-            if hit is not None and hit.any():  # shares of this channel's contacts, only where they occur
-                row[name] = _share_ci(hit.groupby(c["replication"], observed=True).mean().to_numpy())
+        for name in ("blocked", "redials", "callbacks"):
+            if any(m[name] for m in mine):  # shares of this channel's contacts, only where they occur
+                row[name] = _share_ci(np.array([m[name] for m in mine]) / n)
         channels.append(row)
     from simsla.analysis.attainment import target_summary
-
-    from simsla.analysis.attribution import attribute
+    from simsla.analysis.attribution import attribution_from
 
     targets = target_summary(results, table) if sc.agreements else []
-    blame = attribute(results) if sc.agreements else None
-    attribution = [] if blame is None else [
-        {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blame.to_dict("records")
+    blamed = attribution_from(sc, blame or []) if sc.agreements else None
+    attribution = [] if blamed is None else [
+        {k: (_num(v) if isinstance(v, float) else v) for k, v in row.items()} for row in blamed.to_dict("records")
     ]
     for t in targets:
         t["attainment_ci95"] = [None if x is None else min(1.0, max(0.0, x)) for x in t["attainment_ci95"]]
@@ -200,31 +288,39 @@ def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
     groups' busy hours add up to the group's less the work left over from
     warm-up tickets (one handling time's worth at the start of the window).
     """
+    g = results.scenario.groups[g_index]
+    teams = [_team_figures(r, g_index, float(r.runs["stopped_at"].iloc[0])) for r in results.by_replication()]
+    return _team_rows(g, teams, _measured_weeks(results))
+
+
+def _team_figures(log: "TicketLog", g_index: int, stop: float) -> list[dict[str, float]]:
+    """One replication's busy and staffed seconds and visits per agent group of group ``g_index``."""
     from simsla.engine.shifts import staff_steps
 
-    sc, seg = results.scenario, results.segments
+    sc, seg = log.scenario, log.segments
     g = sc.groups[g_index]
     warm = float(sc.warmup)
-    stops = results.runs.set_index("replication")["stopped_at"].astype(float)
     mine = seg[(seg["party"] == g.name) & seg["start"].notna()] if "agents" in seg else seg.iloc[:0]
-    weeks = _measured_weeks(results)
+    edges = np.array([warm, max(stop, warm)])
+    out = []
+    for j, team in enumerate(g.agents or ()):
+        w = mine[mine["agents"] == team.name] if len(mine) else mine
+        busy = 0.0
+        if len(w):
+            ends = w["end"].to_numpy(dtype=float)
+            busy = float(box_integral(w["start"].to_numpy(dtype=float), np.where(np.isnan(ends), edges[1], ends),
+                                      edges)[0])
+        out.append({"busy": busy, "staffed": float(step_integral(*staff_steps(sc, g_index, team=j), edges)[0]),
+                    "visits": int(len(w))})
+    return out
+
+
+def _team_rows(g: Any, teams: list[list[dict[str, float]]], weeks: float) -> list[dict[str, Any]]:
+    """``agent_team_rows`` from each replication's ``_team_figures``."""
     rows = []
     for j, team in enumerate(g.agents or ()):
-        steps = staff_steps(sc, g_index, team=j)
-        worked = mine[mine["agents"] == team.name] if len(mine) else mine
-        by_rep = dict(tuple(worked.groupby("replication", observed=True))) if len(worked) else {}
-        busy, staffed = [], []
-        for r, stop in stops.items():
-            edges = np.array([warm, max(float(stop), warm)])
-            w = by_rep.get(r)
-            if w is None or not len(w):
-                busy.append(0.0)
-            else:
-                ends = w["end"].to_numpy(dtype=float)
-                busy.append(float(box_integral(w["start"].to_numpy(dtype=float),
-                                               np.where(np.isnan(ends), edges[1], ends), edges)[0]))
-            staffed.append(float(step_integral(*steps, edges)[0]))
-        b, st = np.array(busy), np.array(staffed)
+        b = np.array([t[j]["busy"] for t in teams])
+        st = np.array([t[j]["staffed"] for t in teams])
         cost, shrinkage = agent_team_rates(g, team)
         per_rep = b / np.where(st > 0, st, np.nan)
         rows.append({
@@ -232,7 +328,7 @@ def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
             **_staffing_hours(float(st.sum()), float(b.sum()), weeks, shrinkage, cost),
             "utilization_ci95": _ci(per_rep, 0.0, float(team.concurrency))["ci95"],
             "utilization_is": "sessions per agent" if team.concurrency > 1 else "share of staffed time",
-            "visits": int(len(worked)),
+            "visits": int(sum(t[j]["visits"] for t in teams)),
         })
     return rows
 
@@ -241,15 +337,16 @@ def agent_team_rows(results: "TicketLog", g_index: int) -> list[dict[str, Any]]:
 MOSTLY_ABANDONED = 0.5
 
 
-def _contact_kinds(tk: pd.DataFrame, reps: int) -> dict[str, Any]:
+def _contact_kinds(figures: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Contacts by kind (fresh, redial, callback, backlog), where any is not fresh: every volume tells them apart."""
-    if "contact" not in tk or (tk["contact"] == "fresh").all():
+    from simsla.engine.contacts import CONTACTS
+
+    kinds = {k: np.array([f["contacts"].get(k, 0) for f in figures], dtype=float) for k in CONTACTS}
+    if not any(kinds[k].sum() for k in CONTACTS if k != "fresh"):
         return {}
-    kinds = tk.groupby("replication", observed=True)["contact"].value_counts().unstack(fill_value=0)
-    kinds = kinds.reindex(index=range(reps), fill_value=0)
-    kinds = kinds.loc[:, kinds.sum(axis=0) > 0]
-    return {"by_contact": {k: int(kinds[k].sum()) for k in kinds.columns},
-            "by_contact_per_replication": {k: _ci(kinds[k].to_numpy()) for k in kinds.columns}}
+    kinds = {k: v for k, v in kinds.items() if v.sum() > 0}
+    return {"by_contact": {k: int(v.sum()) for k, v in kinds.items()},
+            "by_contact_per_replication": {k: _ci(v) for k, v in kinds.items()}}
 
 
 def _abandonment(channels: list[dict[str, Any]]) -> dict[str, Any]:

@@ -188,7 +188,7 @@ class Preflight:
 
 
 def preflight(scenario: Scenario, *, budget: Budget | None = None, replications: int = 1,
-              workers: int = 1) -> Preflight:
+              workers: int = 1, held: int | None = None) -> Preflight:
     """Every check ``run`` makes before simulating, for ``validate`` and ``run`` alike.
 
     Parameters
@@ -201,6 +201,9 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
         the run's size (``simsla validate`` and ``simsla run`` both default to
         10 replications on all cores): replications run ``workers`` at a time
         and the parent holds all their results, which must fit ``run_bytes``.
+    held
+        replications whose results the parent holds at once when the run
+        streams them to disk (``simulate(..., out=...)``); None: all of them.
 
     Returns
     -------
@@ -211,13 +214,13 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
     refusals: list[Refusal] = []
     refusals += _outage_refusals(scenario)
     estimate = estimate_resources(scenario)
-    refusals += _resource_refusals(scenario, estimate, budget, replications, workers)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held)
     if refusals:
         # too big, or never ends: solving the traffic equations could itself be too much
         return Preflight(refusals, [], estimate)
     traffic = flow(scenario)
     estimate = estimate_resources(scenario, traffic)
-    refusals += _resource_refusals(scenario, estimate, budget, replications, workers)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held)
     space = traffic.space
     refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
     refusals += _hop_refusals(scenario, traffic, estimate.tickets)
@@ -359,7 +362,7 @@ def _weekly_peak(group, shifts=None) -> tuple[int, int]:
 
 
 def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, replications: int = 1,
-                       workers: int = 1) -> list[Refusal]:
+                       workers: int = 1, held: int | None = None) -> list[Refusal]:
     span = f"{scenario.end / WEEK:,.1f} weeks (warm-up included)"
     out = []
     if e.tickets > MAX_ARRIVALS:
@@ -378,10 +381,12 @@ def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, 
                    f"{budget.memory_bytes / 2**30:,.1f} GiB available to it ({MEMORY_SHARE:.0%} of the free memory); "
                    f"shorten the horizon ({span}), lower the volume, or use fewer groups")
     side_by_side = max(1, min(workers, replications))
-    run = e.results_bytes * replications + e.memory_bytes * side_by_side
+    kept = replications if held is None else max(1, min(held, replications))
+    run = e.results_bytes * kept + e.memory_bytes * side_by_side
     if e.memory_bytes <= budget.memory_bytes and run > budget.run_bytes:
+        together = "all results held together" if held is None else f"results of {kept} held at a time"
         out.append(f"about {run / 2**30:,.1f} GiB for the whole run ({replications} replications, {side_by_side} at a "
-                   f"time, all results held together): more than the {budget.run_bytes / 2**30:,.1f} GiB available "
+                   f"time, {together}): more than the {budget.run_bytes / 2**30:,.1f} GiB available "
                    f"({RUN_MEMORY_SHARE:.0%} of the free memory); use fewer replications (-r) or workers (-w), or "
                    "shorten the horizon")
     return [Refusal("resources", m) for m in out]

@@ -53,12 +53,14 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simsla.analysis.stats import wilson_ci
 
 if TYPE_CHECKING:
     from simsla.experiment.results import Results
+    from simsla.experiment.streaming import SavedResults
     from simsla.model import Scenario
 
 #: the cap on replications when none is given
@@ -353,7 +355,8 @@ def simulate_sequential(
     confidence: float = 0.9,
     targets: Sequence[str] | None = None,
     max_queue: int = 200_000,
-) -> "Results":
+    out: str | Path | None = None,
+) -> "Results | SavedResults":
     """``simulate`` with sequential stopping: replications in looks until every breach probability is settled.
 
     Parameters
@@ -374,13 +377,18 @@ def simulate_sequential(
         Sets the risk line ``1 - confidence``.
     targets : sequence of str, optional
         The ``"agreement / target"`` keys the rule judges (default: all).
+    out : path, optional
+        Stream the replications to this results folder as they complete
+        (``simsla.experiment.streaming``); each look is judged on the
+        per-replication counts kept, not on tables held in memory.
 
     Returns
     -------
-    Results
+    Results or SavedResults
         ``extra["sequential"]`` holds ``Stopping.as_dict()``; its summary's
         breach intervals are the valid ones of the stopping look (the
-        look level), and its verdict is judged on them.
+        look level), and its verdict is judged on them.  With ``out``, a
+        ``SavedResults`` with the same summary.
     """
     from simsla.experiment.runner import assemble, default_seed, replicate_many
     from simsla.experiment.workers import closing, worker_pool
@@ -390,6 +398,9 @@ def simulate_sequential(
     plan = Plan(precision, first, cap, 1.0 - confidence)
     seed = default_seed() if seed is None else int(seed)
     workers = (os.cpu_count() or 1) if workers is None else workers
+    if out is not None:
+        return _sequential_to(out, scenario, plan, seed, workers, executor, progress, on_look, confidence, targets,
+                              max_queue)
     parts: list[dict[str, Any]] = []
     held: dict[str, Any] = {}
 
@@ -412,19 +423,49 @@ def simulate_sequential(
     return results
 
 
+def _sequential_to(out: str | Path, scenario: "Scenario", plan: Plan, seed: int, workers: int,
+                   executor: Executor | None, progress: Callable[[int, int], None] | None,
+                   on_look: Callable[[Look], None] | None, confidence: float, targets: Sequence[str] | None,
+                   max_queue: int) -> "SavedResults":
+    """``simulate_sequential`` streamed to the folder ``out``."""
+    from simsla.experiment.runner import stream_window
+    from simsla.experiment.streaming import ResultsStream, stream_replications
+    from simsla.experiment.workers import closing, worker_pool
+
+    cap = plan.cap
+    with ResultsStream(scenario, seed, out) as stream:
+        serial = executor is None and workers <= 1
+        with nullcontext(None) if serial else (closing(worker_pool(min(workers, cap))) if executor is None
+                                               else nullcontext(executor)) as pool:
+            def extend(done: int, upto: int) -> None:
+                stream_replications(scenario, seed, range(done, upto), pool, stream, max_queue, progress, cap, done,
+                                    window=stream_window(workers))
+
+            record = run_looks(plan, extend, lambda upto: breach_counts(stream.evaluation(upto), targets), on_look)
+        return stream.finish(confidence, lambda summary, table: adjusted_summary(summary, table, record, confidence,
+                                                                                 record.replications))
+
+
 def sequential_summary(results: "Results", record: Stopping, confidence: float = 0.9) -> dict[str, Any]:
     """``summarize``'s dict with each target's breach interval at the look level and the verdict judged on them."""
     from simsla.analysis.summary import summarize
-    from simsla.analysis.verdict import judge
 
     summary = summarize(results, confidence, table=results.evaluation())
+    return adjusted_summary(summary, results.evaluation(), record, confidence, int(results.replications))
+
+
+def adjusted_summary(summary: dict[str, Any], table: Any, record: Stopping, confidence: float,
+                     replications: int) -> dict[str, Any]:
+    """A summary (``summarize``'s dict over ``table``) with the sequential intervals and verdict (``sequential_summary``)."""
+    from simsla.analysis.verdict import judge
+
     level = record.plan.look_level
-    counts = breach_counts(results.evaluation())
+    counts = breach_counts(table)
     for t in summary["targets"]:
         _, lo, hi = wilson_ci(*counts.get(f"{t['agreement']} / {t['target']}", (0, 0)), level)
         t["breach_probability_ci95"] = [_num(lo), _num(hi)]
         t["breach_interval_level_per_look"] = level
-    verdict = judge(summary["targets"], confidence, int(results.replications))
+    verdict = judge(summary["targets"], confidence, int(replications))
     for t, v in zip(summary["targets"], verdict.targets):
         t.update(light=v.light, status=v.status, notes=[str(n) for n in v.notes])
     summary["verdict"] = verdict.as_dict()
