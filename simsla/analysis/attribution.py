@@ -32,7 +32,8 @@ COLUMNS = ["agreement", "target", "party", "breaches", "share_over_own_agreement
 def party_time(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
     """Business seconds per (replication, ticket) x party; the desk split into queue and work."""
     frame = _party_rows(results, tickets, calendar)
-    return frame.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum", fill_value=0.0)
+    present = sorted(frame["party"].unique())  # the parties that took part, as a pivot lists them
+    return seconds_by_party(frame, present)
 
 
 def _party_rows(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | None) -> pd.DataFrame:
@@ -65,6 +66,25 @@ def _party_rows(results: "TicketLog", tickets: pd.MultiIndex, calendar: str | No
                       "party": party[~desk], "seconds": clock.elapsed(enter[~desk], end[~desk])}),
     ]
     return pd.concat(rows, ignore_index=True)
+
+
+def seconds_by_party(rows: pd.DataFrame, labels: list[str]) -> pd.DataFrame:
+    """``_party_rows`` summed per (replication, ticket) and party: rows sorted by both, one column per label.
+
+    What ``pivot_table(..., aggfunc="sum", fill_value=0)`` reindexed to ``labels`` gives, by integer keys
+    and ``bincount`` (the pivot's grouping is most of attribution's cost on a large desk).
+    """
+    reps = rows["replication"].to_numpy(dtype=np.int64)
+    ids = rows["ticket"].to_numpy(dtype=np.int64)
+    width = int(ids.max(initial=0)) + 1
+    keys, at = np.unique(reps * width + ids, return_inverse=True)
+    code = pd.Categorical(rows["party"], categories=labels).codes.astype(np.int64)
+    known = code >= 0
+    cells = np.bincount(at[known] * len(labels) + code[known], weights=rows["seconds"].to_numpy(dtype=float)[known],
+                        minlength=len(keys) * len(labels)).reshape(len(keys), len(labels))
+    index = pd.MultiIndex.from_arrays([keys // width, keys % width], names=["replication", "ticket"])
+    frame = pd.DataFrame(cells, index=index, columns=pd.Index(labels, name="party"))
+    return frame
 
 
 def party_labels(scenario: Scenario) -> list[str]:
@@ -122,8 +142,7 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
             rows = _party_rows(log, idx, target_calendar(a, t))
             if rows.empty:
                 continue
-            times = rows.pivot_table(index=["replication", "ticket"], columns="party", values="seconds", aggfunc="sum",
-                                     fill_value=0.0).reindex(columns=labels, fill_value=0.0)  # one layout for all
+            times = seconds_by_party(rows, labels)  # one layout for all
             total = times.sum(axis=1).replace(0, np.nan)
             share = times.div(total, axis=0)
             hit = pd.DataFrame({party: np.fromiter(((r, k) in over.get(party.split(" (")[0], set())
