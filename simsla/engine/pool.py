@@ -119,6 +119,7 @@ class AgentGroup:
             self._start[seat](tid)
         else:  # a busy one: preempted, it takes this ticket and gives its own back
             self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
+            self.seats.rank_in_hand[seat] = -1
             self._interrupt(seat, ("preempt", tid))
 
     def _overflow(self, tid: int) -> None:
@@ -162,6 +163,8 @@ class AgentGroup:
             for seat in range(level, min(old, len(serving))):
                 if serving[seat] >= 0:
                     serving[seat] = -2
+                    if seats.rank_in_hand is not None:
+                        seats.rank_in_hand[seat] = -1
                     self._interrupt(seat, ("shift", -1))
 
     def _set_team_staff(self, level: int, team: int) -> None:
@@ -187,6 +190,8 @@ class AgentGroup:
             for seat in leaving:
                 if serving[seat] >= 0:
                     serving[seat] = -2
+                    if seats.rank_in_hand is not None:
+                        seats.rank_in_hand[seat] = -1
                     self._interrupt(seat, ("shift", -1))
 
     # ------------------------------------------------------------ agents
@@ -210,6 +215,9 @@ class AgentGroup:
         done, hold = self.done, None if self.customer is None else self.customer.rest
         customer, index, wake, off, give_back = self.customer, self.index, self.wake, self.off, self._give_back
         schedule = env.schedule
+        # a preempting selection reads the rank of the item in each seat's hand (``Seats.rank_in_hand``)
+        in_hand = seats.rank_in_hand
+        rank_of, key = (getattr(self.selection, "rank", None), getattr(self.selection, "key", None))
         v_tid, v_start, v_work = -1, 0.0, 0.0  # the ticket in hand, when its work started, how long it takes
 
         def step(tid: int) -> None:
@@ -232,12 +240,16 @@ class AgentGroup:
                     work = customer.split(tid, work)
             start_work(tid, start)
             serving[seat] = tid
+            if in_hand is not None:
+                in_hand[seat] = rank_of[key[tid]]
             v_tid, v_start, v_work = tid, start, work
             timer.callbacks = when_done  # ``timer.set(work)`` written out: this runs once per visit
             schedule(timer, NORMAL, work)
 
         def finished(_alarm: Alarm) -> None:
             serving[seat] = -1
+            if in_hand is not None:
+                in_hand[seat] = -1
             if hold is not None and v_tid in hold:  # the work stopped half-way: the ticket waits on the customer
                 ledger.pend(v_tid, index, env.now)
                 customer.offer(v_tid)
@@ -252,7 +264,7 @@ class AgentGroup:
             timer = Alarm(env, finished)
             remaining[v_tid] = v_work - (env.now - v_start)
             ledger.interrupt(v_tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
-            serving[seat] = -1
+            serving[seat] = -1  # (rank_in_hand was cleared when the interrupt was asked for)
             give_back(v_tid)
             step(nxt)
 

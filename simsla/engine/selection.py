@@ -45,12 +45,15 @@ from typing import Protocol
 class Seats:
     """What a group's agents are doing, shared read-only with its selection."""
 
-    __slots__ = ("staff", "serving", "duty")
+    __slots__ = ("staff", "serving", "duty", "rank_in_hand")
 
     def __init__(self, seats: int):
         self.staff = 0  # seats on duty: ``0 .. staff-1`` in a group without agent groups
         self.serving: list[int] = [-1] * seats  # item in hand per seat (-1 none, -2 being interrupted)
         self.duty: list[bool] = [False] * seats  # per seat, on duty now
+        #: per seat, the queue rank of the item in hand (-1: none, or being interrupted); kept only for a
+        #: selection that preempts (``rank_in_hand is not None``), so that finding a victim is one ``max``
+        self.rank_in_hand: list[int] | None = None
 
 
 class Selection(Protocol):
@@ -120,6 +123,8 @@ class PriorityQueues:
         self.free: list[int] = []  # free seats, the most recently freed last
         self.preemptive, self.patience = preemptive, patience
         self.lowest = max(rank, default=0)
+        if preemptive:  # the group keeps the rank of each item in hand for us
+            seats.rank_in_hand = [-1] * len(seats.serving)
         #: items queued as callbacks (the last queue)
         self.last: set[int] = set()
 
@@ -160,15 +165,15 @@ class PriorityQueues:
 
     def _victim(self, item: int) -> int:
         """The on-duty seat with the lowest-ranked item in hand, ranked below ``item`` (first such seat), or -1."""
-        rank, key, serving = self.rank, self.key, self.seats.serving
-        worst, victim = rank[key[item]], -1
-        if worst >= self.lowest:  # nothing in hand can rank below the lowest rank: no scan
+        own = self.rank[self.key[item]]
+        if own >= self.lowest:  # nothing in hand can rank below the lowest rank: no scan
             return -1
-        for seat in range(min(self.seats.staff, len(serving))):
-            other = serving[seat]
-            if other >= 0 and rank[key[other]] > worst:
-                worst, victim = rank[key[other]], seat
-        return victim
+        in_hand = self.seats.rank_in_hand
+        on_duty = min(self.seats.staff, len(in_hand))
+        if on_duty <= 0:
+            return -1
+        worst = max(in_hand[:on_duty])  # the first seat with the lowest-ranked item, as a scan in seat order
+        return in_hand.index(worst, 0, on_duty) if worst > own else -1
 
     def on_return(self, item: int) -> int:
         """A free seat, or -1 with the item first in its queue."""
