@@ -29,8 +29,8 @@ class Terminated(KeyboardInterrupt):
     """The process was asked to stop by SIGTERM."""
 
 
-#: after SIGTERM the command has this long to clean up before it ends regardless (results are written
-#: atomically, so even then nothing half-written is left; service managers kill after 10-90 s)
+#: after SIGTERM or Ctrl-C the command has this long to clean up before it ends regardless (results are
+#: written atomically, so even then nothing half-written is left; service managers kill after 10-90 s)
 HARD_STOP_AFTER = 8.0
 _received: list[int] = []
 _reported: list[bool] = []
@@ -38,13 +38,19 @@ _registered: list[bool] = []
 
 
 def _raise_terminated(signum: int, frame: object) -> None:
-    if signal.SIGTERM not in _received:
-        # clean-up could wait on something that never comes (a worker forked at the moment of the signal)
-        stop = threading.Timer(HARD_STOP_AFTER, os._exit, (EXIT_TERMINATED,))
-        stop.daemon = True
-        stop.start()
+    _hard_stop(signum, EXIT_TERMINATED)
     _received.append(signum)
     raise Terminated()
+
+
+def _hard_stop(signum: int, status: int) -> None:
+    """The first such signal: end the process after ``HARD_STOP_AFTER`` s whatever the clean-up is doing."""
+    if signum not in _received:
+        # clean-up could wait on something that never comes (a worker forked at the moment of the signal,
+        # a task stuck in a pipe to a worker that is gone)
+        stop = threading.Timer(HARD_STOP_AFTER, os._exit, (status,))
+        stop.daemon = True
+        stop.start()
 
 
 def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
@@ -60,6 +66,7 @@ def _interruption(exc: BaseException) -> KeyboardInterrupt | None:
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
+    _hard_stop(signum, EXIT_INTERRUPTED)
     _received.append(signum)
     raise KeyboardInterrupt()
 

@@ -132,6 +132,12 @@ def stop_workers(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
         pool.terminate_workers()
         return
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # a task still on its way to a worker sits in a pipe written by a feeder thread; with the workers
+    # gone nobody reads it, and joining that thread (at shutdown, at exit) would wait for ever
+    queue = getattr(pool, "_call_queue", None)
+    if queue is not None:
+        with contextlib.suppress(Exception):
+            queue.cancel_join_thread()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
