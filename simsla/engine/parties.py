@@ -118,7 +118,9 @@ class CustomerWait:
                  u: Buffer, duration: Buffer, back: Callable[[int], None] | None = None):
         self.env, self.ledger, self.index, self.group = env, ledger, index, group
         self.probability, self.u, self.duration, self.back = probability, u, duration, back
-        self.rest: dict[int, float] = {}  # per ticket on hold, the work left for after the reply (read by the group)
+        #: per ticket whose visit stops half-way, the work left for after the reply (the group looks here when
+        #: the work in hand ends: a ticket in it then waits on the customer)
+        self.rest: dict[int, float] = {}
 
     def split(self, tid: int, work: float) -> float:
         """The part of a fresh visit's ``work`` to do now (half of it when it stops for the customer)."""
@@ -126,10 +128,6 @@ class CustomerWait:
             return work
         self.rest[tid] = work / 2
         return work / 2
-
-    def holds(self, tid: int) -> bool:
-        """Does this ticket's visit stop here for the customer?"""
-        return tid in self.rest
 
     def offer(self, tid: int) -> None:
         """The ticket waits for the customer, then goes back to the group (as a process would: it starts at once)."""

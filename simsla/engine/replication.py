@@ -205,7 +205,7 @@ class Replication:
     def _dispatcher(self) -> Callable[[int, int], None]:
         """``done(ticket, party)`` for every party: resolve, or pass on to where the router says."""
         env, ledger, router = self.env, self.ledger, self.router
-        next_party, resolve, pass_on, hops = router.next, ledger.resolve, ledger.pass_on, router.hops
+        next_party, resolve, pass_on, hop = router.next, ledger.resolve, ledger.pass_on, router.hop
 
         desk = self.desk
         sc = self.scenario
@@ -217,9 +217,7 @@ class Replication:
                 resolve(tid, party, now)
                 return
             pass_on(tid, party, dest, now)
-            hops[tid] += 1  # ``router.hop`` written out (it runs once per hand-off)
-            if hops[tid] > MAX_HOPS:
-                router.hop(tid)  # (raises: the routing loops)
+            hop(tid)
             self.offers[dest](tid)
 
         if sc.groups[desk].lines is None and sc.redials is None:
