@@ -1,4 +1,4 @@
-"""An agent group: its agents as SimPy processes, its shifts; matching left to its selection.
+"""An agent group: its agents on SimPy's event queue, its shifts; matching left to its selection.
 
 Agents are long-lived state machines (one per seat of the peak headcount)
 on SimPy's event queue, not one process per ticket: a ticket is an integer,
@@ -118,8 +118,6 @@ class AgentGroup:
             self.wake[seat] = None
             self._start[seat](tid)
         else:  # a busy one: preempted, it takes this ticket and gives its own back
-            self.seats.serving[seat] = -2  # interrupt pending: not a victim twice
-            self.seats.rank_in_hand[seat] = -1
             self._interrupt(seat, ("preempt", tid))
 
     def _overflow(self, tid: int) -> None:
@@ -162,9 +160,6 @@ class AgentGroup:
             serving = seats.serving
             for seat in range(level, min(old, len(serving))):
                 if serving[seat] >= 0:
-                    serving[seat] = -2
-                    if seats.rank_in_hand is not None:
-                        seats.rank_in_hand[seat] = -1
                     self._interrupt(seat, ("shift", -1))
 
     def _set_team_staff(self, level: int, team: int) -> None:
@@ -189,9 +184,6 @@ class AgentGroup:
         if self.handover:
             for seat in leaving:
                 if serving[seat] >= 0:
-                    serving[seat] = -2
-                    if seats.rank_in_hand is not None:
-                        seats.rank_in_hand[seat] = -1
                     self._interrupt(seat, ("shift", -1))
 
     # ------------------------------------------------------------ agents
@@ -279,6 +271,9 @@ class AgentGroup:
 
     def _interrupt(self, seat: int, cause: tuple[str, int]) -> None:
         """Stop the work in ``seat`` (as ``Process.interrupt``: before the events already due now)."""
+        self.seats.serving[seat] = -2  # interrupt pending: not a victim twice, no other interrupt
+        if self.seats.rank_in_hand is not None:
+            self.seats.rank_in_hand[seat] = -1
         self._interrupted[seat].set(0, cause, URGENT)
 
 

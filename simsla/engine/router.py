@@ -20,7 +20,6 @@ returns it when the work ends, so the draw happens once, in the same order.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable
 
 import numpy as np
 
@@ -75,9 +74,6 @@ class Router:
         self.fcr = table[space.first_match([r.when for r in fcr.by], default=len(fcr.by))].tolist()
         self.hops = array("i", [0]) * n
         self.planned: dict[int, int] = {}
-        #: ``next(ticket, party)``: where a ticket goes as ``party`` is done with it, a party index or -1 for
-        #: resolved (a function with what it reads bound once: it runs once per visit)
-        self.next: Callable[[int, int], int] = self._next_function()
 
     def grow(self, rng: np.random.Generator) -> None:
         """A new contact (a redial): its desk decisions drawn from ``rng``, no hops yet."""
@@ -89,34 +85,28 @@ class Router:
         """Per ticket: does the desk's first visit resolve it (vectorised, the same draws as ``next``)?"""
         return np.frombuffer(self.fcr_u)[: len(keys)] < np.asarray(self.fcr)[keys]
 
-    def _next_function(self) -> Callable[[int, int], int]:
-        """The function ``next``."""
-        planned, key, desk, hops, fcr_u, fcr, first_u = (self.planned, self.key, self.desk, self.hops, self.fcr_u,
-                                                         self.fcr, self.first_u)
-        u_of, rule_of, cdf_of, dest_of = self.u, self.rule, self.cdf, self.dest
-
-        def next_party(tid: int, party: int) -> int:
-            if planned:
-                dest = planned.pop(tid, None)
-                if dest is not None:
-                    return dest
-            k = key[tid]
-            if party == desk and hops[tid] == 0:
-                if fcr_u[tid] < fcr[k]:
-                    return -1
-                u = first_u[tid]
-            else:
-                u = u_of[party]()
-            rule = rule_of[party][k]
-            if rule < 0:
+    def next(self, tid: int, party: int) -> int:
+        """Where a ticket goes as ``party`` is done with it: a party index, or -1 for resolved."""
+        if self.planned:
+            dest = self.planned.pop(tid, None)
+            if dest is not None:
+                return dest
+        key = self.key[tid]
+        if party == self.desk and self.hops[tid] == 0:
+            if self.fcr_u[tid] < self.fcr[key]:
                 return -1
-            dests = dest_of[party][rule]
-            for i, c in enumerate(cdf_of[party][rule]):
-                if u < c:
-                    return dests[i]
-            return dests[-1]
-
-        return next_party
+            u = self.first_u[tid]
+        else:
+            u = self.u[party]()
+        rule = self.rule[party][key]
+        if rule < 0:
+            return -1
+        cdf = self.cdf[party][rule]
+        dests = self.dest[party][rule]
+        for k, c in enumerate(cdf):
+            if u < c:
+                return dests[k]
+        return dests[-1]
 
     def plan(self, tid: int, party: int) -> int:
         """Draw the destination now (work starts) for ``next`` to return when the work ends."""
