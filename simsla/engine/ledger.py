@@ -3,10 +3,13 @@
 A ticket is an integer.  The ledger keeps its state in typed arrays (8 bytes
 a value rather than a 32-byte Python float in a list — this is what keeps a
 million tickets in memory) and one row per visit of a ticket to a party, the
-*segment*, appended to typed columns.  Parties report to the ledger (work
-started, interrupted, a caller hung up, resolved, passed on); nobody else
-writes these columns, and at the end ``log`` turns them into a ``RunLog``
-without copying.
+*segment*.  Segments are appended to plain lists, one per column, which are
+moved into NumPy chunks every ``CHUNK`` rows: a list's append is several
+times cheaper than a typed array's (which parses its argument), and the
+chunks keep the memory at 8 bytes a value.  Parties report to the ledger
+(work started, interrupted, a caller hung up, resolved, passed on); nobody
+else writes these columns, and at the end ``log`` turns them into a
+``RunLog``.
 
 Per-ticket state of a ticket still in the system, ``active[tid]``, is a
 small list ``[party, enter, start]``: the party it is at, when it got there
@@ -31,6 +34,12 @@ OUTCOMES = ("resolved", "escalated", "abandoned", "preempted", "handover", "open
             "callback", "no answer")
 #: ticket outcomes (codes into this tuple)
 TICKET_OUTCOMES = ("resolved", "abandoned", "open", "blocked")
+
+#: the segment columns and their types in the log
+SEGMENT_COLUMNS = {"ticket": np.int64, "party": np.int16, "enter": np.float64, "start": np.float64,
+                   "end": np.float64, "outcome": np.int8, "team": np.int16}
+#: segment rows kept in lists before they are moved into NumPy chunks
+CHUNK = 1 << 15
 
 
 @dataclass
@@ -79,11 +88,17 @@ class Ledger:
         self.arrived = 0  # fresh tickets that have arrived so far (they arrive in id order; redials follow them)
         self.blocked: list[int] = []  # calls that found every line busy
         self.callback_at: dict[int, float] = {}  # callers who accepted a callback, when
-        self.seg_ticket, self.seg_party, self.seg_outcome = array("q"), array("h"), array("b")
-        self.seg_enter, self.seg_start, self.seg_end = array("d"), array("d"), array("d")
+        self.seg_ticket: list[int] = []
+        self.seg_party: list[int] = []
+        self.seg_outcome: list[int] = []
+        self.seg_enter: list[float] = []
+        self.seg_start: list[float] = []
+        self.seg_end: list[float] = []
+        #: per segment column, its rows moved out of the lists so far (``_flush``)
+        self._chunks: dict[str, list[np.ndarray]] = {name: [] for name in SEGMENT_COLUMNS}
         #: with agent groups: per ticket in work, the agent group working on it; per segment, its agent group
         self.team_of: dict[int, int] | None = {} if teams else None
-        self.seg_team = array("h")
+        self.seg_team: list[int] = []
 
     # ------------------------------------------------------------ reports
     def arrive(self, tid: int, desk: int, now: float) -> None:
@@ -91,6 +106,8 @@ class Ledger:
         if tid < self.fresh:
             self.arrived = tid + 1
         self.active[tid] = [desk, now, math.nan]
+        if len(self.seg_ticket) >= CHUNK:  # (here: once per ticket, not once per segment)
+            self._flush()
 
     def block(self, tid: int, desk: int, now: float) -> None:
         """A call found every line busy (a busy signal): it never entered the desk."""
@@ -208,10 +225,25 @@ class Ledger:
             else:
                 self.segment(tid, party, enter, start, math.nan, OPEN)
 
+    def _flush(self) -> None:
+        """Move the segment rows in the lists into one NumPy chunk per column."""
+        for name, dtype in SEGMENT_COLUMNS.items():
+            rows = getattr(self, "seg_" + name)
+            if rows:
+                self._chunks[name].append(np.array(rows, dtype=dtype))
+                rows.clear()
+
+    def _column(self, name: str) -> np.ndarray:
+        """One segment column, all rows in the order appended (its chunks joined into one)."""
+        self._flush()
+        chunks = self._chunks[name]
+        if len(chunks) != 1:
+            chunks[:] = [np.concatenate(chunks) if chunks else np.empty(0, dtype=SEGMENT_COLUMNS[name])]
+        return chunks[0]
+
     def segment_columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Views on the (unsorted) party, enter and end columns of the segments."""
-        return (np.frombuffer(self.seg_party, dtype=np.int16), np.frombuffer(self.seg_enter),
-                np.frombuffer(self.seg_end))
+        """The (unsorted) party, enter and end columns of the segments."""
+        return self._column("party"), self._column("enter"), self._column("end")
 
     def log(self, stop: float, unstable: str | None, staffing: dict[str, tuple[np.ndarray, np.ndarray]],
             outages: dict[str, np.ndarray]) -> RunLog:
@@ -245,20 +277,12 @@ class Ledger:
                 keep = ids < total  # (tickets that arrived)
                 at[ids[keep]] = np.fromiter(self.callback_at.values(), dtype=np.float64)[keep]
             tickets["callback"] = at
-        raw = {
-            "ticket": (self.seg_ticket, np.int64), "party": (self.seg_party, np.int16),
-            "enter": (self.seg_enter, np.float64), "start": (self.seg_start, np.float64),
-            "end": (self.seg_end, np.float64), "outcome": (self.seg_outcome, np.int8),
-        }
-        if self.team_of is not None:
-            raw["team"] = (self.seg_team, np.int16)
-        order = np.lexsort((np.frombuffer(self.seg_enter), np.frombuffer(self.seg_ticket, dtype=np.int64)))
+        names = [name for name in SEGMENT_COLUMNS if name != "team" or self.team_of is not None]
+        order = np.lexsort((self._column("enter"), self._column("ticket")))
         segments = {}
-        for name, (column, dtype) in raw.items():  # one column at a time: peak memory is one extra column
-            segments[name] = np.frombuffer(column, dtype=dtype)[order]
+        for name in names:  # one column at a time: peak memory is one extra column
+            segments[name] = self._column(name)[order]
+            self._chunks[name] = []
         if redials:
             segments["ticket"] = rows(segments["ticket"])
-        del raw
-        self.seg_ticket = self.seg_party = self.seg_enter = self.seg_start = self.seg_end = self.seg_outcome = None
-        self.seg_team = None
         return RunLog(tickets, segments, staffing, stop, outages, unstable)

@@ -24,6 +24,7 @@ from simsla.engine.callers import Callers
 from simsla.engine.contacts import Contacts
 from simsla.engine.handling import work_time
 from simsla.engine.ledger import TICKET_OUTCOMES, Ledger, RunLog  # noqa: F401  (part of this module's interface)
+from simsla.engine.loop import run_until
 from simsla.engine.parties import CustomerWait, Supplier
 from simsla.engine.pool import AgentGroup, QueueOverflow
 from simsla.engine.router import MAX_HOPS, Router  # noqa: F401
@@ -275,7 +276,7 @@ class Replication:
         end = self.scenario.end
         unstable = None
         try:
-            self.env.run(until=end)
+            run_until(self.env, end)
             stop = end
         except QueueOverflow as overflow:
             unstable = str(overflow)

@@ -31,6 +31,8 @@ from simsla.model.chain import RESOLVED as RESOLVED_NAME
 
 #: a ticket passing through more parties than this is taken as a routing loop
 MAX_HOPS = 1000
+#: ``Router.first_dest`` of a ticket whose desk decision is worked out when it is needed
+UNKNOWN = -2
 
 
 def _uniform(rng: np.random.Generator, k: int) -> np.ndarray:
@@ -74,12 +76,30 @@ class Router:
         self.fcr = table[space.first_match([r.when for r in fcr.by], default=len(fcr.by))].tolist()
         self.hops = array("i", [0]) * n
         self.planned: dict[int, int] = {}
+        #: per ticket, where the desk's first visit sends it (-1: resolved), from the draws above; a redial's
+        #: is not known up front (``UNKNOWN``: ``next`` works it out)
+        self.first_dest = array("h", self._first_destinations(np.asarray(key, dtype=np.int64)).tobytes())
+
+    def _first_destinations(self, keys: np.ndarray) -> np.ndarray:
+        """Per ticket, the desk's first-visit decision (vectorised; the same comparisons as ``next``)."""
+        n, desk = len(keys), self.desk
+        u_fcr, u = np.frombuffer(self.fcr_u)[:n], np.frombuffer(self.first_u)[:n]
+        out = np.full(n, -1, dtype=np.int16)
+        escalated = u_fcr >= np.asarray(self.fcr, dtype=np.float64)[keys]  # ``u < p``: resolved
+        rule = np.asarray(self.rule[desk], dtype=np.int64)[keys]
+        for r, (cdf, dests) in enumerate(zip(self.cdf[desk], self.dest[desk])):
+            take = escalated & (rule == r)
+            # the first share whose cumulative sum exceeds u, else the last destination
+            k = np.minimum(np.searchsorted(np.asarray(cdf), u[take], side="right"), len(dests) - 1)
+            out[take] = np.asarray(dests, dtype=np.int16)[k]
+        return out
 
     def grow(self, rng: np.random.Generator) -> None:
         """A new contact (a redial): its desk decisions drawn from ``rng``, no hops yet."""
         self.fcr_u.append(float(rng.uniform()))
         self.first_u.append(float(rng.uniform()))
         self.hops.append(0)
+        self.first_dest.append(UNKNOWN)
 
     def first_contact_resolved(self, keys: np.ndarray) -> np.ndarray:
         """Per ticket: does the desk's first visit resolve it (vectorised, the same draws as ``next``)?"""
@@ -90,6 +110,10 @@ class Router:
         if self.planned:
             dest = self.planned.pop(tid, None)
             if dest is not None:
+                return dest
+        if party == self.desk and self.hops[tid] == 0:
+            dest = self.first_dest[tid]
+            if dest != UNKNOWN:
                 return dest
         key = self.key[tid]
         if party == self.desk and self.hops[tid] == 0:
