@@ -17,6 +17,7 @@ and the owner takes a fresh alarm for its next use.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -51,7 +52,8 @@ class Alarm:
         """Go off ``delay`` seconds from now (after the events already due then, as a SimPy event would)."""
         self.value = value
         self.callbacks = self._call
-        self.env.schedule(self, priority, delay)  # type: ignore[arg-type]
+        env = self.env  # ``env.schedule`` written out (SimPy's queue entry: time, priority, insertion, event)
+        heappush(env._queue, (env._now + delay, priority, next(env._eid), self))
 
     def then(self, fn: Callable[["Alarm"], None]) -> "Alarm":
         """Call ``fn`` instead, from the next time it goes off (a process's next step)."""

@@ -24,6 +24,7 @@ customer — hands it to its ``CustomerWait``, which offers it back later.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 from typing import TYPE_CHECKING
 
 import simpy
@@ -206,7 +207,7 @@ class AgentGroup:
             start_work = lambda tid, t: ledger.start_by(tid, t, code)  # noqa: E731
         done, hold = self.done, None if self.customer is None else self.customer.rest
         customer, index, wake, off, give_back = self.customer, self.index, self.wake, self.off, self._give_back
-        schedule = env.schedule
+        queue, eid = env._queue, env._eid  # ``env.schedule`` written out below (SimPy's queue entries)
         # a preempting selection reads the rank of the item in each seat's hand (``Seats.rank_in_hand``)
         in_hand = seats.rank_in_hand
         rank_of, key = (getattr(self.selection, "rank", None), getattr(self.selection, "key", None))
@@ -224,7 +225,7 @@ class AgentGroup:
                 if tid < 0:
                     wake[seat] = wake_alarm
                     return
-            start = env.now
+            start = env._now  # (SimPy's clock read directly: ``env.now`` is a Python property call)
             work = remaining.pop(tid, None) if remaining else None  # (usually empty: no lookup)
             if work is None:
                 work = work_time(tid)
@@ -236,14 +237,14 @@ class AgentGroup:
                 in_hand[seat] = rank_of[key[tid]]
             v_tid, v_start, v_work = tid, start, work
             timer.callbacks = when_done  # ``timer.set(work)`` written out: this runs once per visit
-            schedule(timer, NORMAL, work)
+            heappush(queue, (start + work, NORMAL, next(eid), timer))
 
         def finished(_alarm: Alarm) -> None:
             serving[seat] = -1
             if in_hand is not None:
                 in_hand[seat] = -1
             if hold is not None and v_tid in hold:  # the work stopped half-way: the ticket waits on the customer
-                ledger.pend(v_tid, index, env.now)
+                ledger.pend(v_tid, index, env._now)
                 customer.offer(v_tid)
             else:
                 done(v_tid, index)
@@ -254,8 +255,9 @@ class AgentGroup:
             why, nxt = alarm.value
             timer.cancel()
             timer = Alarm(env, finished)
-            remaining[v_tid] = v_work - (env.now - v_start)
-            ledger.interrupt(v_tid, index, PREEMPTED if why == "preempt" else HANDOVER, env.now)
+            now = env._now
+            remaining[v_tid] = v_work - (now - v_start)
+            ledger.interrupt(v_tid, index, PREEMPTED if why == "preempt" else HANDOVER, now)
             serving[seat] = -1  # (rank_in_hand was cleared when the interrupt was asked for)
             give_back(v_tid)
             step(nxt)

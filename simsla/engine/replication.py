@@ -12,6 +12,7 @@ a ticket, asks the router where it goes and offers it there.
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
 
 import numpy as np
 import simpy
@@ -159,7 +160,7 @@ class Replication:
         if gi != self.desk or not impatient:  # callers hang up only while waiting for the desk
             return None
         ledger = self.ledger
-        return Patience(ledger.abandon_at, ledger.answered, lambda: self.env.now, lambda tid: ledger.hung_up(tid, gi))
+        return Patience(ledger.abandon_at, ledger.answered, lambda: self.env._now, lambda tid: ledger.hung_up(tid, gi))
 
     def _skilled_group(self, space: KeySpace, gi: int, key: memoryview, impatient: bool,
                        max_queue: int) -> AgentGroup:
@@ -212,7 +213,7 @@ class Replication:
         sc = self.scenario
 
         def finish(tid: int, party: int) -> None:
-            now = env.now
+            now = env._now  # (SimPy's clock read directly: ``env.now`` is a Python property call)
             dest = next_party(tid, party)
             if dest < 0:
                 resolve(tid, party, now)
@@ -239,7 +240,7 @@ class Replication:
         if self.callers is not None:  # lines and redials: each contact through the desk's door
             arrive, offer = lambda tid, _desk, t: self.callers.admit(tid, t), lambda tid: None
         n, tid = len(times), len(self.backlog)
-        schedule = env.schedule
+        queue, eid = env._queue, env._eid
 
         def due(alarm: Alarm) -> None:
             nonlocal tid
@@ -248,12 +249,12 @@ class Replication:
                 for b, party in enumerate(self.backlog):
                     ledger_arrive(b, party, 0.0)  # not through the desk's lines: an open ticket is no call on hold
                     self.offers[party](b)
-            now = env.now
+            now = env._now
             while tid < n:
                 t = times[tid]
                 if t > now:
                     alarm.callbacks = again  # ``alarm.set(t - now)`` written out: this runs once per arrival
-                    schedule(alarm, NORMAL, t - now)
+                    heappush(queue, (now + (t - now), NORMAL, next(eid), alarm))  # as ``env.schedule`` adds
                     return
                 i = tid
                 tid += 1  # before the offer: a full queue stops the run from inside it

@@ -186,13 +186,13 @@ class PriorityQueues:
     def on_free(self, seat: int) -> int:
         """The first waiting item by rank and arrival (callers who hung up logged and skipped), or -1."""
         patience = self.patience
-        if patience is not None:
-            now, abandon_at, answered = patience.now(), patience.abandon_at, patience.answered
         for q in self.queues:
             while q:
                 item = q.popleft()
                 self.waiting -= 1
-                if patience is not None and abandon_at[item] <= now and answered[item] != answered[item]:
+                # (the clock is read only when there is an item: most calls find the queues empty)
+                if patience is not None and patience.abandon_at[item] <= patience.now() \
+                        and patience.answered[item] != patience.answered[item]:
                     patience.hang_up(item)
                     continue
                 return item
