@@ -97,7 +97,7 @@ class AgentGroup:
         n = len(seats.serving)
         self.wake: list[Alarm | None] = [None] * n  # per free seat, the alarm that hands it work
         self.off: list[Alarm | None] = [None] * n  # per off-duty seat, the alarm that calls it in
-        self._interrupted: list[Alarm] = [None] * n  # type: ignore[list-item]
+        self._interrupted: list[Callable[[int, int], None]] = [None] * n  # type: ignore[list-item]
         self._start: list[Callable[[int], None]] = [None] * n  # type: ignore[list-item]
         for seat in range(n):
             self._seat(seat)
@@ -119,7 +119,7 @@ class AgentGroup:
             self.wake[seat] = None
             self._start[seat](tid)
         else:  # a busy one: preempted, it takes this ticket and gives its own back
-            self._interrupt(seat, ("preempt", tid))
+            self._interrupt(seat, PREEMPTED, tid)
 
     def _overflow(self, tid: int) -> None:
         """A waiting item may now go to agents without the first level of its skill."""
@@ -161,7 +161,7 @@ class AgentGroup:
             serving = seats.serving
             for seat in range(level, min(old, len(serving))):
                 if serving[seat] >= 0:
-                    self._interrupt(seat, ("shift", -1))
+                    self._interrupt(seat, HANDOVER)
 
     def _set_team_staff(self, level: int, team: int) -> None:
         """Agent group ``team`` now has ``level`` agents on duty (each with its sessions' seats)."""
@@ -185,7 +185,7 @@ class AgentGroup:
         if self.handover:
             for seat in leaving:
                 if serving[seat] >= 0:
-                    self._interrupt(seat, ("shift", -1))
+                    self._interrupt(seat, HANDOVER)
 
     # ------------------------------------------------------------ agents
     def _seat(self, seat: int) -> None:
@@ -250,15 +250,14 @@ class AgentGroup:
                 done(v_tid, index)
             step(-1)
 
-        def interrupted(alarm: Alarm) -> None:
+        def interrupted(outcome: int, nxt: int) -> None:
             nonlocal timer
-            why, nxt = alarm.value
             timer.cancel()
             timer = Alarm(env, finished)
             now = env._now
             remaining[v_tid] = v_work - (now - v_start)
-            ledger.interrupt(v_tid, index, PREEMPTED if why == "preempt" else HANDOVER, now)
-            serving[seat] = -1  # (rank_in_hand was cleared when the interrupt was asked for)
+            ledger.interrupt(v_tid, index, outcome, now)
+            serving[seat] = -1  # (rank_in_hand was cleared by ``_interrupt``)
             give_back(v_tid)
             step(nxt)
 
@@ -266,17 +265,22 @@ class AgentGroup:
         off_alarm = Alarm(env, lambda a: step(-1))
         timer = Alarm(env, finished)
         when_done = [finished]
-        self._interrupted[seat] = Alarm(env, interrupted)  # never set twice at once: serving is -2 until it goes off
+        self._interrupted[seat] = interrupted
         self._start[seat] = step
         # the agent starts as a SimPy process would: at once, before the events already due now
         wake_alarm.set(0, -1, URGENT)
 
-    def _interrupt(self, seat: int, cause: tuple[str, int]) -> None:
-        """Stop the work in ``seat`` (as ``Process.interrupt``: before the events already due now)."""
-        self.seats.serving[seat] = -2  # interrupt pending: not a victim twice, no other interrupt
+    def _interrupt(self, seat: int, outcome: int, nxt: int = -1) -> None:
+        """Stop the work in ``seat`` now (``PREEMPTED`` by ticket ``nxt``, or ``HANDOVER`` at a shift's end).
+
+        At once, inside the call that asks for it — not as an event after it, as SimPy's
+        ``Process.interrupt`` would: a preemption then costs no event, and the seat can never be
+        asked twice.  (The engine did it SimPy's way until December 2026; ties at one instant may
+        since come out in another order, the numbers' distribution is the same.)
+        """
         if self.seats.rank_in_hand is not None:
             self.seats.rank_in_hand[seat] = -1
-        self._interrupted[seat].set(0, cause, URGENT)
+        self._interrupted[seat](outcome, nxt)
 
 
 #: the name the engine used before the parts were separated

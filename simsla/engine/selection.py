@@ -179,7 +179,7 @@ class PriorityQueues:
         """A free seat, or -1 with the item first in its queue."""
         if self.free:
             return self.free.pop()
-        self._queue(item).appendleft(item)
+        (self.queues[-1] if self.last and item in self.last else self.queues[self.rank[self.key[item]]]).appendleft(item)
         self.waiting += 1
         return -1
 
