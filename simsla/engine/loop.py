@@ -20,7 +20,9 @@ from simpy.events import URGENT
 
 
 def run_until(env: simpy.Environment, until: float) -> None:
-    """Process ``env``'s events up to ``until`` (as ``env.run(until=until)``; the clock ends at ``until``).
+    """Process ``env``'s events up to ``until``, as ``env.run(until=until)`` would.
+
+    The clock ends at ``now + (until - now)``, as in SimPy: ``until`` itself when the run starts at 0.
 
     Raises
     ------
@@ -29,6 +31,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
     Exception
         whatever a callback raised, or the exception of a SimPy process that failed.
     """
+    until = float(until)  # (as SimPy: a NumPy number would make every later queued time one)
     if until <= env.now:
         raise ValueError(f"until ({until}) must be greater than the current simulation time")
     stop = simpy.Event(env)

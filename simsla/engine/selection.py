@@ -22,7 +22,7 @@ processes; every *matching* decision goes through its ``Selection``:
     Items waiting (the group's bound on a queue that cannot settle).
 
 A selection may read the group's ``Seats`` (the headcount, and per seat the
-item in hand: -1 none, -2 being interrupted) and never writes them; items are
+item in hand, -1 none) and never writes them; items are
 ticket ids, whose attributes it may look up through the key array it was
 given.  Skills, blending and callbacks are other selections behind the same
 four calls.
@@ -49,7 +49,7 @@ class Seats:
 
     def __init__(self, seats: int):
         self.staff = 0  # seats on duty: ``0 .. staff-1`` in a group without agent groups
-        self.serving: list[int] = [-1] * seats  # item in hand per seat (-1 none, -2 being interrupted)
+        self.serving: list[int] = [-1] * seats  # item in hand per seat (-1 none)
         self.duty: list[bool] = [False] * seats  # per seat, on duty now
         #: per seat, the queue rank of the item in hand (-1: none, or being interrupted); kept only for a
         #: selection that preempts (``rank_in_hand is not None``), so that finding a victim is one ``max``
