@@ -170,15 +170,7 @@ class Ledger:
     def interrupt(self, tid: int, party: int, outcome: int, now: float) -> None:
         """Work on a ticket stopped (preempted, shift end); it waits again at the same party."""
         state = self.active[tid]
-        # ``self.segment`` written out, here and in ``pass_on``: each runs for a third of the tickets or more
-        self.seg_ticket.append(tid)
-        self.seg_party.append(party)
-        self.seg_enter.append(state[1])
-        self.seg_start.append(state[2])
-        self.seg_end.append(now)
-        self.seg_outcome.append(outcome)
-        if self.team_of is not None:
-            self.seg_team.append(self.team_of.pop(tid, -1))
+        self.segment(tid, party, state[1], state[2], now, outcome)
         state[1], state[2] = now, math.nan
 
     def hung_up(self, tid: int, party: int) -> None:
@@ -206,14 +198,7 @@ class Ledger:
     def pass_on(self, tid: int, party: int, dest: int, now: float) -> None:
         """A party passed the ticket on to ``dest``, where it waits."""
         state = self.active[tid]
-        self.seg_ticket.append(tid)
-        self.seg_party.append(party)
-        self.seg_enter.append(state[1])
-        self.seg_start.append(state[2])
-        self.seg_end.append(now)
-        self.seg_outcome.append(ESCALATED)
-        if self.team_of is not None:
-            self.seg_team.append(self.team_of.pop(tid, -1))
+        self.segment(tid, party, state[1], state[2], now, ESCALATED)
         state[0], state[1], state[2] = dest, now, math.nan
 
     def pend(self, tid: int, party: int, now: float) -> None:
