@@ -37,6 +37,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from simsla.decide.erlang_demand import _matches, _stream_mix
+from simsla.decide.erlang_intervals import WEEK, shift_cover
 from simsla.model import Scenario
 
 
@@ -47,7 +49,6 @@ def contact_teams(scenario: Scenario, channels: Sequence[str] | None = ("phone",
     it matches (any skill of a mix with a positive share); an agent group
     that holds one of those skills can take it.  Without agent groups: [].
     """
-    from simsla.decide.erlang import _matches, _stream_mix
 
     desk = scenario.desk
     if desk.agents is None:
@@ -68,7 +69,6 @@ def contact_teams(scenario: Scenario, channels: Sequence[str] | None = ("phone",
 
 def team_scheduled(scenario: Scenario, teams: Sequence[int], interval: float) -> np.ndarray:
     """Agents the desk's blocks of the agent groups ``teams`` put on shift in each interval of the week."""
-    from simsla.decide.erlang import WEEK, shift_cover
 
     desk = scenario.desk
     out = np.zeros(int(round(WEEK / interval)))
