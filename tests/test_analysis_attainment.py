@@ -90,3 +90,20 @@ def test_summary_json_has_target_fields(tmp_path):
                 "attainment_ci95", "periods_evaluated", "breach_probability", "breach_probability_ci95"):
         assert key in target
     assert np.isclose(target["threshold_seconds"], 3 * 3600)
+
+
+def test_period_counts_by_integer_keys_are_the_groupbys_table():
+    # period_counts without ``by`` counts by integer keys: the same table, dtypes and order as the groupby
+    import pandas as pd
+
+    from simsla.analysis.attainment import _counts_by_replication
+
+    rng = np.random.default_rng(3)
+    for n in (1, 7, 5_000):
+        rep = rng.integers(0, 4, n).astype(np.int32)
+        code = rng.integers(24_300, 24_320, n).astype(np.int64)
+        met = rng.random(n) < 0.8
+        found = pd.DataFrame({"replication": rep, "code": code, "met": met})
+        expected = (found.groupby(["replication", "code"], observed=True)
+                    .agg(counted=("met", "size"), met=("met", "sum")).reset_index())
+        pd.testing.assert_frame_equal(_counts_by_replication(rep, code, met), expected)

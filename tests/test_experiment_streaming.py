@@ -210,3 +210,16 @@ def test_streaming_holds_a_few_replications_not_all_of_them(tmp_path):
     in_memory, streamed = _growth(tmp_path, "memory"), _growth(tmp_path, "stream")
     assert in_memory > 60.0, in_memory  # the measurement can tell the two apart at all
     assert streamed < in_memory / 4, (streamed, in_memory)
+
+
+def test_blame_from_the_missed_items_counts_left_is_blame_found_afresh(in_memory):
+    # a streamed run finds each target's items once: replication_counts hands the misses to replication_blame
+    from simsla.analysis.attainment import replication_counts
+    from simsla.analysis.attribution import replication_blame
+
+    for one in in_memory.by_replication():
+        missed: dict = {}
+        replication_counts(one, missed)
+        assert missed and any(len(m) for m in missed.values())
+        assert all(not m["met"].any() for m in missed.values())
+        assert replication_blame(one, missed) == replication_blame(one)

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from simsla.analysis.attainment import items, target_calendar
+from simsla.analysis.attainment import items, missed_items, target_calendar
 from simsla.analysis.coverage import bound_parties
-from simsla.analysis.measures import scenario_parties, stop_times, visit_items
+from simsla.analysis.measures import scenario_parties, stop_times
 from simsla.model import Scenario
 from simsla.timebase import calendar_clock
 
@@ -103,7 +103,8 @@ def attribute(results: "TicketLog") -> pd.DataFrame:
     return attribution_from(results.scenario, [replication_blame(results)])
 
 
-def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
+def replication_blame(log: "TicketLog", missed: dict[tuple[str, str], pd.DataFrame] | None = None
+                      ) -> list[dict[str, Any]]:
     """The reduction ``attribution_from`` combines: one record per SLA ticket target and replication of ``log``.
 
     Each record (with breached tickets) holds ``breaches`` (the tickets
@@ -113,8 +114,16 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
     ``seconds``.  Every figure is summed per replication in the same way
     whether ``log`` holds one replication or all of them (the same rows, in
     the same order, over the same columns), so a streamed run's records are
-    those of the run held in memory, to the last bit.
+    those of the run held in memory, to the last bit.  ``missed``: each
+    target's missed items as ``replication_counts`` left them, or None to
+    find them here.
     """
+
+    def missed_of(a: Any, t: Any) -> pd.DataFrame:
+        if missed is not None and (a.name, t.name) in missed:
+            return missed[(a.name, t.name)]
+        return missed_items(items(log, a, t))
+
     sc = log.scenario
     over: dict[str, set] = {}
     for a in sc.agreements:
@@ -123,9 +132,8 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
         for t in a.targets:
             if t.metric != "resolution":
                 continue
-            v = visit_items(log, calendar_clock(sc, target_calendar(a, t)), a, t)
-            missed = v[~v["met"].astype(bool)]
-            over.setdefault(a.party, set()).update(zip(missed["replication"], missed["ticket"]))  # type: ignore[arg-type]
+            late = missed_of(a, t)
+            over.setdefault(a.party, set()).update(zip(late["replication"], late["ticket"]))  # type: ignore[arg-type]
     labels = party_labels(sc)
     out = []
     for a in sc.agreements:
@@ -134,11 +142,10 @@ def replication_blame(log: "TicketLog") -> list[dict[str, Any]]:
         for t in a.targets:
             if t.metric not in ("resolution", "first_response"):
                 continue
-            found = items(log, a, t)
-            missed = found[~found["met"].astype(bool)]
-            if missed.empty:
+            late = missed_of(a, t)
+            if late.empty:
                 continue
-            idx = pd.MultiIndex.from_arrays([missed["replication"], missed["ticket"]])
+            idx = pd.MultiIndex.from_arrays([late["replication"], late["ticket"]])
             rows = _party_rows(log, idx, target_calendar(a, t))
             if rows.empty:
                 continue

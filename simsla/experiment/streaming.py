@@ -158,8 +158,9 @@ class ResultsStream:
         self._runs.append(one.runs)
         self._outages.append(one.outages)
         if self.scenario.agreements:
-            self._counts.append(replication_counts(one))
-            self._blame.append(replication_blame(one))
+            missed: dict[tuple[str, str], pd.DataFrame] = {}  # each target's items are found once
+            self._counts.append(replication_counts(one, missed))
+            self._blame.append(replication_blame(one, missed))
         self._figures.append(replication_figures(one))
 
     def frame(self, upto: int | None = None) -> TicketLog:
