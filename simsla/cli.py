@@ -59,7 +59,8 @@ BACKLOG_HELP = ("start from the open tickets of this CSV (opened, party, priorit
                 "'Starting from a backlog'), in place of the scenario's own backlog, without a warm-up")
 
 
-def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1, held: int | None = None):
+def gate(model, *, force: bool = False, replications: int = 1, workers: int | None = 1, held: int | None = None,
+         runs: int = 1, held_for: str | None = None):
     """The pre-simulation gate (``simsla.experiment.gate.preflight``), shared by every command that simulates.
 
     Prints each warning and each refusal on one line (stderr) and ends the
@@ -69,13 +70,15 @@ def gate(model, *, force: bool = False, replications: int = 1, workers: int | No
     outages and a supplier that never works stop every command.  The run's
     size (``replications``, ``workers``; None: all cores) sets how much of its
     results the memory must hold (``held`` replications at a time for a run
-    streamed to disk).
+    streamed to disk; ``runs`` such runs side by side; ``held_for``: the
+    option that holds them all, named in a refusal).
     """
     import os
 
     from simsla.experiment.gate import preflight
 
-    checked = preflight(model, replications=replications, workers=workers or os.cpu_count() or 1, held=held)
+    checked = preflight(model, replications=replications, workers=workers or os.cpu_count() or 1, held=held,
+                        runs=runs, held_for=held_for)
     for caution in checked.warnings:
         say(err, caution, "warning", "yellow")
     for refusal in checked.refusals:
@@ -233,22 +236,11 @@ def run(
 
     _output_folder(out_dir, "results")  # before any work: never simulate for a folder that cannot take the results
     model = _load(scenario, backlog)
-    if volume_risk:
-        from simsla.decide.volume import has_busy_days
-
-        if not has_busy_days(model):
-            say(err, f"{scenario}: --volume-risk: no demand stream has busy days (busy_days with cv > 0): there is "
-                     "no volume uncertainty to measure", "error", "red")
-            raise typer.Exit(2)
-    cap = _sequential_cap(precision, max_replications, replications, model)
+    cap = run_checks(scenario, model, replications=replications, workers=workers, force=force, cluster=cluster,
+                     report=report, volume_risk=volume_risk, precision=precision, max_replications=max_replications)
     # streamed: each replication's tables go to disk as it completes (a few held at a time); --volume-risk
     # compares two runs' tables in memory, so it keeps the in-memory path
     streamed = not volume_risk
-    from simsla.experiment.runner import stream_window
-
-    # on a cluster the workers' memory is theirs: here only the results are held (a few at a time, streamed)
-    gate(model, force=force, replications=cap or replications, workers=1 if cluster else workers,
-         held=stream_window(workers or os.cpu_count() or 1) if streamed else None)
     progress = _LateProgress(f"simulating {escape(visible(model.name, one_line=True))}")
     to = out_dir if streamed else None
     try:
@@ -304,6 +296,39 @@ def _plan(precision: float, first: int, cap: int):
     from simsla.experiment.sequential import Plan
 
     return Plan(precision, first, cap)
+
+
+def run_checks(path: Path, model, *, replications: int, workers: int | None, force: bool = False,
+               cluster: str | None = None, report: bool = False, volume_risk: bool = False,
+               precision: float | None = None, max_replications: int | None = None) -> int | None:
+    """Every check ``simsla run`` makes with these options before it simulates; ``validate`` calls it too.
+
+    The options that shape the run shape the checks: ``--precision`` may go
+    on to ``--max-replications``; a run streamed to disk holds a few
+    replications' results at a time, but ``--report`` reads every table back
+    for the report and ``--volume-risk`` holds two runs' tables (with and
+    without busy days) side by side; on a cluster the workers' memory is
+    theirs.  Exit 2 for options that do not fit, 3 for a refusal.  Returns
+    the ``--precision`` cap (None without it).
+    """
+    from simsla.experiment.runner import stream_window
+
+    if volume_risk:
+        from simsla.decide.volume import has_busy_days
+
+        if not has_busy_days(model):
+            say(err, f"{path}: --volume-risk: no demand stream has busy days (busy_days with cv > 0): there is "
+                     "no volume uncertainty to measure", "error", "red")
+            raise typer.Exit(2)
+    cap = _sequential_cap(precision, max_replications, replications, model)
+    held, runs, held_for = stream_window(workers or os.cpu_count() or 1), 1, None
+    if volume_risk:
+        held, runs, held_for = None, 2, "--volume-risk"
+    elif report:
+        held, held_for = None, "--report"
+    gate(model, force=force, replications=cap or replications, workers=1 if cluster else workers, held=held,
+         runs=runs, held_for=held_for)
+    return cap
 
 
 def _sequential_cap(precision: float | None, max_replications: int | None, first: int, model=None) -> int | None:
@@ -372,10 +397,20 @@ def validate(
     replications: int = typer.Option(10, "--replications", "-r", min=1, help="as for `run`: the run's size to check"),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1, help="as for `run` (default: all cores)"),
     backlog: Optional[Path] = typer.Option(None, "--backlog", help="as for `run`: " + BACKLOG_HELP),
+    force: bool = typer.Option(False, "--force", help="as for `run`: overloaded queues are reported, not refused"),
+    report: bool = typer.Option(False, "--report", help="as for `run` (the report reads every table back into memory)"),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="as for `run` (not contacted: the memory is "
+                                          "checked as a cluster run needs it)"),
+    volume_risk: bool = typer.Option(False, "--volume-risk", help="as for `run` (two runs' tables held together)"),
+    precision: Optional[float] = typer.Option(None, "--precision", min=0.001, max=0.25,
+                                              help="as for `run`: the checks cover --max-replications"),
+    max_replications: Optional[int] = typer.Option(None, "--max-replications", min=1, help="as for `run`"),
 ) -> None:
-    """Check a scenario file without simulating it: every check `run` makes (exit 2 invalid, 3 refused)."""
+    """Check a scenario file without simulating it: every check `run` makes with the same options
+    (exit 2 invalid, 3 refused)."""
     model = _load(scenario, backlog)
-    gate(model, replications=replications, workers=workers)
+    run_checks(scenario, model, replications=replications, workers=workers, force=force, cluster=cluster,
+               report=report, volume_risk=volume_risk, precision=precision, max_replications=max_replications)
     say(out, f"{scenario}: valid — {model.name}")
 
 

@@ -329,3 +329,62 @@ def test_precision_flags_that_do_not_fit_are_refused(runner, tmp_path, args, fra
     _no_traceback(result)
     assert result.exit_code == 2 and fragment in result.stderr
     assert not (tmp_path / "res").exists()
+
+
+def _machine_for(monkeypatch, scenario: Path, kept: float) -> None:
+    """Memory for a run that holds ``kept`` replications' results (one worker): above it, refused."""
+    import simsla.experiment.resources as resources
+    from simsla.experiment.gate import flow
+    from simsla.io import load_scenario
+
+    sc = load_scenario(scenario)
+    e = resources.estimate_resources(sc, flow(sc))
+    free = (e.results_bytes * kept + e.memory_bytes) / resources.RUN_MEMORY_SHARE
+    monkeypatch.setattr(resources, "available_memory", lambda: free)
+
+
+@pytest.mark.parametrize("options, refused_for", [
+    ([], None),  # streamed: two replications' results held at a time (one worker)
+    (["--report"], "--report"),  # the report reads all 40 back
+    (["-r", "4", "--report", "--precision", "0.05", "--max-replications", "40"], "--report"),  # up to the cap
+])
+def test_validate_makes_the_checks_run_makes_with_the_same_options(runner, tmp_path, monkeypatch, options, refused_for):
+    # a machine with memory for 20 replications' results: the streamed run fits, the report of 40 does not
+    # (the whole 28 days: a replication's results weigh next to its working memory)
+    _machine_for(monkeypatch, ERLANG_C, kept=20)
+    size = [] if "-r" in options else ["-r", "40"]
+    checked = runner.invoke(app, ["validate", str(ERLANG_C), "-w", "1", *size, *options])
+    _no_traceback(checked)
+    if refused_for is None:
+        assert checked.exit_code == 0, checked.stderr
+        return
+    assert checked.exit_code == 3, checked.stdout + checked.stderr
+    assert f"all results held together for {refused_for}" in checked.stderr
+    assert f"leave out {refused_for}" in checked.stderr
+    out = tmp_path / "never"
+    ran = runner.invoke(app, ["run", str(ERLANG_C), "-w", "1", "-s", "1", "-o", str(out), *size, *options])
+    _no_traceback(ran)
+    # run refuses it before simulating, with the very same words, and writes nothing
+    assert ran.exit_code == 3 and ran.stderr == checked.stderr
+    assert not out.exists()
+
+
+def test_validate_refuses_volume_risk_without_busy_days_as_run_does(runner, short, tmp_path):
+    checked = runner.invoke(app, ["validate", str(short), "--volume-risk"])
+    ran = runner.invoke(app, ["run", str(short), "--volume-risk", "-o", str(tmp_path / "never")])
+    assert checked.exit_code == ran.exit_code == 2
+    assert "no demand stream has busy days" in checked.stderr and checked.stderr == ran.stderr
+
+
+def test_volume_risk_holds_two_runs_of_results(monkeypatch):
+    # --volume-risk compares a second run (without busy days) with the first: both runs' tables are held
+    import simsla.experiment.resources as resources
+    from simsla.experiment.gate import preflight
+    from simsla.io import load_scenario
+
+    _machine_for(monkeypatch, ERLANG_C, kept=30)
+    sc = load_scenario(ERLANG_C)
+    assert preflight(sc, replications=20, workers=1).refusals == []
+    twice = preflight(sc, replications=20, workers=1, runs=2, held_for="--volume-risk").refusals
+    assert [r.kind for r in twice] == ["resources"] and "2 runs of them side by side" in twice[0].message
+    assert resources.RUN_MEMORY_SHARE < 1

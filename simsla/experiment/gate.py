@@ -76,7 +76,8 @@ class Preflight:
 
 
 def preflight(scenario: Scenario, *, budget: Budget | None = None, replications: int = 1,
-              workers: int = 1, held: int | None = None) -> Preflight:
+              workers: int = 1, held: int | None = None, runs: int = 1,
+              held_for: str | None = None) -> Preflight:
     """Every check ``run`` makes before simulating, for ``validate`` and ``run`` alike.
 
     Parameters
@@ -92,6 +93,14 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
     held
         replications whose results the parent holds at once when the run
         streams them to disk (``simulate(..., out=...)``); None: all of them.
+    runs
+        runs of this size whose results the parent holds side by side (2:
+        ``run --volume-risk``, which compares a second run without busy days
+        with the first).
+    held_for
+        the option that makes the parent hold every table (``--report``,
+        ``--volume-risk``), named in a memory refusal with the advice to
+        leave it out.
 
     Returns
     -------
@@ -102,13 +111,13 @@ def preflight(scenario: Scenario, *, budget: Budget | None = None, replications:
     refusals: list[Refusal] = []
     refusals += _outage_refusals(scenario)
     estimate = estimate_resources(scenario)
-    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held, runs, held_for)
     if refusals:
         # too big, or never ends: solving the traffic equations could itself be too much
         return Preflight(refusals, [], estimate)
     traffic = flow(scenario)
     estimate = estimate_resources(scenario, traffic)
-    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held)
+    refusals += _resource_refusals(scenario, estimate, budget, replications, workers, held, runs, held_for)
     space = traffic.space
     refusals += [Refusal("routing", trap.describe(scenario, space)) for trap in traffic.traps]
     refusals += _hop_refusals(scenario, traffic, estimate.tickets)

@@ -218,7 +218,8 @@ def _weekly_peak(group, shifts=None) -> tuple[int, int]:
 
 
 def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, replications: int = 1,
-                       workers: int = 1, held: int | None = None) -> list[Refusal]:
+                       workers: int = 1, held: int | None = None, runs: int = 1,
+                       held_for: str | None = None) -> list[Refusal]:
     span = f"{scenario.end / WEEK:,.1f} weeks (warm-up included)"
     out = []
     if e.tickets > MAX_ARRIVALS:
@@ -238,11 +239,17 @@ def _resource_refusals(scenario: Scenario, e: ResourceEstimate, budget: Budget, 
                    f"shorten the horizon ({span}), lower the volume, or use fewer groups")
     side_by_side = max(1, min(workers, replications))
     kept = replications if held is None else max(1, min(held, replications))
-    run = e.results_bytes * kept + e.memory_bytes * side_by_side
+    run = e.results_bytes * kept * runs + e.memory_bytes * side_by_side
     if e.memory_bytes <= budget.memory_bytes and run > budget.run_bytes:
         together = "all results held together" if held is None else f"results of {kept} held at a time"
+        if runs > 1:
+            together += f", {runs} runs of them side by side"
+        leave_out = ""
+        if held_for:
+            together += f" for {held_for}"
+            leave_out = f"; or leave out {held_for} (the run alone streams its tables to disk)"
         out.append(f"about {run / 2**30:,.1f} GiB for the whole run ({replications} replications, {side_by_side} at a "
                    f"time, {together}): more than the {budget.run_bytes / 2**30:,.1f} GiB available "
                    f"({RUN_MEMORY_SHARE:.0%} of the free memory); use fewer replications (-r) or workers (-w), or "
-                   "shorten the horizon")
+                   f"shorten the horizon{leave_out}")
     return [Refusal("resources", m) for m in out]
